@@ -1,0 +1,76 @@
+namespace Mae;
+
+/// <summary>The training objective of a <see cref="MutualAutoencoderTrainer"/>.</summary>
+/// <remarks>
+/// Every objective trains the same encoder q(z|x), decoder p(x|z) and auxiliary network r(z|x);
+/// only <see cref="MutualAutoencoder"/> feeds the information estimate back into the decoder.
+/// The others are baselines, so that models can be compared at matched information.
+/// </remarks>
+public enum MutualAutoencoderObjective
+{
+    /// <summary>Maximise the ELBO subject to I_p(z, x) = M, enforced by the chosen <see cref="InformationPenalty"/>.</summary>
+    MutualAutoencoder,
+
+    /// <summary>Plain VAE: maximise the ELBO.</summary>
+    VariationalAutoencoder,
+
+    /// <summary>β-VAE: maximise E_q[log p(x|z)] − β·KL.</summary>
+    BetaVariationalAutoencoder,
+
+    /// <summary>KL annealing: the KL weight rises linearly from 0 to 1 over the first part of training.</summary>
+    KLAnnealing,
+
+    /// <summary>Capacity-targeted β-VAE (Burgess et al., 2018): minimise −E_q[log p(x|z)] + γ·|KL − C|, with C raised linearly to its final value.</summary>
+    CapacityTargeted,
+
+    /// <summary>Free bits (Kingma et al., 2016): each latent dimension's KL counts only above a floor λ.</summary>
+    FreeBits,
+}
+
+/// <summary>How the information constraint Î_p = M is enforced for <see cref="MutualAutoencoderObjective.MutualAutoencoder"/>.</summary>
+public enum InformationPenalty
+{
+    /// <summary>λ·|Î_p − M|.</summary>
+    Absolute,
+
+    /// <summary>λ·(Î_p − M)².</summary>
+    Squared,
+
+    /// <summary>
+    /// Augmented Lagrangian: ν·(M − Î_p) + λ·(Î_p − M)², where the multiplier ν follows dual ascent,
+    /// ν ← ν + η·(M − Î_p), so the constraint is met without the offset a fixed penalty leaves.
+    /// </summary>
+    Adaptive,
+}
+
+/// <summary>The family of the decoder distribution p(x|z).</summary>
+public enum DecoderFamily
+{
+    /// <summary>Independent normal per feature, with mean and log-variance predicted from z.</summary>
+    Gaussian,
+
+    /// <summary>A categorical distribution over K classes; each data row is one class index in [0, K).</summary>
+    Categorical,
+
+    /// <summary>Independent Bernoulli per feature; features must lie in [0, 1] (for example pixel intensities).</summary>
+    Bernoulli,
+}
+
+/// <summary>The nonlinearity that follows every hidden layer.</summary>
+public enum HiddenActivation
+{
+    /// <summary>Hyperbolic tangent.</summary>
+    Tanh,
+
+    /// <summary>Rectified linear unit, max(0, x).</summary>
+    Relu,
+
+    /// <summary>Exponential linear unit with α = 1.</summary>
+    Elu,
+
+    /// <summary>Gaussian error linear unit, exact form 0.5·x·(1 + erf(x/√2)).</summary>
+    Gelu,
+
+    /// <summary>Sigmoid linear unit, x·sigmoid(x).</summary>
+    Silu,
+}

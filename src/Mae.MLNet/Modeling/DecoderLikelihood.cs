@@ -1,0 +1,150 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mae.Modeling;
+
+/// <summary>The three tensors of one information estimate Î_p − H(z) = E_{z~p(z), x~p(x|z)} log r(z|x).</summary>
+/// <param name="DecoderSurrogate">A scalar whose value is the estimate and whose gradient with respect to the decoder is an estimate of the true gradient; carries no gradient to r.</param>
+/// <param name="AuxiliaryObjective">A scalar whose gradient with respect to r tightens the bound; carries no gradient to the decoder.</param>
+internal readonly record struct InformationTerms(Tensor DecoderSurrogate, Tensor AuxiliaryObjective);
+
+/// <summary>What depends on the decoder family: encoder input, data log-likelihood and the information term's gradient estimator.</summary>
+internal abstract class DecoderLikelihood
+{
+    public static DecoderLikelihood Create(DecoderFamily family, int featureCount, int numberOfClasses) => family switch
+    {
+        DecoderFamily.Gaussian => new GaussianLikelihood(featureCount),
+        DecoderFamily.Categorical => new CategoricalLikelihood(numberOfClasses),
+        DecoderFamily.Bernoulli => new BernoulliLikelihood(featureCount),
+        _ => throw new ArgumentOutOfRangeException(nameof(family), family, "Unknown decoder family."),
+    };
+
+    public abstract DecoderFamily Family { get; }
+
+    /// <summary>Width of what the encoder and r see (the one-hot width for the categorical family).</summary>
+    public abstract int EncoderInputSize { get; }
+
+    /// <summary>Number of decoder outputs.</summary>
+    public abstract int DecoderOutputSize { get; }
+
+    /// <summary>Turns a batch of rows [N, F] into network input.</summary>
+    public virtual Tensor ToNetworkInput(Tensor rows) => rows;
+
+    /// <summary>log p(x|z) per row, [N], from decoder outputs [N, out] and rows [N, F].</summary>
+    public abstract Tensor LogLikelihood(Tensor decoderOutput, Tensor rows);
+
+    /// <summary>Builds the information terms from decoder outputs for prior draws z [S, d].</summary>
+    public abstract InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary);
+
+    /// <summary>Checks one value of a row; returns a description of the rule it breaks, or null.</summary>
+    public virtual string? CheckValue(float value) => float.IsFinite(value) ? null : "must be finite";
+
+    /// <summary>Keeps only the value part of a surrogate: value of <paramref name="estimate"/>, gradient of <paramref name="gradientCarrier"/>.</summary>
+    protected static Tensor WithGradientOf(Tensor estimate, Tensor gradientCarrier) =>
+        estimate.detach() + (gradientCarrier - gradientCarrier.detach());
+}
+
+/// <summary>Independent normals; the information gradient flows through reparameterised samples x = m + σ·ε.</summary>
+internal sealed class GaussianLikelihood(int featureCount) : DecoderLikelihood
+{
+    public override DecoderFamily Family => DecoderFamily.Gaussian;
+
+    public override int EncoderInputSize => featureCount;
+
+    public override int DecoderOutputSize => 2 * featureCount;
+
+    public override Tensor LogLikelihood(Tensor decoderOutput, Tensor rows)
+    {
+        var halves = decoderOutput.chunk(2, 1);
+        return GaussianMath.LogDensity(rows, halves[0], halves[1]).sum(1);
+    }
+
+    public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary)
+    {
+        var halves = decoderOutput.chunk(2, 1);
+        var samples = halves[0] + (0.5 * halves[1]).exp() * randn_like(halves[0]);
+        // Through the samples for the decoder; on detached samples for r (a second, cheaper pass).
+        var decoderSurrogate = GaussianNetwork.LogDensity(z, auxiliary.forward(samples)).mean();
+        var auxiliaryObjective = GaussianNetwork.LogDensity(z, auxiliary.forward(samples.detach())).mean();
+        return new InformationTerms(decoderSurrogate, auxiliaryObjective);
+    }
+}
+
+/// <summary>K classes; the expectation over x is exact: Σ_k p(k|z)·log r(z|k).</summary>
+internal sealed class CategoricalLikelihood : DecoderLikelihood
+{
+    private readonly int numberOfClasses;
+    private Tensor? identity;
+
+    public CategoricalLikelihood(int numberOfClasses) => this.numberOfClasses = numberOfClasses;
+
+    public override DecoderFamily Family => DecoderFamily.Categorical;
+
+    public override int EncoderInputSize => numberOfClasses;
+
+    public override int DecoderOutputSize => numberOfClasses;
+
+    public override Tensor ToNetworkInput(Tensor rows) =>
+        nn.functional.one_hot(rows.squeeze(1).to_type(ScalarType.Int64), numberOfClasses).to_type(ScalarType.Float32);
+
+    public override Tensor LogLikelihood(Tensor decoderOutput, Tensor rows) =>
+        decoderOutput.log_softmax(1).gather(1, rows.to_type(ScalarType.Int64)).squeeze(1);
+
+    public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary)
+    {
+        var probabilities = decoderOutput.softmax(1);
+        var logR = GaussianNetwork.PairwiseLogDensity(z, auxiliary.forward(Identity(decoderOutput.device)));
+        var decoderSurrogate = (probabilities * logR.detach()).sum(1).mean();
+        var auxiliaryObjective = (probabilities.detach() * logR).sum(1).mean();
+        return new InformationTerms(decoderSurrogate, auxiliaryObjective);
+    }
+
+    public override string? CheckValue(float value) =>
+        value >= 0 && value < numberOfClasses && value == MathF.Floor(value)
+            ? null
+            : $"must be a class index, a whole number in [0, {numberOfClasses})";
+
+    private Tensor Identity(Device device)
+    {
+        // Kept for the life of the model, outside any dispose scope.
+        if (identity is null || identity.device != device)
+        {
+            using var _ = NewDisposeScope();
+            identity = eye(numberOfClasses, device: device).MoveToOuterDisposeScope();
+            identity.DetachFromDisposeScope();
+        }
+        return identity;
+    }
+}
+
+/// <summary>
+/// Independent Bernoulli per feature. The information gradient uses the score-function estimator with a
+/// leave-one-out baseline over two samples per z: unbiased, at the cost of variance that grows with the
+/// number of features. No relaxation is involved.
+/// </summary>
+internal sealed class BernoulliLikelihood(int featureCount) : DecoderLikelihood
+{
+    public override DecoderFamily Family => DecoderFamily.Bernoulli;
+
+    public override int EncoderInputSize => featureCount;
+
+    public override int DecoderOutputSize => featureCount;
+
+    public override Tensor LogLikelihood(Tensor decoderOutput, Tensor rows) =>
+        (rows * decoderOutput - nn.functional.softplus(decoderOutput)).sum(1);
+
+    public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary)
+    {
+        var probabilities = decoderOutput.detach().sigmoid();
+        var samples = cat([bernoulli(probabilities), bernoulli(probabilities)], 0);
+        var logR = GaussianNetwork.LogDensity(cat([z, z], 0), auxiliary.forward(samples)).view(2, -1);
+        var logP = LogLikelihood(cat([decoderOutput, decoderOutput], 0), samples).view(2, -1);
+        // Leave-one-out baseline: each sample's reward minus the other's.
+        var advantage = (logR[0] - logR[1]).detach();
+        var score = (0.5 * advantage * (logP[0] - logP[1])).mean();
+        var auxiliaryObjective = logR.mean();
+        return new InformationTerms(WithGradientOf(auxiliaryObjective, score), auxiliaryObjective);
+    }
+
+    public override string? CheckValue(float value) => value >= 0 && value <= 1 ? null : "must lie in [0, 1]";
+}

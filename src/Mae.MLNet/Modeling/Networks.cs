@@ -1,0 +1,114 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Mae.Modeling;
+
+/// <summary>Builds the hidden trunk shared in shape by all three networks: Linear → activation, per hidden size.</summary>
+internal static class Trunk
+{
+    public static Sequential Create(int inputSize, IReadOnlyList<int> hiddenSizes, HiddenActivation activation)
+    {
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+        int width = inputSize;
+        for (int i = 0; i < hiddenSizes.Count; i++)
+        {
+            layers.Add(($"linear{i}", nn.Linear(width, hiddenSizes[i])));
+            layers.Add(($"activation{i}", CreateActivation(activation)));
+            width = hiddenSizes[i];
+        }
+        return nn.Sequential(layers);
+    }
+
+    /// <summary>The hidden linear layers of a trunk, in order.</summary>
+    public static IEnumerable<Linear> LinearLayers(Sequential trunk) => trunk.children().OfType<Linear>();
+
+    private static nn.Module<Tensor, Tensor> CreateActivation(HiddenActivation activation) => activation switch
+    {
+        HiddenActivation.Tanh => nn.Tanh(),
+        HiddenActivation.Relu => nn.ReLU(),
+        HiddenActivation.Elu => nn.ELU(),
+        HiddenActivation.Gelu => nn.GELU(),
+        HiddenActivation.Silu => nn.SiLU(),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation."),
+    };
+}
+
+/// <summary>
+/// A diagonal Gaussian over z given an input: the trunk, then one linear head whose 2d outputs are
+/// the mean (first d) and the log-variance (last d). Used for the encoder q(z|x) and the auxiliary r(z|x).
+/// </summary>
+internal sealed class GaussianNetwork : nn.Module<Tensor, Tensor>
+{
+    // Field names are the state-dict keys: keep them stable.
+    private readonly Sequential trunk;
+    private readonly Linear head;
+
+    public GaussianNetwork(string name, int inputSize, int latentDimension, IReadOnlyList<int> hiddenSizes, HiddenActivation activation)
+        : base(name)
+    {
+        LatentDimension = latentDimension;
+        trunk = Trunk.Create(inputSize, hiddenSizes, activation);
+        head = nn.Linear(hiddenSizes[^1], 2 * latentDimension);
+        RegisterComponents();
+    }
+
+    public int LatentDimension { get; }
+
+    public Sequential Hidden => trunk;
+
+    public Linear Head => head;
+
+    /// <summary>Returns [N, 2d]: mean then log-variance.</summary>
+    public override Tensor forward(Tensor input) => head.forward(trunk.forward(input));
+
+    /// <summary>log N(z; mean, exp(logVariance)) summed over the latent dimensions, for parameters [N, 2d] and z [N, d].</summary>
+    public static Tensor LogDensity(Tensor z, Tensor parameters)
+    {
+        var halves = parameters.chunk(2, 1);
+        return GaussianMath.LogDensity(z, halves[0], halves[1]).sum(1);
+    }
+
+    /// <summary>log r(z_s | input_k) for every pair: z [S, d], parameters [K, 2d] → [S, K].</summary>
+    public static Tensor PairwiseLogDensity(Tensor z, Tensor parameters)
+    {
+        var halves = parameters.chunk(2, 1);
+        return GaussianMath.LogDensity(z.unsqueeze(1), halves[0].unsqueeze(0), halves[1].unsqueeze(0)).sum(2);
+    }
+}
+
+/// <summary>The decoder p(x|z): the trunk on z, then one linear head with the family's parameters.</summary>
+internal sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
+{
+    private readonly Sequential trunk;
+    private readonly Linear head;
+
+    public DecoderNetwork(string name, int latentDimension, int outputSize, IReadOnlyList<int> hiddenSizes, HiddenActivation activation)
+        : base(name)
+    {
+        trunk = Trunk.Create(latentDimension, hiddenSizes, activation);
+        head = nn.Linear(hiddenSizes[^1], outputSize);
+        RegisterComponents();
+    }
+
+    public Sequential Hidden => trunk;
+
+    public Linear Head => head;
+
+    public override Tensor forward(Tensor z) => head.forward(trunk.forward(z));
+}
+
+internal static class GaussianMath
+{
+    public static readonly double LogTwoPi = Math.Log(2 * Math.PI);
+
+    /// <summary>Element-wise log N(x; mean, exp(logVariance)).</summary>
+    public static Tensor LogDensity(Tensor x, Tensor mean, Tensor logVariance)
+    {
+        var difference = x - mean;
+        return -0.5 * (logVariance + difference * difference * (-logVariance).exp() + LogTwoPi);
+    }
+
+    /// <summary>Differential entropy of N(0, I_d) in nats: d/2·ln(2πe).</summary>
+    public static double PriorEntropy(int latentDimension) => 0.5 * latentDimension * (LogTwoPi + 1);
+}

@@ -1,0 +1,160 @@
+using Mae.Modeling;
+using static TorchSharp.torch;
+
+namespace Mae;
+
+/// <summary>A trained Mutual Autoencoder: its encoder, decoder and training report.</summary>
+/// <remarks>Holds native libtorch memory: dispose it when done. Encoding and decoding are deterministic and may be called from one thread at a time.</remarks>
+public sealed class MutualAutoencoderModel : IDisposable
+{
+    private readonly Lock gate = new();
+    private readonly MutualAutoencoderOptions options;
+    private bool disposed;
+
+    internal MutualAutoencoderModel(MutualAutoencoderNetworks networks, MutualAutoencoderOptions options, int featureCount, MutualAutoencoderTrainingReport report)
+    {
+        Networks = networks;
+        this.options = options;
+        FeatureCount = featureCount;
+        Report = report;
+        networks.eval();
+    }
+
+    /// <summary>Values per input row (1 for the categorical decoder: the class index).</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Dimension d of the latent code.</summary>
+    public int LatentDimension => options.LatentDimension;
+
+    /// <summary>The decoder family.</summary>
+    public DecoderFamily Decoder => options.Decoder;
+
+    /// <summary>Number of classes K of a categorical decoder; 0 for the other families.</summary>
+    public int NumberOfClasses => options.Decoder == DecoderFamily.Categorical ? options.NumberOfClasses : 0;
+
+    /// <summary>The training diagnostics, per epoch and final.</summary>
+    public MutualAutoencoderTrainingReport Report { get; }
+
+    internal MutualAutoencoderNetworks Networks { get; }
+
+    /// <summary>The posterior means E_q[z|x] of rows stored one after another; returns [rows × d] values, row-major.</summary>
+    /// <exception cref="ArgumentException">The length of <paramref name="rows"/> is not a positive multiple of <see cref="FeatureCount"/>, or a value breaks the decoder family's rule.</exception>
+    public float[] Encode(ReadOnlySpan<float> rows)
+    {
+        int count = RowCount(rows, FeatureCount, nameof(rows));
+        var mean = new float[count * LatentDimension];
+        Encode(rows, mean, default);
+        return mean;
+    }
+
+    /// <summary>Writes posterior means, and log-variances when <paramref name="logVariance"/> is not empty, for rows stored one after another.</summary>
+    /// <param name="rows">Input rows, [rows × <see cref="FeatureCount"/>].</param>
+    /// <param name="mean">Receives [rows × d] means.</param>
+    /// <param name="logVariance">Receives [rows × d] log-variances, or is empty.</param>
+    public void Encode(ReadOnlySpan<float> rows, Span<float> mean, Span<float> logVariance)
+    {
+        int count = RowCount(rows, FeatureCount, nameof(rows));
+        int width = count * LatentDimension;
+        CheckDestination(mean, width, nameof(mean));
+        if (!logVariance.IsEmpty)
+            CheckDestination(logVariance, width, nameof(logVariance));
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if (Networks.Likelihood.CheckValue(rows[i]) is string rule)
+                throw new ArgumentException($"Row {i / FeatureCount}, feature {i % FeatureCount}: the value {rows[i]} {rule} for the {Decoder} decoder.", nameof(rows));
+        }
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var input = tensor(rows.ToArray(), [count, FeatureCount]);
+            var halves = Networks.Encoder.forward(Networks.Likelihood.ToNetworkInput(input)).chunk(2, 1);
+            halves[0].data<float>().CopyTo(mean[..width]);
+            if (!logVariance.IsEmpty)
+                halves[1].data<float>().CopyTo(logVariance[..width]);
+        }
+    }
+
+    /// <summary>The decoder's distribution parameters p(x|z) for latent codes stored one after another ([rows × d]).</summary>
+    public DecoderOutput Decode(ReadOnlySpan<float> latent)
+    {
+        int count = RowCount(latent, LatentDimension, nameof(latent));
+        for (int i = 0; i < latent.Length; i++)
+        {
+            if (!float.IsFinite(latent[i]))
+                throw new ArgumentException($"Latent row {i / LatentDimension}, dimension {i % LatentDimension}: the value {latent[i]} must be finite.", nameof(latent));
+        }
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var output = Networks.Decoder.forward(tensor(latent.ToArray(), [count, LatentDimension]));
+            return Decoder switch
+            {
+                DecoderFamily.Gaussian => new DecoderOutput(Decoder, count, FeatureCount,
+                    output.chunk(2, 1)[0].contiguous().data<float>().ToArray(), output.chunk(2, 1)[1].contiguous().data<float>().ToArray(), null),
+                DecoderFamily.Categorical => new DecoderOutput(Decoder, count, NumberOfClasses, null, null, output.softmax(1).data<float>().ToArray()),
+                _ => new DecoderOutput(Decoder, count, FeatureCount, null, null, output.sigmoid().data<float>().ToArray()),
+            };
+        }
+    }
+
+    /// <summary>Releases the networks' native memory.</summary>
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            if (disposed)
+                return;
+            disposed = true;
+            Networks.Dispose();
+        }
+    }
+
+    private static int RowCount(ReadOnlySpan<float> values, int width, string name)
+    {
+        if (values.Length == 0 || values.Length % width != 0)
+            throw new ArgumentException($"Expected a positive whole number of rows of {width} values; got {values.Length} values.", name);
+        return values.Length / width;
+    }
+
+    private static void CheckDestination(Span<float> destination, int required, string name)
+    {
+        if (destination.Length < required)
+            throw new ArgumentException($"The destination holds {destination.Length} values; {required} are needed.", name);
+    }
+}
+
+/// <summary>Parameters of p(x|z) for a batch of codes; arrays are row-major [<see cref="Rows"/> × <see cref="Width"/>].</summary>
+public sealed class DecoderOutput
+{
+    internal DecoderOutput(DecoderFamily family, int rows, int width, float[]? mean, float[]? logVariance, float[]? probabilities)
+    {
+        Family = family;
+        Rows = rows;
+        Width = width;
+        Mean = mean;
+        LogVariance = logVariance;
+        Probabilities = probabilities;
+    }
+
+    /// <summary>The decoder family, which says which arrays are set.</summary>
+    public DecoderFamily Family { get; }
+
+    /// <summary>Number of codes decoded.</summary>
+    public int Rows { get; }
+
+    /// <summary>Values per row: features for Gaussian and Bernoulli, classes for categorical.</summary>
+    public int Width { get; }
+
+    /// <summary>Gaussian means; <c>null</c> for other families.</summary>
+    public IReadOnlyList<float>? Mean { get; }
+
+    /// <summary>Gaussian log-variances; <c>null</c> for other families.</summary>
+    public IReadOnlyList<float>? LogVariance { get; }
+
+    /// <summary>Class probabilities (categorical) or feature probabilities (Bernoulli); <c>null</c> for Gaussian.</summary>
+    public IReadOnlyList<float>? Probabilities { get; }
+}

@@ -1,0 +1,193 @@
+using System.Globalization;
+
+namespace Mae;
+
+/// <summary>Options of a <see cref="MutualAutoencoderTrainer"/>.</summary>
+/// <remarks>
+/// Defaults come from one place and suit a featurizer for real data; the paper's toy problems
+/// (examples/PaperFigures) set a one-dimensional code and smaller networks.
+/// All options are checked once, when the trainer is created.
+/// </remarks>
+public sealed class MutualAutoencoderOptions
+{
+    /// <summary>Dimension d of the latent code z, with prior p(z) = N(0, I_d). Must be positive.</summary>
+    public int LatentDimension { get; set; } = Defaults.LatentDimension;
+
+    /// <summary>
+    /// Target information M, in nats, between data and code under the generative model.
+    /// Must be finite and non-negative. The baselines use it too: it is the capacity C of
+    /// <see cref="MutualAutoencoderObjective.CapacityTargeted"/>, and M/d is the per-dimension floor of
+    /// <see cref="MutualAutoencoderObjective.FreeBits"/>.
+    /// </summary>
+    public double TargetInformation { get; set; } = Defaults.TargetInformation;
+
+    /// <summary>The training objective: the Mutual Autoencoder, or one of the baselines.</summary>
+    public MutualAutoencoderObjective Objective { get; set; } = Defaults.Objective;
+
+    /// <summary>How the information constraint is enforced (Mutual Autoencoder only).</summary>
+    public InformationPenalty Penalty { get; set; } = Defaults.Penalty;
+
+    /// <summary>
+    /// Weight λ of the information penalty (the quadratic weight for <see cref="InformationPenalty.Adaptive"/>).
+    /// Must be finite and positive. Too small a weight undershoots high targets.
+    /// </summary>
+    public double PenaltyWeight { get; set; } = Defaults.PenaltyWeight;
+
+    /// <summary>Step size η of the dual ascent on the multiplier of <see cref="InformationPenalty.Adaptive"/>. Must be finite and positive.</summary>
+    public double MultiplierLearningRate { get; set; } = Defaults.MultiplierLearningRate;
+
+    /// <summary>Weight β of the KL term for <see cref="MutualAutoencoderObjective.BetaVariationalAutoencoder"/>. Must be finite and non-negative.</summary>
+    public double Beta { get; set; } = Defaults.Beta;
+
+    /// <summary>Fraction of training over which the KL weight of <see cref="MutualAutoencoderObjective.KLAnnealing"/> rises linearly from 0 to 1. Must be within (0, 1].</summary>
+    public double KLAnnealingFraction { get; set; } = Defaults.KLAnnealingFraction;
+
+    /// <summary>Weight γ of |KL − C| for <see cref="MutualAutoencoderObjective.CapacityTargeted"/>. Must be finite and positive.</summary>
+    public double CapacityWeight { get; set; } = Defaults.CapacityWeight;
+
+    /// <summary>Fraction of training over which the capacity C of <see cref="MutualAutoencoderObjective.CapacityTargeted"/> rises linearly from 0 to <see cref="TargetInformation"/>. Must be within (0, 1].</summary>
+    public double CapacityIncreaseFraction { get; set; } = Defaults.CapacityIncreaseFraction;
+
+    /// <summary>The family of the decoder distribution p(x|z).</summary>
+    public DecoderFamily Decoder { get; set; } = Defaults.Decoder;
+
+    /// <summary>Number of classes K for <see cref="DecoderFamily.Categorical"/> (at least 2); ignored by the other families.</summary>
+    public int NumberOfClasses { get; set; }
+
+    /// <summary>Widths of the hidden layers shared in shape by the encoder, the decoder and the auxiliary network. At least one layer; every width positive.</summary>
+    public IReadOnlyList<int> HiddenSizes { get; set; } = Defaults.HiddenSizes;
+
+    /// <summary>The nonlinearity after every hidden layer.</summary>
+    public HiddenActivation Activation { get; set; } = Defaults.Activation;
+
+    /// <summary>Number of passes over the training data. Must be positive.</summary>
+    public int NumberOfEpochs { get; set; } = Defaults.NumberOfEpochs;
+
+    /// <summary>Data rows per training step. Must be positive. A data set smaller than a batch still trains, in one smaller batch per epoch.</summary>
+    public int BatchSize { get; set; } = Defaults.BatchSize;
+
+    /// <summary>Draws z ~ p(z) per training step for the information estimate; <c>null</c> uses <see cref="BatchSize"/>. Must be positive when set.</summary>
+    public int? PriorSampleSize { get; set; }
+
+    /// <summary>Adam learning rate of the encoder and decoder. Must be finite and positive.</summary>
+    public double LearningRate { get; set; } = Defaults.LearningRate;
+
+    /// <summary>Adam learning rate of the auxiliary network r(z|x). Must be finite and positive.</summary>
+    public double AuxiliaryLearningRate { get; set; } = Defaults.LearningRate;
+
+    /// <summary>When <c>true</c>, both learning rates are cut ×0.1 at 50% and again at 85% of the training steps.</summary>
+    public bool DecayLearningRate { get; set; } = true;
+
+    /// <summary>Seed of every random draw (weights, batches, noise). <c>null</c> draws a seed. A fixed seed and thread count give bit-identical results.</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>
+    /// Threads for tensor operations; must be positive. The default, 1, is fastest for the small networks of the
+    /// toy problems and keeps a busy machine responsive; wider networks gain from 2–4.
+    /// </summary>
+    public int NumberOfThreads { get; set; } = Defaults.NumberOfThreads;
+
+    /// <summary>Data rows kept each epoch for the diagnostics (I_q, active units, exact log-likelihood). Must be at least 2.</summary>
+    public int EvaluationSampleSize { get; set; } = Defaults.EvaluationSampleSize;
+
+    /// <summary>Draws z ~ p(z) for the information estimate reported each epoch. Must be positive.</summary>
+    public int EvaluationPriorSampleSize { get; set; } = Defaults.EvaluationPriorSampleSize;
+
+    internal int EffectivePriorSampleSize => PriorSampleSize ?? BatchSize;
+
+    /// <summary>Checks every option; throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the option, the expected range and the actual value.</summary>
+    internal void Validate()
+    {
+        Positive(LatentDimension, nameof(LatentDimension));
+        if (!double.IsFinite(TargetInformation) || TargetInformation < 0)
+            throw OutOfRange(nameof(TargetInformation), "must be finite and non-negative", TargetInformation);
+        Defined(Objective, nameof(Objective));
+        Defined(Penalty, nameof(Penalty));
+        Defined(Decoder, nameof(Decoder));
+        Defined(Activation, nameof(Activation));
+        FinitePositive(PenaltyWeight, nameof(PenaltyWeight));
+        FinitePositive(MultiplierLearningRate, nameof(MultiplierLearningRate));
+        if (!double.IsFinite(Beta) || Beta < 0)
+            throw OutOfRange(nameof(Beta), "must be finite and non-negative", Beta);
+        Fraction(KLAnnealingFraction, nameof(KLAnnealingFraction));
+        FinitePositive(CapacityWeight, nameof(CapacityWeight));
+        Fraction(CapacityIncreaseFraction, nameof(CapacityIncreaseFraction));
+        if (Decoder == DecoderFamily.Categorical && NumberOfClasses < 2)
+            throw OutOfRange(nameof(NumberOfClasses), "must be at least 2 for the categorical decoder", NumberOfClasses);
+        if (HiddenSizes is null || HiddenSizes.Count == 0)
+            throw new ArgumentException($"{nameof(HiddenSizes)} must name at least one hidden layer; got none.", nameof(HiddenSizes));
+        for (int i = 0; i < HiddenSizes.Count; i++)
+        {
+            if (HiddenSizes[i] <= 0)
+                throw OutOfRange(nameof(HiddenSizes), $"entry {i} must be positive", HiddenSizes[i]);
+        }
+        Positive(NumberOfEpochs, nameof(NumberOfEpochs));
+        Positive(BatchSize, nameof(BatchSize));
+        if (PriorSampleSize is int prior)
+            Positive(prior, nameof(PriorSampleSize));
+        FinitePositive(LearningRate, nameof(LearningRate));
+        FinitePositive(AuxiliaryLearningRate, nameof(AuxiliaryLearningRate));
+        Positive(NumberOfThreads, nameof(NumberOfThreads));
+        if (EvaluationSampleSize < 2)
+            throw OutOfRange(nameof(EvaluationSampleSize), "must be at least 2", EvaluationSampleSize);
+        Positive(EvaluationPriorSampleSize, nameof(EvaluationPriorSampleSize));
+    }
+
+    internal MutualAutoencoderOptions Clone()
+    {
+        var copy = (MutualAutoencoderOptions)MemberwiseClone();
+        copy.HiddenSizes = HiddenSizes.ToArray();
+        return copy;
+    }
+
+    private static void Positive(int value, string name)
+    {
+        if (value <= 0)
+            throw OutOfRange(name, "must be positive", value);
+    }
+
+    private static void FinitePositive(double value, string name)
+    {
+        if (!double.IsFinite(value) || value <= 0)
+            throw OutOfRange(name, "must be finite and positive", value);
+    }
+
+    private static void Fraction(double value, string name)
+    {
+        if (!(value > 0 && value <= 1))
+            throw OutOfRange(name, "must be within (0, 1]", value);
+    }
+
+    private static void Defined<TEnum>(TEnum value, string name)
+        where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+            throw OutOfRange(name, $"must be one of {string.Join(", ", Enum.GetNames<TEnum>())}", value);
+    }
+
+    private static ArgumentOutOfRangeException OutOfRange(string name, string rule, object actual) =>
+        new(name, actual, string.Create(CultureInfo.InvariantCulture, $"{nameof(MutualAutoencoderOptions)}.{name} {rule}; got {actual}."));
+
+    internal static class Defaults
+    {
+        public const int LatentDimension = 16;
+        public const double TargetInformation = 5.0;
+        public const MutualAutoencoderObjective Objective = MutualAutoencoderObjective.MutualAutoencoder;
+        public const InformationPenalty Penalty = InformationPenalty.Squared;
+        public const double PenaltyWeight = 50.0;
+        public const double MultiplierLearningRate = 0.05;
+        public const double Beta = 4.0;
+        public const double KLAnnealingFraction = 0.3;
+        public const double CapacityWeight = 100.0;
+        public const double CapacityIncreaseFraction = 0.5;
+        public const DecoderFamily Decoder = DecoderFamily.Gaussian;
+        public static readonly IReadOnlyList<int> HiddenSizes = [256, 256];
+        public const HiddenActivation Activation = HiddenActivation.Tanh;
+        public const int NumberOfEpochs = 20;
+        public const int BatchSize = 256;
+        public const double LearningRate = 1e-3;
+        public const int NumberOfThreads = 1;
+        public const int EvaluationSampleSize = 2048;
+        public const int EvaluationPriorSampleSize = 4096;
+    }
+}

@@ -1,0 +1,85 @@
+namespace Mae;
+
+/// <summary>Diagnostics of one training epoch. All quantities are in nats; per-row figures are averages over the epoch's batches.</summary>
+public sealed class MutualAutoencoderEpochReport
+{
+    internal MutualAutoencoderEpochReport() { }
+
+    /// <summary>Epoch number, starting at 1.</summary>
+    public int Epoch { get; init; }
+
+    /// <summary>Training steps completed so far.</summary>
+    public long Step { get; init; }
+
+    /// <summary>Evidence lower bound per row, E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)): a lower bound on log p(x); higher is better.</summary>
+    public double Elbo { get; init; }
+
+    /// <summary>Reconstruction term per row, E_q[log p(x|z)]; non-positive for discrete data, any sign for densities.</summary>
+    public double Reconstruction { get; init; }
+
+    /// <summary>Rate per row, KL(q(z|x) ‖ p(z)); non-negative, and an upper bound on the information I_q(z, x) under the encoder.</summary>
+    public double Rate { get; init; }
+
+    /// <summary>
+    /// The variational lower bound Î_p = H(z) + E_{z~p(z), x~p(x|z)} log r(z|x) on the information I_p(z, x) under the generative model,
+    /// from fresh prior draws at the end of the epoch. This is the quantity the Mutual Autoencoder holds at the target.
+    /// </summary>
+    public double InformationBound { get; init; }
+
+    /// <summary>Mean value of the information penalty over the epoch (0 for the baselines).</summary>
+    public double Penalty { get; init; }
+
+    /// <summary>The multiplier ν of <see cref="InformationPenalty.Adaptive"/> at the end of the epoch; <c>null</c> for other penalties and objectives.</summary>
+    public double? Multiplier { get; init; }
+
+    /// <summary>
+    /// Information I_q(z, x) under the encoder and the data, from the aggregate-posterior estimator (He et al., 2019) on the epoch's
+    /// evaluation rows. It cannot exceed the log of the number of evaluation rows.
+    /// </summary>
+    public double AggregatePosteriorInformation { get; init; }
+
+    /// <summary>Latent units u whose posterior mean varies with the data: Var_x E_q[z_u] ≥ 0.01.</summary>
+    public int ActiveUnits { get; init; }
+
+    /// <summary>
+    /// Exact I_p(z, x) by quadrature over z, for a one-dimensional code with a categorical decoder or a one-feature Gaussian decoder; otherwise <c>null</c>.
+    /// </summary>
+    public double? ExactInformation { get; init; }
+
+    /// <summary>Exact mean log-likelihood log p(x) of the evaluation rows by quadrature over z, for a one-dimensional code; otherwise <c>null</c>.</summary>
+    public double? ExactLogLikelihood { get; init; }
+
+    /// <summary>Seconds since training started.</summary>
+    public double Seconds { get; init; }
+}
+
+/// <summary>The read-only record of a training run: one <see cref="MutualAutoencoderEpochReport"/> per epoch.</summary>
+public sealed class MutualAutoencoderTrainingReport
+{
+    internal MutualAutoencoderTrainingReport(MutualAutoencoderObjective objective, InformationPenalty penalty, double targetInformation, int seed, IReadOnlyList<MutualAutoencoderEpochReport> epochs)
+    {
+        Objective = objective;
+        Penalty = penalty;
+        TargetInformation = targetInformation;
+        Seed = seed;
+        Epochs = epochs;
+    }
+
+    /// <summary>The objective that was trained.</summary>
+    public MutualAutoencoderObjective Objective { get; }
+
+    /// <summary>The information penalty (used by the Mutual Autoencoder objective only).</summary>
+    public InformationPenalty Penalty { get; }
+
+    /// <summary>The target information M in nats.</summary>
+    public double TargetInformation { get; }
+
+    /// <summary>The seed the run used (drawn when none was given), so that it can be repeated.</summary>
+    public int Seed { get; }
+
+    /// <summary>One report per epoch, in order.</summary>
+    public IReadOnlyList<MutualAutoencoderEpochReport> Epochs { get; }
+
+    /// <summary>The report of the last epoch: the trained model's figures.</summary>
+    public MutualAutoencoderEpochReport Final => Epochs[^1];
+}

@@ -1,0 +1,74 @@
+using Mae.Modeling;
+using static TorchSharp.torch;
+
+namespace Mae.Training;
+
+/// <summary>Information and likelihood figures of a trained model. All methods run without gradients.</summary>
+internal static class Diagnostics
+{
+    /// <summary>Î_p = H(z) + E log r(z|x) from <paramref name="priorSamples"/> fresh draws z ~ p(z), x ~ p(x|z).</summary>
+    public static double InformationBound(MutualAutoencoderNetworks networks, int priorSamples)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var z = randn(new long[] { priorSamples, networks.LatentDimension });
+        var terms = networks.Likelihood.Information(networks.Decoder.forward(z), z, networks.Auxiliary);
+        return GaussianMath.PriorEntropy(networks.LatentDimension) + terms.AuxiliaryObjective.item<float>();
+    }
+
+    /// <summary>
+    /// I_q from the aggregate-posterior estimator: E_x E_{q(z|x)}[log q(z|x) − log q(z)], with q(z) the mixture of the
+    /// posteriors of the same rows. Also counts active units. <paramref name="rows"/> is [n, F].
+    /// </summary>
+    public static (double Information, int ActiveUnits) AggregatePosterior(MutualAutoencoderNetworks networks, Tensor rows)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        long n = rows.shape[0];
+        var parameters = networks.Encoder.forward(networks.Likelihood.ToNetworkInput(rows));
+        var halves = parameters.chunk(2, 1);
+        var z = halves[0] + (0.5 * halves[1]).exp() * randn_like(halves[0]);
+        var pairwise = GaussianNetwork.PairwiseLogDensity(z, parameters); // [n, n]: log q(z_i | x_j)
+        var own = pairwise.diagonal();
+        var aggregate = pairwise.logsumexp(1) - Math.Log(n);
+        double information = (own - aggregate).mean().item<float>();
+        var variance = halves[0].var(0, unbiased: true, keepdim: false);
+        int active = (int)(variance >= 0.01).sum().item<long>();
+        return (information, active);
+    }
+
+    /// <summary>Exact I_p (when it has a closed form by quadrature) and the exact mean log p(x) of <paramref name="rows"/>, for d = 1.</summary>
+    public static (double? Information, double? LogLikelihood) Exact(MutualAutoencoderNetworks networks, Tensor rows)
+    {
+        if (networks.LatentDimension != 1)
+            return (null, null);
+        var grid = Quadrature.Standard;
+        var likelihood = networks.Likelihood;
+        double? information = likelihood switch
+        {
+            CategoricalLikelihood => Quadrature.CategoricalInformation(networks),
+            GaussianLikelihood when rows.shape[1] == 1 => Quadrature.GaussianInformation(networks),
+            _ => null,
+        };
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var z = tensor(grid.Nodes.Select(v => (float)v).ToArray()).unsqueeze(1);
+        var decoded = networks.Decoder.forward(z);
+        var logWeights = tensor(grid.Weights.Select(w => Math.Log(w)).ToArray(), ScalarType.Float64);
+        // log p(x_n) = logsumexp_g [log w_g + log p(x_n | z_g)], rows taken in chunks to bound memory.
+        double total = 0;
+        long n = rows.shape[0];
+        int chunk = Math.Max(1, (int)(4_000_000 / (grid.Nodes.Length * Math.Max(1, rows.shape[1]))));
+        for (long start = 0; start < n; start += chunk)
+        {
+            using var inner = NewDisposeScope();
+            long count = Math.Min(chunk, n - start);
+            var block = rows.narrow(0, start, count);
+            var expandedRows = block.repeat_interleave(grid.Nodes.Length, 0);
+            var expandedDecoded = decoded.repeat(count, 1);
+            var logP = likelihood.LogLikelihood(expandedDecoded, expandedRows).view(count, grid.Nodes.Length).to_type(ScalarType.Float64);
+            total += (logP + logWeights).logsumexp(1).sum().item<double>();
+        }
+        return (information, total / n);
+    }
+}

@@ -1,0 +1,140 @@
+using Mae.Modeling;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Mae.Training;
+
+/// <summary>The scalar figures of one training step, read back to the CPU in one transfer.</summary>
+internal readonly record struct StepFigures(double Elbo, double Reconstruction, double Rate, double InformationEstimate, double Penalty);
+
+/// <summary>
+/// One optimisation step of the chosen objective. θ (encoder and decoder) descends the objective's loss; ω (the auxiliary r)
+/// ascends the information bound, and gets gradients from nothing else.
+/// </summary>
+internal sealed class TrainingStep : IDisposable
+{
+    private static readonly string[] FigureNames = ["ELBO", "reconstruction term", "KL term", "information estimate", "penalty"];
+
+    private readonly MutualAutoencoderNetworks networks;
+    private readonly MutualAutoencoderOptions options;
+    private readonly Adam modelOptimizer;
+    private readonly Adam auxiliaryOptimizer;
+    private readonly double priorEntropy;
+    private readonly long totalSteps;
+
+    public TrainingStep(MutualAutoencoderNetworks networks, MutualAutoencoderOptions options, long totalSteps)
+    {
+        this.networks = networks;
+        this.options = options;
+        this.totalSteps = totalSteps;
+        modelOptimizer = optim.Adam(networks.ModelParameters(), options.LearningRate);
+        auxiliaryOptimizer = optim.Adam(networks.AuxiliaryParameters(), options.AuxiliaryLearningRate);
+        priorEntropy = GaussianMath.PriorEntropy(networks.LatentDimension);
+    }
+
+    /// <summary>The adaptive multiplier ν (zero unless the penalty is adaptive).</summary>
+    public double Multiplier { get; private set; }
+
+    public StepFigures Run(Tensor rows, long step)
+    {
+        using var scope = NewDisposeScope();
+        SetLearningRates(step);
+        var likelihood = networks.Likelihood;
+        bool informationShapesDecoder = options.Objective == MutualAutoencoderObjective.MutualAutoencoder;
+
+        // ELBO with reparameterised posterior samples and the analytic KL to N(0, I).
+        var posterior = networks.Encoder.forward(likelihood.ToNetworkInput(rows)).chunk(2, 1);
+        var (mean, logVariance) = (posterior[0], posterior[1]);
+        var z = mean + (0.5 * logVariance).exp() * randn_like(mean);
+        var reconstruction = likelihood.LogLikelihood(networks.Decoder.forward(z), rows).mean();
+        var ratePerDimension = (0.5 * (mean * mean + logVariance.exp() - logVariance - 1)).mean(new long[] { 0 });
+        var rate = ratePerDimension.sum();
+        var elbo = reconstruction - rate;
+
+        // Information bound from prior draws; the baselines leave the decoder untouched by it.
+        var priorDraws = randn(new long[] { options.EffectivePriorSampleSize, networks.LatentDimension });
+        Tensor decoded;
+        using (informationShapesDecoder ? null : no_grad())
+            decoded = networks.Decoder.forward(priorDraws);
+        var information = likelihood.Information(decoded, priorDraws, networks.Auxiliary);
+        var estimate = information.DecoderSurrogate + priorEntropy;
+
+        var (loss, penalty) = ModelLoss(elbo, reconstruction, rate, ratePerDimension, estimate, step);
+
+        // Checked before the update, so a diverged step never reaches the weights.
+        var figures = stack([elbo, reconstruction, rate, estimate, penalty]).detach().to_type(ScalarType.Float64).data<double>().ToArray();
+        for (int i = 0; i < figures.Length; i++)
+        {
+            if (!double.IsFinite(figures[i]))
+            {
+                throw new InvalidOperationException(
+                    $"Training diverged at step {step + 1}: the {FigureNames[i]} is {figures[i]}. " +
+                    $"Lower {nameof(MutualAutoencoderOptions.LearningRate)} (now {options.LearningRate}) or {nameof(MutualAutoencoderOptions.PenaltyWeight)} (now {options.PenaltyWeight}), or check the data's scale.");
+            }
+        }
+
+        modelOptimizer.zero_grad();
+        loss.backward();
+        // The penalty's gradient also reached r through the Gaussian samples: r learns from its own objective only.
+        auxiliaryOptimizer.zero_grad();
+        (-information.AuxiliaryObjective).backward();
+        modelOptimizer.step();
+        auxiliaryOptimizer.step();
+
+        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.Penalty == InformationPenalty.Adaptive)
+            Multiplier += options.MultiplierLearningRate * (options.TargetInformation - figures[3]);
+        return new StepFigures(figures[0], figures[1], figures[2], figures[3], figures[4]);
+    }
+
+    private (Tensor Loss, Tensor Penalty) ModelLoss(Tensor elbo, Tensor reconstruction, Tensor rate, Tensor ratePerDimension, Tensor estimate, long step)
+    {
+        double target = options.TargetInformation;
+        double progress = (double)step / totalSteps;
+        var noPenalty = zeros(1).squeeze();
+        switch (options.Objective)
+        {
+            case MutualAutoencoderObjective.MutualAutoencoder:
+                var gap = estimate - target;
+                var penalty = options.Penalty switch
+                {
+                    InformationPenalty.Absolute => options.PenaltyWeight * gap.abs(),
+                    InformationPenalty.Squared => options.PenaltyWeight * gap * gap,
+                    _ => -Multiplier * gap + options.PenaltyWeight * gap * gap,
+                };
+                return (-elbo + penalty, penalty);
+            case MutualAutoencoderObjective.VariationalAutoencoder:
+                return (-elbo, noPenalty);
+            case MutualAutoencoderObjective.BetaVariationalAutoencoder:
+                return (-(reconstruction - options.Beta * rate), noPenalty);
+            case MutualAutoencoderObjective.KLAnnealing:
+                double weight = Math.Min(1.0, (step + 1) / (options.KLAnnealingFraction * totalSteps));
+                return (-(reconstruction - weight * rate), noPenalty);
+            case MutualAutoencoderObjective.CapacityTargeted:
+                double capacity = target * Math.Min(1.0, progress / options.CapacityIncreaseFraction);
+                return (-reconstruction + options.CapacityWeight * (rate - capacity).abs(), noPenalty);
+            case MutualAutoencoderObjective.FreeBits:
+                double floor = target / networks.LatentDimension;
+                return (-(reconstruction - ratePerDimension.clamp_min(floor).sum()), noPenalty);
+            default:
+                throw new InvalidOperationException($"Unknown objective {options.Objective}.");
+        }
+    }
+
+    private void SetLearningRates(long step)
+    {
+        if (!options.DecayLearningRate)
+            return;
+        double progress = (double)step / totalSteps;
+        double factor = progress >= 0.85 ? 0.01 : progress >= 0.5 ? 0.1 : 1.0;
+        foreach (var group in modelOptimizer.ParamGroups)
+            group.LearningRate = options.LearningRate * factor;
+        foreach (var group in auxiliaryOptimizer.ParamGroups)
+            group.LearningRate = options.AuxiliaryLearningRate * factor;
+    }
+
+    public void Dispose()
+    {
+        modelOptimizer.Dispose();
+        auxiliaryOptimizer.Dispose();
+    }
+}

@@ -1,0 +1,124 @@
+namespace Mae;
+
+/// <summary>Rows of features that a <see cref="MutualAutoencoderTrainer"/> learns from.</summary>
+/// <remarks>
+/// Each row has <see cref="FeatureCount"/> values. For <see cref="DecoderFamily.Categorical"/> a row is a single
+/// value, the class index in [0, K); for <see cref="DecoderFamily.Bernoulli"/> every value lies in [0, 1].
+/// The trainer checks every value it reads and names the offending row.
+/// </remarks>
+public abstract class TrainingData
+{
+    private protected TrainingData(int featureCount)
+    {
+        if (featureCount <= 0)
+            throw new ArgumentOutOfRangeException(nameof(featureCount), featureCount, $"The feature count must be positive; got {featureCount}.");
+        FeatureCount = featureCount;
+    }
+
+    /// <summary>Number of values in each row.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>
+    /// Uses rows stored one after another in <paramref name="values"/>: row i is
+    /// <c>values[i * featureCount .. (i + 1) * featureCount)</c>. The array is not copied: do not change it while training.
+    /// Each epoch visits every row once, in a new random order.
+    /// </summary>
+    /// <param name="values">The row-major values; the length must be a positive multiple of <paramref name="featureCount"/>.</param>
+    /// <param name="featureCount">Values per row.</param>
+    public static TrainingData FromArray(float[] values, int featureCount)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return new ArrayTrainingData(values, featureCount);
+    }
+
+    /// <summary>
+    /// Draws fresh rows from a sampler, for data with a known distribution (such as the paper's toy problems).
+    /// An epoch is <paramref name="rowsPerEpoch"/> draws.
+    /// </summary>
+    /// <param name="featureCount">Values per row.</param>
+    /// <param name="rowsPerEpoch">Rows drawn per epoch; must be positive.</param>
+    /// <param name="sampleRow">Fills one row; it must draw its randomness from the given <see cref="Random"/> so that a seed reproduces the run.</param>
+    public static TrainingData FromSampler(int featureCount, int rowsPerEpoch, Action<Random, Span<float>> sampleRow)
+    {
+        ArgumentNullException.ThrowIfNull(sampleRow);
+        return new SampledTrainingData(featureCount, rowsPerEpoch, sampleRow);
+    }
+
+    /// <summary>The batches of one epoch. The returned buffer is reused: consume a batch before asking for the next.</summary>
+    internal abstract IEnumerable<TrainingBatch> GetBatches(int batchSize, Random random);
+
+    /// <summary>Number of batches in one epoch.</summary>
+    internal abstract int BatchesPerEpoch(int batchSize);
+}
+
+/// <summary>A batch of rows; <see cref="RowNumbers"/> maps a batch row to its row in the source, when the source has row numbers.</summary>
+internal readonly record struct TrainingBatch(float[] Values, int Rows, int[]? RowNumbers, int FirstRow)
+{
+    public string DescribeRow(int row) =>
+        RowNumbers is null ? $"sampled row {FirstRow + row}" : $"row {RowNumbers[FirstRow + row]}";
+}
+
+internal sealed class ArrayTrainingData : TrainingData
+{
+    private readonly float[] values;
+    private readonly int rowCount;
+
+    public ArrayTrainingData(float[] values, int featureCount)
+        : base(featureCount)
+    {
+        if (values.Length == 0 || values.Length % featureCount != 0)
+            throw new ArgumentException(
+                $"The values must hold a positive whole number of rows of {featureCount} features; got {values.Length} values.", nameof(values));
+        this.values = values;
+        rowCount = values.Length / featureCount;
+    }
+
+    internal override int BatchesPerEpoch(int batchSize) => (rowCount + batchSize - 1) / batchSize;
+
+    internal override IEnumerable<TrainingBatch> GetBatches(int batchSize, Random random)
+    {
+        var order = new int[rowCount];
+        for (int i = 0; i < order.Length; i++)
+            order[i] = i;
+        random.Shuffle(order);
+        int width = FeatureCount;
+        var buffer = new float[Math.Min(batchSize, rowCount) * width];
+        for (int start = 0; start < rowCount; start += batchSize)
+        {
+            int rows = Math.Min(batchSize, rowCount - start);
+            for (int r = 0; r < rows; r++)
+                values.AsSpan(order[start + r] * width, width).CopyTo(buffer.AsSpan(r * width, width));
+            yield return new TrainingBatch(buffer, rows, order, start);
+        }
+    }
+}
+
+internal sealed class SampledTrainingData : TrainingData
+{
+    private readonly int rowsPerEpoch;
+    private readonly Action<Random, Span<float>> sampleRow;
+
+    public SampledTrainingData(int featureCount, int rowsPerEpoch, Action<Random, Span<float>> sampleRow)
+        : base(featureCount)
+    {
+        if (rowsPerEpoch <= 0)
+            throw new ArgumentOutOfRangeException(nameof(rowsPerEpoch), rowsPerEpoch, $"The rows per epoch must be positive; got {rowsPerEpoch}.");
+        this.rowsPerEpoch = rowsPerEpoch;
+        this.sampleRow = sampleRow;
+    }
+
+    internal override int BatchesPerEpoch(int batchSize) => (rowsPerEpoch + batchSize - 1) / batchSize;
+
+    internal override IEnumerable<TrainingBatch> GetBatches(int batchSize, Random random)
+    {
+        int width = FeatureCount;
+        var buffer = new float[Math.Min(batchSize, rowsPerEpoch) * width];
+        for (int start = 0; start < rowsPerEpoch; start += batchSize)
+        {
+            int rows = Math.Min(batchSize, rowsPerEpoch - start);
+            for (int r = 0; r < rows; r++)
+                sampleRow(random, buffer.AsSpan(r * width, width));
+            yield return new TrainingBatch(buffer, rows, null, start);
+        }
+    }
+}
