@@ -1,0 +1,71 @@
+using Mae;
+using Mae.Modeling;
+using Mae.Training;
+using static TorchSharp.torch;
+
+namespace Mae.Tests;
+
+/// <summary>The quadrature that the toy tests use as ground truth, checked against closed forms.</summary>
+public class QuadratureTests
+{
+    [Theory]
+    [InlineData(2.0, 0.5)]
+    [InlineData(0.7, 1.3)]
+    public void GaussianInformationMatchesTheLinearGaussianClosedForm(double slope, double deviation)
+    {
+        // A ReLU trunk [max(z,0), max(-z,0)] and head mean = slope·(h0 − h1) = slope·z, log-variance = 2·ln(deviation):
+        // x | z ~ N(slope·z, deviation²) with z ~ N(0,1) has I = ½·ln(1 + slope²/deviation²) and p(x) = N(0, slope² + deviation²).
+        using var networks = new MutualAutoencoderNetworks(DecoderLikelihood.Create(DecoderFamily.Gaussian, 1, 0), 1, [2], HiddenActivation.Relu);
+        using (no_grad())
+        {
+            var first = (TorchSharp.Modules.Linear)networks.Decoder.Hidden[0];
+            first.weight!.copy_(tensor(new float[] { 1, -1 }).view(2, 1));
+            first.bias!.zero_();
+            networks.Decoder.Head.weight!.copy_(tensor(new float[] { (float)slope, (float)-slope, 0, 0 }).view(2, 2));
+            networks.Decoder.Head.bias!.copy_(tensor(new float[] { 0, (float)(2 * Math.Log(deviation)) }));
+        }
+
+        double expected = 0.5 * Math.Log(1 + slope * slope / (deviation * deviation));
+        Assert.Equal(expected, Quadrature.GaussianInformation(networks), 1e-4);
+
+        double variance = slope * slope + deviation * deviation;
+        var points = new[] { -2.0, 0.0, 0.5, 3.0 };
+        var density = Quadrature.GaussianMarginalDensity(networks, points);
+        for (int i = 0; i < points.Length; i++)
+            Assert.Equal(Math.Exp(-0.5 * points[i] * points[i] / variance) / Math.Sqrt(2 * Math.PI * variance), density[i], 1e-5);
+    }
+
+    [Fact]
+    public void CategoricalDecoderThatIgnoresTheCodeHasZeroInformation()
+    {
+        using var networks = new MutualAutoencoderNetworks(DecoderLikelihood.Create(DecoderFamily.Categorical, 1, 4), 1, [8], HiddenActivation.Tanh);
+        var bias = new float[] { 0.5f, -1f, 0f, 2f };
+        using (no_grad())
+        {
+            networks.Decoder.Head.weight!.zero_();
+            networks.Decoder.Head.bias!.copy_(tensor(bias));
+        }
+
+        Assert.Equal(0, Quadrature.CategoricalInformation(networks), 1e-9);
+        double normaliser = bias.Sum(b => Math.Exp(b));
+        var marginal = Quadrature.CategoricalMarginal(networks);
+        for (int k = 0; k < bias.Length; k++)
+            Assert.Equal(Math.Exp(bias[k]) / normaliser, marginal[k], 1e-6);
+    }
+
+    [Fact]
+    public void ExactLogLikelihoodOfACodeBlindCategoricalDecoderIsTheLogOfItsMarginal()
+    {
+        using var networks = new MutualAutoencoderNetworks(DecoderLikelihood.Create(DecoderFamily.Categorical, 1, 3), 1, [8], HiddenActivation.Tanh);
+        using (no_grad())
+        {
+            networks.Decoder.Head.weight!.zero_();
+            networks.Decoder.Head.bias!.copy_(tensor(new float[] { 0f, 0f, (float)Math.Log(2) }));
+        }
+
+        using var rows = tensor(new float[] { 2, 2, 0, 1 }).view(4, 1);
+        var (_, logLikelihood) = Diagnostics.Exact(networks, rows);
+        double expected = (2 * Math.Log(0.5) + 2 * Math.Log(0.25)) / 4;
+        Assert.Equal(expected, logLikelihood!.Value, 1e-5);
+    }
+}
