@@ -115,7 +115,7 @@ public sealed class MutualAutoencoderOptions
         if (Decoder == DecoderFamily.Categorical && NumberOfClasses < 2)
             throw OutOfRange(nameof(NumberOfClasses), "must be at least 2 for the categorical decoder", NumberOfClasses);
         if (HiddenSizes is null || HiddenSizes.Count == 0)
-            throw new ArgumentException($"{nameof(HiddenSizes)} must name at least one hidden layer; got none.", nameof(HiddenSizes));
+            throw new ArgumentException($"{nameof(MutualAutoencoderOptions)}.{nameof(HiddenSizes)} must name at least one hidden layer; got none.", nameof(HiddenSizes));
         for (int i = 0; i < HiddenSizes.Count; i++)
         {
             if (HiddenSizes[i] <= 0)

@@ -107,7 +107,7 @@ internal sealed class CategoricalLikelihood : DecoderLikelihood
     private Tensor Identity(Device device)
     {
         // Kept for the life of the model, outside any dispose scope.
-        if (identity is null || identity.device != device)
+        if (identity is null || identity.device_type != device.type || identity.device_index != device.index)
         {
             using var _ = NewDisposeScope();
             identity = eye(numberOfClasses, device: device).MoveToOuterDisposeScope();

@@ -63,7 +63,8 @@ internal sealed class TrainingStep : IDisposable
 
         // Checked before the update, so a diverged step never reaches the weights.
         var figures = stack([elbo, reconstruction, rate, estimate, penalty]).detach().to_type(ScalarType.Float64).data<double>().ToArray();
-        for (int i = 0; i < figures.Length; i++)
+        // The parts before their sum, so the message names the term that broke.
+        foreach (int i in (int[])[1, 2, 3, 4, 0])
         {
             if (!double.IsFinite(figures[i]))
             {
