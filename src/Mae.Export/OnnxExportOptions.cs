@@ -1,0 +1,25 @@
+namespace Mae.Export;
+
+/// <summary>Options for <see cref="OnnxExporter"/>.</summary>
+public sealed class OnnxExportOptions
+{
+    /// <summary>
+    /// Gets the caller's metadata, written to the model's <c>metadata_props</c> (readable through ONNX Runtime's
+    /// <c>ModelMetadata.CustomMetadataMap</c>). Keys must be non-empty and values non-null. Format numbers with
+    /// <see cref="System.Globalization.CultureInfo.InvariantCulture"/>. A key listed in <see cref="OnnxMetadataKeys"/>
+    /// is also written by the exporter and may be given here only with the same value. Keys are compared ordinally.
+    /// </summary>
+    public IDictionary<string, string> Metadata { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Gets or sets the version of the model, written to <c>model_version</c>. Must not be negative. Defaults to 1.
+    /// </summary>
+    public long ModelVersion { get; set; } = OnnxExporter.Defaults.ModelVersion;
+
+    /// <summary>
+    /// Gets or sets whether an exported encoder also outputs <see cref="OnnxTensorNames.LogVariance"/>, the posterior
+    /// log-variance. Defaults to <see langword="false"/> (the encoder outputs only <see cref="OnnxTensorNames.Mean"/>).
+    /// Ignored for decoders: a Gaussian decoder always outputs both its mean and its log-variance.
+    /// </summary>
+    public bool IncludeLogVariance { get; set; } = OnnxExporter.Defaults.IncludeLogVariance;
+}

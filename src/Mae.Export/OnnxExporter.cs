@@ -1,0 +1,222 @@
+using System.Globalization;
+using Google.Protobuf;
+using Mae.Export.Onnx;
+
+namespace Mae.Export;
+
+/// <summary>
+/// Writes encoder and decoder descriptions as ONNX models (IR version 8, default-domain opset 13), with a
+/// symbolic batch dimension named <c>batch</c> on every input and output.
+/// </summary>
+/// <remarks>
+/// The output is deterministic: the same description and options always produce the same bytes.
+/// </remarks>
+public static class OnnxExporter
+{
+    /// <summary>
+    /// Writes <paramref name="encoder"/> as an ONNX model to <paramref name="destination"/>, with default options.
+    /// </summary>
+    /// <param name="encoder">The encoder to write.</param>
+    /// <param name="destination">A writable stream; written from its current position and left open.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is not writable.</exception>
+    public static void WriteEncoder(EncoderDescription encoder, Stream destination) =>
+        WriteEncoder(encoder, destination, new OnnxExportOptions());
+
+    /// <summary>Writes <paramref name="encoder"/> as an ONNX model to <paramref name="destination"/>.</summary>
+    /// <param name="encoder">The encoder to write.</param>
+    /// <param name="destination">A writable stream; written from its current position and left open.</param>
+    /// <param name="options">Export options: metadata, model version, and whether to output the log-variance.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="destination"/> is not writable, or the options are invalid (see <see cref="OnnxExportOptions"/>).
+    /// </exception>
+    public static void WriteEncoder(EncoderDescription encoder, Stream destination, OnnxExportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        ModelProto model = OnnxModelFactory.CreateEncoder(encoder, ValidateOptions(options));
+        WriteToStream(model, destination);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="encoder"/> as an ONNX model to the file <paramref name="path"/>, with default options.
+    /// </summary>
+    /// <param name="encoder">The encoder to write.</param>
+    /// <param name="path">The file to create or replace.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="IOException">The file cannot be written; no partial file is left behind.</exception>
+    /// <exception cref="UnauthorizedAccessException">Access to the file is denied; no partial file is left behind.</exception>
+    public static void WriteEncoder(EncoderDescription encoder, string path) =>
+        WriteEncoder(encoder, path, new OnnxExportOptions());
+
+    /// <summary>Writes <paramref name="encoder"/> as an ONNX model to the file <paramref name="path"/>.</summary>
+    /// <param name="encoder">The encoder to write.</param>
+    /// <param name="path">
+    /// The file to create or replace. The model is written to a temporary file in the same directory that then
+    /// replaces <paramref name="path"/>, so a failed write leaves no partial file.
+    /// </param>
+    /// <param name="options">Export options: metadata, model version, and whether to output the log-variance.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or the options are invalid.</exception>
+    /// <exception cref="IOException">The file cannot be written; no partial file is left behind.</exception>
+    /// <exception cref="UnauthorizedAccessException">Access to the file is denied; no partial file is left behind.</exception>
+    public static void WriteEncoder(EncoderDescription encoder, string path, OnnxExportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ModelProto model = OnnxModelFactory.CreateEncoder(encoder, ValidateOptions(options));
+        WriteToFile(model, path);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="decoder"/> as an ONNX model to <paramref name="destination"/>, with default options.
+    /// </summary>
+    /// <param name="decoder">The decoder to write.</param>
+    /// <param name="destination">A writable stream; written from its current position and left open.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is not writable.</exception>
+    public static void WriteDecoder(DecoderDescription decoder, Stream destination) =>
+        WriteDecoder(decoder, destination, new OnnxExportOptions());
+
+    /// <summary>Writes <paramref name="decoder"/> as an ONNX model to <paramref name="destination"/>.</summary>
+    /// <param name="decoder">The decoder to write.</param>
+    /// <param name="destination">A writable stream; written from its current position and left open.</param>
+    /// <param name="options">Export options: metadata and model version.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="destination"/> is not writable, or the options are invalid (see <see cref="OnnxExportOptions"/>).
+    /// </exception>
+    public static void WriteDecoder(DecoderDescription decoder, Stream destination, OnnxExportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        ModelProto model = OnnxModelFactory.CreateDecoder(decoder, ValidateOptions(options));
+        WriteToStream(model, destination);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="decoder"/> as an ONNX model to the file <paramref name="path"/>, with default options.
+    /// </summary>
+    /// <param name="decoder">The decoder to write.</param>
+    /// <param name="path">The file to create or replace.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="IOException">The file cannot be written; no partial file is left behind.</exception>
+    /// <exception cref="UnauthorizedAccessException">Access to the file is denied; no partial file is left behind.</exception>
+    public static void WriteDecoder(DecoderDescription decoder, string path) =>
+        WriteDecoder(decoder, path, new OnnxExportOptions());
+
+    /// <summary>Writes <paramref name="decoder"/> as an ONNX model to the file <paramref name="path"/>.</summary>
+    /// <param name="decoder">The decoder to write.</param>
+    /// <param name="path">
+    /// The file to create or replace. The model is written to a temporary file in the same directory that then
+    /// replaces <paramref name="path"/>, so a failed write leaves no partial file.
+    /// </param>
+    /// <param name="options">Export options: metadata and model version.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or the options are invalid.</exception>
+    /// <exception cref="IOException">The file cannot be written; no partial file is left behind.</exception>
+    /// <exception cref="UnauthorizedAccessException">Access to the file is denied; no partial file is left behind.</exception>
+    public static void WriteDecoder(DecoderDescription decoder, string path, OnnxExportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ModelProto model = OnnxModelFactory.CreateDecoder(decoder, ValidateOptions(options));
+        WriteToFile(model, path);
+    }
+
+    private static OnnxExportOptions ValidateOptions(OnnxExportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.ModelVersion < 0)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"ModelVersion must not be negative; got {options.ModelVersion}."),
+                nameof(options));
+        }
+
+        foreach (KeyValuePair<string, string> entry in options.Metadata)
+        {
+            if (string.IsNullOrEmpty(entry.Key))
+            {
+                throw new ArgumentException("Metadata keys must not be empty.", nameof(options));
+            }
+
+            if (entry.Value is null)
+            {
+                throw new ArgumentException($"Metadata value for key '{entry.Key}' is null.", nameof(options));
+            }
+        }
+
+        return options;
+    }
+
+    private static void WriteToStream(ModelProto model, Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (!destination.CanWrite)
+        {
+            throw new ArgumentException("The destination stream is not writable.", nameof(destination));
+        }
+
+        model.WriteTo(destination);
+        destination.Flush();
+    }
+
+    private static void WriteToFile(ModelProto model, string path)
+    {
+        byte[] bytes = model.ToByteArray();
+        string fullPath;
+        try
+        {
+            fullPath = Path.GetFullPath(path);
+        }
+        catch (Exception exception) when (exception is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new IOException($"Cannot write the ONNX model to '{path}': {exception.Message}", exception);
+        }
+
+        string directory = Path.GetDirectoryName(fullPath) ?? ".";
+        string temporaryPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllBytes(temporaryPath, bytes);
+            File.Move(temporaryPath, fullPath, overwrite: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporaryPath);
+            string message = $"Cannot write the ONNX model to '{fullPath}': {exception.Message}";
+            if (exception is UnauthorizedAccessException)
+            {
+                throw new UnauthorizedAccessException(message, exception);
+            }
+
+            throw new IOException(message, exception);
+        }
+        catch
+        {
+            TryDelete(temporaryPath);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the original failure is the one worth reporting.
+        }
+    }
+
+    /// <summary>Default values of <see cref="OnnxExportOptions"/>.</summary>
+    internal static class Defaults
+    {
+        public const long ModelVersion = 1;
+        public const bool IncludeLogVariance = false;
+    }
+}

@@ -1,0 +1,38 @@
+namespace Mae.Export;
+
+/// <summary>
+/// Keys of the <c>metadata_props</c> entries that <see cref="OnnxExporter"/> writes from the
+/// description itself. Caller metadata (<see cref="OnnxExportOptions.Metadata"/>) may repeat one of
+/// these keys only with the same value; any other key is written as given.
+/// </summary>
+/// <remarks>
+/// Values are invariant-culture strings: integers in decimal, names in lower case
+/// (<c>encoder</c>/<c>decoder</c>; <c>tanh</c>, <c>relu</c>, <c>elu</c>, <c>gelu</c>, <c>silu</c>;
+/// <c>gaussian</c>, <c>bernoulli</c>, <c>categorical</c>; <c>none</c>, <c>standardization</c>, <c>one_hot</c>).
+/// </remarks>
+public static class OnnxMetadataKeys
+{
+    /// <summary>Whether the model is an <c>encoder</c> or a <c>decoder</c>.</summary>
+    public const string ModelKind = "mae.model_kind";
+
+    /// <summary>The latent dimension d: the encoder's output width, or the decoder's input width.</summary>
+    public const string LatentDimension = "mae.latent_dimension";
+
+    /// <summary>The activation after every hidden layer.</summary>
+    public const string HiddenActivation = "mae.hidden_activation";
+
+    /// <summary>Encoder only: the input preprocessing kind.</summary>
+    public const string InputPreprocessing = "mae.input_preprocessing";
+
+    /// <summary>Encoder only: the width of the <see cref="OnnxTensorNames.Features"/> input (1 for one-hot input).</summary>
+    public const string InputWidth = "mae.input_width";
+
+    /// <summary>Encoder with one-hot input only: the number of classes K.</summary>
+    public const string InputClassCount = "mae.input_class_count";
+
+    /// <summary>Decoder only: the likelihood family.</summary>
+    public const string DecoderFamily = "mae.decoder_family";
+
+    /// <summary>Decoder only: the width of the decoder's outputs (F features, or K classes).</summary>
+    public const string OutputWidth = "mae.output_width";
+}

@@ -1,0 +1,176 @@
+using Mae.Export;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Mae.Export.Tests;
+
+/// <summary>Signature and metadata of the exported models, as ONNX Runtime reads them.</summary>
+public sealed class ModelMetadataTests
+{
+    [Fact]
+    public void EncoderHasSymbolicBatchDimensionAndFixedWidths()
+    {
+        EncoderDescription encoder = TestNetworks.Encoder(seed: 1, InputPreprocessingKind.Standardization, HiddenActivation.Tanh);
+        byte[] model = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteEncoder(encoder, s, new OnnxExportOptions { IncludeLogVariance = true }));
+
+        using var session = new InferenceSession(model);
+
+        NodeMetadata input = Assert.Single(session.InputMetadata, kv => kv.Key == OnnxTensorNames.Features).Value;
+        Assert.Equal(typeof(float), input.ElementType);
+        Assert.Equal([-1, TestNetworks.FeatureCount], input.Dimensions);
+        Assert.Equal("batch", input.SymbolicDimensions[0]);
+        Assert.Equal([OnnxTensorNames.Mean, OnnxTensorNames.LogVariance], session.OutputMetadata.Keys.ToArray());
+        foreach (NodeMetadata output in session.OutputMetadata.Values)
+        {
+            Assert.Equal(typeof(float), output.ElementType);
+            Assert.Equal([-1, TestNetworks.LatentDimension], output.Dimensions);
+            Assert.Equal("batch", output.SymbolicDimensions[0]);
+        }
+    }
+
+    [Fact]
+    public void EncoderOutputsOnlyTheMeanByDefault()
+    {
+        EncoderDescription encoder = TestNetworks.Encoder(seed: 1, InputPreprocessingKind.None, HiddenActivation.Relu);
+        byte[] model = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteEncoder(encoder, s));
+
+        using var session = new InferenceSession(model);
+
+        Assert.Equal([OnnxTensorNames.Mean], session.OutputMetadata.Keys.ToArray());
+    }
+
+    [Fact]
+    public void OneHotEncoderReadsOneColumn()
+    {
+        EncoderDescription encoder = TestNetworks.Encoder(seed: 1, InputPreprocessingKind.OneHot, HiddenActivation.Elu);
+        byte[] model = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteEncoder(encoder, s));
+
+        using var session = new InferenceSession(model);
+
+        Assert.Equal(1, encoder.InputWidth);
+        Assert.Equal([-1, 1], session.InputMetadata[OnnxTensorNames.Features].Dimensions);
+        Assert.Equal(
+            TestNetworks.FeatureCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            session.ModelMetadata.CustomMetadataMap[OnnxMetadataKeys.InputClassCount]);
+    }
+
+    [Theory]
+    [InlineData(DecoderFamily.Gaussian, OnnxTensorNames.Mean, OnnxTensorNames.LogVariance)]
+    [InlineData(DecoderFamily.Bernoulli, OnnxTensorNames.Logits, OnnxTensorNames.Probabilities)]
+    [InlineData(DecoderFamily.Categorical, OnnxTensorNames.Logits, OnnxTensorNames.Probabilities)]
+    public void DecoderHasSymbolicBatchDimensionAndFamilyOutputs(DecoderFamily family, string first, string second)
+    {
+        DecoderDescription decoder = TestNetworks.Decoder(seed: 2, family, HiddenActivation.Gelu);
+        byte[] model = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteDecoder(decoder, s));
+
+        using var session = new InferenceSession(model);
+
+        NodeMetadata input = Assert.Single(session.InputMetadata, kv => kv.Key == OnnxTensorNames.Latent).Value;
+        Assert.Equal([-1, TestNetworks.LatentDimension], input.Dimensions);
+        Assert.Equal("batch", input.SymbolicDimensions[0]);
+        Assert.Equal([first, second], session.OutputMetadata.Keys.ToArray());
+        foreach (NodeMetadata output in session.OutputMetadata.Values)
+        {
+            Assert.Equal([-1, TestNetworks.FeatureCount], output.Dimensions);
+            Assert.Equal("batch", output.SymbolicDimensions[0]);
+        }
+    }
+
+    [Fact]
+    public void CallerMetadataAndStandardFieldsAreReadable()
+    {
+        DecoderDescription decoder = TestNetworks.Decoder(seed: 3, DecoderFamily.Bernoulli, HiddenActivation.Silu);
+        var options = new OnnxExportOptions
+        {
+            ModelVersion = 42,
+            Metadata =
+            {
+                ["objective"] = "mutual_autoencoder",
+                ["target_mutual_information"] = "2.5",
+                [OnnxMetadataKeys.LatentDimension] = "5", // repeating an exporter key with the same value is allowed
+                ["note"] = "ünïcödé ✓",
+            },
+        };
+        byte[] model = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteDecoder(decoder, s, options));
+
+        using var session = new InferenceSession(model);
+        ModelMetadata metadata = session.ModelMetadata;
+
+        Assert.Equal("Mae", metadata.ProducerName);
+        Assert.Equal(42, metadata.Version);
+        Assert.Equal("mae_decoder", metadata.GraphName);
+        Assert.False(string.IsNullOrWhiteSpace(metadata.Description));
+        Dictionary<string, string> map = metadata.CustomMetadataMap;
+        Assert.Equal("mutual_autoencoder", map["objective"]);
+        Assert.Equal("2.5", map["target_mutual_information"]);
+        Assert.Equal("ünïcödé ✓", map["note"]);
+        Assert.Equal("decoder", map[OnnxMetadataKeys.ModelKind]);
+        Assert.Equal("5", map[OnnxMetadataKeys.LatentDimension]);
+        Assert.Equal("silu", map[OnnxMetadataKeys.HiddenActivation]);
+        Assert.Equal("bernoulli", map[OnnxMetadataKeys.DecoderFamily]);
+        Assert.Equal("13", map[OnnxMetadataKeys.OutputWidth]);
+    }
+
+    [Fact]
+    public void EncoderMetadataDescribesTheEncoder()
+    {
+        EncoderDescription encoder = TestNetworks.Encoder(seed: 4, InputPreprocessingKind.Standardization, HiddenActivation.Gelu);
+        byte[] model = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteEncoder(encoder, s));
+
+        using var session = new InferenceSession(model);
+        Dictionary<string, string> map = session.ModelMetadata.CustomMetadataMap;
+
+        Assert.Equal("encoder", map[OnnxMetadataKeys.ModelKind]);
+        Assert.Equal("5", map[OnnxMetadataKeys.LatentDimension]);
+        Assert.Equal("gelu", map[OnnxMetadataKeys.HiddenActivation]);
+        Assert.Equal("standardization", map[OnnxMetadataKeys.InputPreprocessing]);
+        Assert.Equal("13", map[OnnxMetadataKeys.InputWidth]);
+        Assert.Equal(1, session.ModelMetadata.Version);
+        Assert.Equal("mae_encoder", session.ModelMetadata.GraphName);
+    }
+
+    [Fact]
+    public void CallerMetadataContradictingTheDescriptionIsRejected()
+    {
+        EncoderDescription encoder = TestNetworks.Encoder(seed: 5, InputPreprocessingKind.None, HiddenActivation.Tanh);
+        var options = new OnnxExportOptions { Metadata = { [OnnxMetadataKeys.LatentDimension] = "16" } };
+
+        var error = Assert.Throws<ArgumentException>(() => OnnxExporter.WriteEncoder(encoder, new MemoryStream(), options));
+
+        Assert.Contains("'mae.latent_dimension'", error.Message);
+        Assert.Contains("'5'", error.Message);
+        Assert.Contains("'16'", error.Message);
+    }
+
+    [Fact]
+    public void InvalidOptionsAreRejected()
+    {
+        EncoderDescription encoder = TestNetworks.Encoder(seed: 5, InputPreprocessingKind.None, HiddenActivation.Tanh);
+
+        var negative = Assert.Throws<ArgumentException>(
+            () => OnnxExporter.WriteEncoder(encoder, new MemoryStream(), new OnnxExportOptions { ModelVersion = -1 }));
+        Assert.Contains("-1", negative.Message);
+
+        var emptyKey = Assert.Throws<ArgumentException>(
+            () => OnnxExporter.WriteEncoder(encoder, new MemoryStream(), new OnnxExportOptions { Metadata = { [""] = "x" } }));
+        Assert.Contains("empty", emptyKey.Message);
+
+        var nullValue = Assert.Throws<ArgumentException>(
+            () => OnnxExporter.WriteEncoder(encoder, new MemoryStream(), new OnnxExportOptions { Metadata = { ["key"] = null! } }));
+        Assert.Contains("'key'", nullValue.Message);
+
+        Assert.Throws<ArgumentNullException>(() => OnnxExporter.WriteEncoder(encoder, new MemoryStream(), null!));
+        Assert.Throws<ArgumentException>(() => OnnxExporter.WriteEncoder(encoder, new MemoryStream([], writable: false)));
+    }
+
+    [Fact]
+    public void ExportIsDeterministic()
+    {
+        DecoderDescription decoder = TestNetworks.Decoder(seed: 6, DecoderFamily.Categorical, HiddenActivation.Gelu);
+        var options = new OnnxExportOptions { Metadata = { ["b"] = "2", ["a"] = "1" } };
+
+        byte[] first = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteDecoder(decoder, s, options));
+        byte[] second = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteDecoder(decoder, s, options));
+
+        Assert.Equal(first, second);
+    }
+}
