@@ -1,26 +1,24 @@
-namespace Mae.Export;
+namespace Mae;
 
-/// <summary>
-/// The likelihood family of a decoder, which decides the decoder's output heads and the
-/// outputs of the exported decoder model.
-/// </summary>
+// Shared by training (Mae.MLNet) and export (Mae.Export), so it is defined once, in the assembly both reference.
+/// <summary>The family of the decoder distribution p(x|z).</summary>
 public enum DecoderFamily
 {
     /// <summary>
-    /// Independent Gaussians per feature. Heads: mean and log-variance.
-    /// Outputs <c>mean</c> and <c>log_variance</c>, both [batch, F].
+    /// Independent normal per feature, with mean and log-variance predicted from z.
+    /// The exported decoder outputs <c>mean</c> and <c>log_variance</c>, both [batch, F].
     /// </summary>
     Gaussian,
 
     /// <summary>
-    /// Independent Bernoulli variables per feature. Head: logits.
-    /// Outputs <c>logits</c> and <c>probabilities</c> (the sigmoid of the logits), both [batch, F].
-    /// </summary>
-    Bernoulli,
-
-    /// <summary>
-    /// One categorical variable over K classes. Head: logits.
-    /// Outputs <c>logits</c> and <c>probabilities</c> (the softmax of the logits over the classes), both [batch, K].
+    /// A categorical distribution over K classes; each data row is one class index in [0, K).
+    /// The exported decoder outputs <c>logits</c> and <c>probabilities</c> (softmax over the classes), both [batch, K].
     /// </summary>
     Categorical,
+
+    /// <summary>
+    /// Independent Bernoulli per feature; features must lie in [0, 1] (for example pixel intensities).
+    /// The exported decoder outputs <c>logits</c> and <c>probabilities</c> (sigmoid of the logits), both [batch, F].
+    /// </summary>
+    Bernoulli,
 }

@@ -1,27 +1,24 @@
-namespace Mae.Export;
+namespace Mae;
 
-/// <summary>
-/// The nonlinearity applied element-wise after every hidden layer of a network's trunk.
-/// Output heads never have an activation.
-/// </summary>
+// Shared by training (Mae.MLNet) and export (Mae.Export), so it is defined once, in the assembly both reference.
+/// <summary>The nonlinearity that follows every hidden layer.</summary>
 public enum HiddenActivation
 {
-    /// <summary>Hyperbolic tangent: <c>tanh(x)</c>.</summary>
+    /// <summary>Hyperbolic tangent.</summary>
     Tanh,
 
-    /// <summary>Rectified linear unit: <c>max(x, 0)</c>.</summary>
+    /// <summary>Rectified linear unit, max(0, x).</summary>
     Relu,
 
-    /// <summary>Exponential linear unit with alpha 1: <c>x</c> for <c>x &gt; 0</c>, otherwise <c>exp(x) - 1</c>.</summary>
+    /// <summary>Exponential linear unit with α = 1.</summary>
     Elu,
 
     /// <summary>
-    /// Gaussian error linear unit in its exact form, <c>0.5 * x * (1 + erf(x / sqrt(2)))</c>
-    /// (not the tanh approximation). Exported as Div, Erf, Add and Mul nodes because ONNX opsets
-    /// before 20 have no Gelu operator.
+    /// Gaussian error linear unit, exact form 0.5·x·(1 + erf(x/√2)) (not the tanh approximation);
+    /// exported as Div, Erf, Add and Mul nodes because ONNX opsets before 20 have no Gelu operator.
     /// </summary>
     Gelu,
 
-    /// <summary>Sigmoid linear unit (swish): <c>x * sigmoid(x)</c>.</summary>
+    /// <summary>Sigmoid linear unit, x·sigmoid(x).</summary>
     Silu,
 }

@@ -42,35 +42,3 @@ public enum InformationPenalty
     /// </summary>
     Adaptive,
 }
-
-/// <summary>The family of the decoder distribution p(x|z).</summary>
-public enum DecoderFamily
-{
-    /// <summary>Independent normal per feature, with mean and log-variance predicted from z.</summary>
-    Gaussian,
-
-    /// <summary>A categorical distribution over K classes; each data row is one class index in [0, K).</summary>
-    Categorical,
-
-    /// <summary>Independent Bernoulli per feature; features must lie in [0, 1] (for example pixel intensities).</summary>
-    Bernoulli,
-}
-
-/// <summary>The nonlinearity that follows every hidden layer.</summary>
-public enum HiddenActivation
-{
-    /// <summary>Hyperbolic tangent.</summary>
-    Tanh,
-
-    /// <summary>Rectified linear unit, max(0, x).</summary>
-    Relu,
-
-    /// <summary>Exponential linear unit with α = 1.</summary>
-    Elu,
-
-    /// <summary>Gaussian error linear unit, exact form 0.5·x·(1 + erf(x/√2)).</summary>
-    Gelu,
-
-    /// <summary>Sigmoid linear unit, x·sigmoid(x).</summary>
-    Silu,
-}

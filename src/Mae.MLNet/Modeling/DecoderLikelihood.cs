@@ -33,6 +33,12 @@ internal abstract class DecoderLikelihood
     /// <summary>log p(x|z) per row, [N], from decoder outputs [N, out] and rows [N, F].</summary>
     public abstract Tensor LogLikelihood(Tensor decoderOutput, Tensor rows);
 
+    /// <summary>
+    /// True when <see cref="InformationTerms.DecoderSurrogate"/> carries no gradient to r, so that the decoder's loss and r's
+    /// objective can share one backward pass.
+    /// </summary>
+    public virtual bool AuxiliaryObjectiveIsSeparate => true;
+
     /// <summary>Builds the information terms from decoder outputs for prior draws z [S, d].</summary>
     public abstract InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary);
 
@@ -58,6 +64,8 @@ internal sealed class GaussianLikelihood(int featureCount) : DecoderLikelihood
         var halves = decoderOutput.chunk(2, 1);
         return GaussianMath.LogDensity(rows, halves[0], halves[1]).sum(1);
     }
+
+    public override bool AuxiliaryObjectiveIsSeparate => false;
 
     public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary)
     {

@@ -7,31 +7,40 @@ namespace Mae.Training;
 internal static partial class TorchRuntime
 {
     private static readonly Lock Gate = new();
-    private static bool waitPolicySet;
+    private static bool environmentSet;
 
     /// <summary>
-    /// Makes idle OpenMP threads sleep instead of spin (OMP_WAIT_POLICY=PASSIVE) unless the user chose a policy,
-    /// and sets the intra-op thread count. Spinning threads make training 30–100× slower on a busy two-core machine.
-    /// The policy only takes effect if libtorch has not been loaded yet in this process.
+    /// Sets the intra-op thread count, and, the first time, two environment defaults that the native runtimes read when they
+    /// start (so they only take effect if libtorch has not run yet in this process; a value the user set is kept):
+    /// <list type="bullet">
+    /// <item>OMP_WAIT_POLICY=PASSIVE: idle OpenMP threads sleep instead of spin; spinning makes training 30–100× slower on a busy two-core machine.</item>
+    /// <item>MKL_CBWR=AUTO: MKL's conditional numerical reproducibility, without which results vary in the last bit with the
+    /// memory alignment of the batch, so that a seed would not reproduce a run.</item>
+    /// </list>
     /// </summary>
     public static void Configure(int numberOfThreads)
     {
         lock (Gate)
         {
-            if (!waitPolicySet)
+            if (!environmentSet)
             {
-                waitPolicySet = true;
-                if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
-                {
-                    Environment.SetEnvironmentVariable("OMP_WAIT_POLICY", "PASSIVE");
-                    // .NET keeps its own copy of the environment on Unix; the OpenMP runtime reads the C library's.
-                    if (!OperatingSystem.IsWindows())
-                        _ = SetNativeEnvironmentVariable("OMP_WAIT_POLICY", "PASSIVE", 0);
-                }
+                environmentSet = true;
+                SetDefault("OMP_WAIT_POLICY", "PASSIVE");
+                SetDefault("MKL_CBWR", "AUTO");
             }
             if (torch.get_num_threads() != numberOfThreads)
                 torch.set_num_threads(numberOfThreads);
         }
+    }
+
+    private static void SetDefault(string name, string value)
+    {
+        if (Environment.GetEnvironmentVariable(name) is not null)
+            return;
+        Environment.SetEnvironmentVariable(name, value);
+        // .NET keeps its own copy of the environment on Unix; native libraries read the C library's.
+        if (!OperatingSystem.IsWindows())
+            _ = SetNativeEnvironmentVariable(name, value, 0);
     }
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]

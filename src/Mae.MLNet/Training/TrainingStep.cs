@@ -46,17 +46,21 @@ internal sealed class TrainingStep : IDisposable
         var posterior = networks.Encoder.forward(likelihood.ToNetworkInput(rows)).chunk(2, 1);
         var (mean, logVariance) = (posterior[0], posterior[1]);
         var z = mean + (0.5 * logVariance).exp() * randn_like(mean);
-        var reconstruction = likelihood.LogLikelihood(networks.Decoder.forward(z), rows).mean();
+
+        // One decoder pass serves the posterior samples and the prior draws of the information bound.
+        var priorDraws = randn(new long[] { options.EffectivePriorSampleSize, networks.LatentDimension });
+        var decoded = networks.Decoder.forward(cat([z, priorDraws], 0));
+        var decodedPosterior = decoded.narrow(0, 0, z.shape[0]);
+        var decodedPrior = decoded.narrow(0, z.shape[0], priorDraws.shape[0]);
+        if (!informationShapesDecoder)
+            decodedPrior = decodedPrior.detach(); // the baselines leave the decoder untouched by the bound
+
+        var reconstruction = likelihood.LogLikelihood(decodedPosterior, rows).mean();
         var ratePerDimension = (0.5 * (mean * mean + logVariance.exp() - logVariance - 1)).mean(new long[] { 0 });
         var rate = ratePerDimension.sum();
         var elbo = reconstruction - rate;
 
-        // Information bound from prior draws; the baselines leave the decoder untouched by it.
-        var priorDraws = randn(new long[] { options.EffectivePriorSampleSize, networks.LatentDimension });
-        Tensor decoded;
-        using (informationShapesDecoder ? null : no_grad())
-            decoded = networks.Decoder.forward(priorDraws);
-        var information = likelihood.Information(decoded, priorDraws, networks.Auxiliary);
+        var information = likelihood.Information(decodedPrior, priorDraws, networks.Auxiliary);
         var estimate = information.DecoderSurrogate + priorEntropy;
 
         var (loss, penalty) = ModelLoss(elbo, reconstruction, rate, ratePerDimension, estimate, step);
@@ -75,10 +79,19 @@ internal sealed class TrainingStep : IDisposable
         }
 
         modelOptimizer.zero_grad();
-        loss.backward();
-        // The penalty's gradient also reached r through the Gaussian samples: r learns from its own objective only.
         auxiliaryOptimizer.zero_grad();
-        (-information.AuxiliaryObjective).backward();
+        if (likelihood.AuxiliaryObjectiveIsSeparate)
+        {
+            // Neither term reaches the other's parameters: one backward pass serves both.
+            (loss - information.AuxiliaryObjective).backward();
+        }
+        else
+        {
+            loss.backward();
+            // The penalty's gradient also reached r through the reparameterised samples: r learns from its own objective only.
+            auxiliaryOptimizer.zero_grad();
+            (-information.AuxiliaryObjective).backward();
+        }
         modelOptimizer.step();
         auxiliaryOptimizer.step();
 
