@@ -35,4 +35,31 @@ public static class OnnxMetadataKeys
 
     /// <summary>Decoder only: the width of the decoder's outputs (F features, or K classes).</summary>
     public const string OutputWidth = "mae.output_width";
+
+    /// <summary>Training only: the target information M in nats.</summary>
+    public const string TargetInformation = "mae.target_information";
+
+    /// <summary>Training only: the objective that was trained (Mutual Autoencoder or a baseline).</summary>
+    public const string Objective = "mae.objective";
+
+    /// <summary>Training only: the information penalty.</summary>
+    public const string Penalty = "mae.penalty";
+
+    /// <summary>Training only: the final information bound Î_p in nats.</summary>
+    public const string InformationBound = "mae.information_bound";
+
+    /// <summary>Training only: the final exact I_p in nats, where quadrature gives it (one-dimensional codes).</summary>
+    public const string ExactInformation = "mae.exact_information";
+
+    /// <summary>Training only: the final I_q in nats from the aggregate-posterior estimator.</summary>
+    public const string AggregatePosteriorInformation = "mae.aggregate_posterior_information";
+
+    /// <summary>Training only: the final rate KL(q(z|x) ‖ p(z)) in nats per row.</summary>
+    public const string Rate = "mae.rate";
+
+    /// <summary>Training only: the final ELBO in nats per row.</summary>
+    public const string Elbo = "mae.elbo";
+
+    /// <summary>Training only: the number of active latent units.</summary>
+    public const string ActiveUnits = "mae.active_units";
 }

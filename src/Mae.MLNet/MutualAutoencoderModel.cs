@@ -1,4 +1,6 @@
+using Mae.Export;
 using Mae.Modeling;
+using Mae.Training;
 using static TorchSharp.torch;
 
 namespace Mae;
@@ -98,6 +100,62 @@ public sealed class MutualAutoencoderModel : IDisposable
                 DecoderFamily.Categorical => new DecoderOutput(Decoder, count, NumberOfClasses, null, null, output.softmax(1).data<float>().ToArray()),
                 _ => new DecoderOutput(Decoder, count, FeatureCount, null, null, output.sigmoid().data<float>().ToArray()),
             };
+        }
+    }
+
+    /// <summary>
+    /// Writes the encoder as an ONNX model (IR 8, opset 13) that ONNX Runtime runs without Mae or TorchSharp: input
+    /// <c>features</c> float [batch, <see cref="FeatureCount"/>], output <c>mean</c> float [batch, d] and, when asked,
+    /// <c>log_variance</c>. A categorical model's one-hot encoding is inside the graph. The training report's figures are in the model's metadata.
+    /// </summary>
+    /// <param name="path">The file to write; an existing file is replaced, and a failed write leaves none behind.</param>
+    /// <param name="includeLogVariance">Also output the posterior log-variance.</param>
+    public void ExportEncoderToOnnx(string path, bool includeLogVariance = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        OnnxExporter.WriteEncoder(DescribeEncoder(), path, OnnxConversion.Options(Report, includeLogVariance));
+    }
+
+    /// <summary>Writes the encoder as an ONNX model to a stream; see <see cref="ExportEncoderToOnnx(string, bool)"/>.</summary>
+    public void ExportEncoderToOnnx(Stream stream, bool includeLogVariance = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        OnnxExporter.WriteEncoder(DescribeEncoder(), stream, OnnxConversion.Options(Report, includeLogVariance));
+    }
+
+    /// <summary>
+    /// Writes the decoder as an ONNX model: input <c>latent</c> float [batch, d]; outputs <c>mean</c> and <c>log_variance</c>
+    /// (Gaussian) or <c>logits</c> and <c>probabilities</c> (categorical, Bernoulli), so that apps can generate or reconstruct.
+    /// </summary>
+    /// <param name="path">The file to write; an existing file is replaced, and a failed write leaves none behind.</param>
+    public void ExportDecoderToOnnx(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        OnnxExporter.WriteDecoder(DescribeDecoder(), path, OnnxConversion.Options(Report, includeLogVariance: false));
+    }
+
+    /// <summary>Writes the decoder as an ONNX model to a stream; see <see cref="ExportDecoderToOnnx(string)"/>.</summary>
+    public void ExportDecoderToOnnx(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        OnnxExporter.WriteDecoder(DescribeDecoder(), stream, OnnxConversion.Options(Report, includeLogVariance: false));
+    }
+
+    private EncoderDescription DescribeEncoder()
+    {
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return OnnxConversion.Encoder(Networks, options.Activation);
+        }
+    }
+
+    private DecoderDescription DescribeDecoder()
+    {
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return OnnxConversion.Decoder(Networks, options.Activation);
         }
     }
 

@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 
-namespace Mae.Export.Tests;
+namespace Mae.Tests.Shared;
 
 /// <summary>Runs an exported model with ONNX Runtime.</summary>
 internal static class OnnxRuntimeRunner

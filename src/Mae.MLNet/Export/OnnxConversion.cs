@@ -1,0 +1,70 @@
+using System.Globalization;
+using Mae.Export;
+using Mae.Modeling;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Mae.Training;
+
+/// <summary>Turns trained TorchSharp networks into the framework-neutral descriptions that <see cref="OnnxExporter"/> writes.</summary>
+internal static class OnnxConversion
+{
+    public static EncoderDescription Encoder(MutualAutoencoderNetworks networks, HiddenActivation activation)
+    {
+        var preprocessing = networks.Likelihood is CategoricalLikelihood
+            ? InputPreprocessing.OneHot(networks.Likelihood.EncoderInputSize)
+            : InputPreprocessing.None;
+        var heads = SplitRows(networks.Encoder.Head, 2);
+        return new EncoderDescription(preprocessing, Hidden(networks.Encoder.Hidden), activation, heads[0], heads[1]);
+    }
+
+    public static DecoderDescription Decoder(MutualAutoencoderNetworks networks, HiddenActivation activation)
+    {
+        var hidden = Hidden(networks.Decoder.Hidden);
+        switch (networks.Likelihood.Family)
+        {
+            case DecoderFamily.Gaussian:
+                var heads = SplitRows(networks.Decoder.Head, 2);
+                return DecoderDescription.Gaussian(hidden, activation, heads[0], heads[1]);
+            case DecoderFamily.Categorical:
+                return DecoderDescription.Categorical(hidden, activation, SplitRows(networks.Decoder.Head, 1)[0]);
+            default:
+                return DecoderDescription.Bernoulli(hidden, activation, SplitRows(networks.Decoder.Head, 1)[0]);
+        }
+    }
+
+    /// <summary>The training figures written to every exported model's metadata_props.</summary>
+    public static OnnxExportOptions Options(MutualAutoencoderTrainingReport report, bool includeLogVariance)
+    {
+        var options = new OnnxExportOptions { IncludeLogVariance = includeLogVariance };
+        var final = report.Final;
+        var metadata = options.Metadata;
+        metadata[OnnxMetadataKeys.TargetInformation] = Format(report.TargetInformation);
+        metadata[OnnxMetadataKeys.Objective] = report.Objective.ToString();
+        metadata[OnnxMetadataKeys.Penalty] = report.Penalty.ToString();
+        metadata[OnnxMetadataKeys.InformationBound] = Format(final.InformationBound);
+        if (final.ExactInformation is double exact)
+            metadata[OnnxMetadataKeys.ExactInformation] = Format(exact);
+        metadata[OnnxMetadataKeys.AggregatePosteriorInformation] = Format(final.AggregatePosteriorInformation);
+        metadata[OnnxMetadataKeys.Rate] = Format(final.Rate);
+        metadata[OnnxMetadataKeys.Elbo] = Format(final.Elbo);
+        metadata[OnnxMetadataKeys.ActiveUnits] = final.ActiveUnits.ToString(CultureInfo.InvariantCulture);
+        return options;
+    }
+
+    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static List<DenseLayer> Hidden(Sequential trunk) => Trunk.LinearLayers(trunk).Select(l => SplitRows(l, 1)[0]).ToList();
+
+    /// <summary>Cuts a linear layer's outputs into <paramref name="parts"/> equal layers (the Gaussian heads hold mean then log-variance).</summary>
+    private static DenseLayer[] SplitRows(Linear layer, int parts)
+    {
+        using var scope = NewDisposeScope();
+        var weight = layer.weight!.detach().contiguous().data<float>().ToArray();
+        var bias = layer.bias!.detach().contiguous().data<float>().ToArray();
+        int outputs = (int)layer.weight.shape[0] / parts, inputs = (int)layer.weight.shape[1];
+        return Enumerable.Range(0, parts)
+            .Select(p => new DenseLayer(inputs, outputs, weight.AsSpan(p * outputs * inputs, outputs * inputs), bias.AsSpan(p * outputs, outputs)))
+            .ToArray();
+    }
+}
