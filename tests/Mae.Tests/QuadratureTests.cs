@@ -33,6 +33,9 @@ public class QuadratureTests
         var density = Quadrature.GaussianMarginalDensity(networks, points);
         for (int i = 0; i < points.Length; i++)
             Assert.Equal(Math.Exp(-0.5 * points[i] * points[i] / variance) / Math.Sqrt(2 * Math.PI * variance), density[i], 1e-5);
+
+        // KL(N(0,1) ‖ N(0,v)) = ½(1/v − 1 + ln v).
+        Assert.Equal(0.5 * (1 / variance - 1 + Math.Log(variance)), Quadrature.DivergenceFromStandardNormal(networks), 1e-5);
     }
 
     [Fact]
@@ -51,6 +54,8 @@ public class QuadratureTests
         var marginal = Quadrature.CategoricalMarginal(networks);
         for (int k = 0; k < bias.Length; k++)
             Assert.Equal(Math.Exp(bias[k]) / normaliser, marginal[k], 1e-6);
+        double divergence = bias.Sum(b => 0.25 * Math.Log(0.25 / (Math.Exp(b) / normaliser)));
+        Assert.Equal(divergence, Quadrature.DivergenceFromUniform(networks), 1e-6);
     }
 
     [Fact]

@@ -76,6 +76,29 @@ internal sealed class Quadrature
         return density;
     }
 
+    /// <summary>KL(uniform ‖ p_θ(x)) of a categorical decoder's marginal from the uniform distribution over its classes.</summary>
+    public static double DivergenceFromUniform(MutualAutoencoderNetworks networks)
+    {
+        var marginal = CategoricalMarginal(networks);
+        double uniform = 1.0 / marginal.Length;
+        return marginal.Sum(p => uniform * Math.Log(uniform / p));
+    }
+
+    /// <summary>KL(N(0, 1) ‖ p_θ(x)) of a one-feature Gaussian decoder's marginal, by quadrature over x in [−10, 10].</summary>
+    public static double DivergenceFromStandardNormal(MutualAutoencoderNetworks networks)
+    {
+        const double step = 0.005;
+        var points = Enumerable.Range(0, 4001).Select(i => -10 + i * step).ToArray();
+        var density = GaussianMarginalDensity(networks, points);
+        double divergence = 0;
+        for (int i = 0; i < points.Length; i++)
+        {
+            double truth = Math.Exp(-0.5 * points[i] * points[i]) / Math.Sqrt(2 * Math.PI);
+            divergence += truth * Math.Log(truth / density[i]) * step;
+        }
+        return divergence;
+    }
+
     /// <summary>Exact I_p = H(x) − E_z H(x|z) for a one-feature Gaussian decoder, H(x) by a second quadrature over x.</summary>
     public static double GaussianInformation(MutualAutoencoderNetworks networks)
     {
