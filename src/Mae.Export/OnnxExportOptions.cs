@@ -22,4 +22,16 @@ public sealed class OnnxExportOptions
     /// Ignored for decoders: a Gaussian decoder always outputs both its mean and its log-variance.
     /// </summary>
     public bool IncludeLogVariance { get; set; } = OnnxExporter.Defaults.IncludeLogVariance;
+
+    /// <summary>
+    /// Gets or sets the name of an exported encoder's input tensor. Defaults to <see cref="OnnxTensorNames.Features"/>.
+    /// Hosts that bind tensors to columns by name (such as ML.NET's ONNX transformer) set it to the column's name.
+    /// </summary>
+    public string EncoderInputName { get; set; } = OnnxTensorNames.Features;
+
+    /// <summary>Gets or sets the name of an exported encoder's mean output. Defaults to <see cref="OnnxTensorNames.Mean"/>.</summary>
+    public string EncoderMeanName { get; set; } = OnnxTensorNames.Mean;
+
+    /// <summary>Gets or sets the name of an exported encoder's log-variance output. Defaults to <see cref="OnnxTensorNames.LogVariance"/>.</summary>
+    public string EncoderLogVarianceName { get; set; } = OnnxTensorNames.LogVariance;
 }

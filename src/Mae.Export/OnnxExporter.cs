@@ -135,6 +135,15 @@ public static class OnnxExporter
                 nameof(options));
         }
 
+        string[] names = [options.EncoderInputName, options.EncoderMeanName, options.EncoderLogVarianceName];
+        if (names.Any(string.IsNullOrWhiteSpace) || names.Distinct(StringComparer.Ordinal).Count() != names.Length)
+        {
+            throw new ArgumentException(
+                $"The encoder's tensor names must be non-empty and distinct; got input '{options.EncoderInputName}', " +
+                $"mean '{options.EncoderMeanName}', log-variance '{options.EncoderLogVarianceName}'.",
+                nameof(options));
+        }
+
         foreach (KeyValuePair<string, string> entry in options.Metadata)
         {
             if (string.IsNullOrEmpty(entry.Key))

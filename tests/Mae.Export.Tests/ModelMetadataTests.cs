@@ -39,6 +39,30 @@ public sealed class ModelMetadataTests
     }
 
     [Fact]
+    public void EncoderTensorNamesCanBeChosen()
+    {
+        EncoderDescription encoder = TestNetworks.Encoder(seed: 2, InputPreprocessingKind.None, HiddenActivation.Tanh);
+        var options = new OnnxExportOptions { IncludeLogVariance = true, EncoderInputName = "Pixels", EncoderMeanName = "Code", EncoderLogVarianceName = "CodeLogVariance" };
+        byte[] model = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteEncoder(encoder, s, options));
+        byte[] standard = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteEncoder(encoder, s, new OnnxExportOptions { IncludeLogVariance = true }));
+
+        using var session = new InferenceSession(model);
+        Assert.Equal(["Pixels"], session.InputMetadata.Keys.ToArray());
+        Assert.Equal(["Code", "CodeLogVariance"], session.OutputMetadata.Keys.Order().ToArray());
+
+        // Same numbers under other names.
+        var input = Enumerable.Range(0, 3 * encoder.InputWidth).Select(i => (float)Math.Sin(i)).ToArray();
+        var renamed = OnnxRuntimeRunner.Run(session, "Pixels", input, 3, encoder.InputWidth);
+        var original = OnnxRuntimeRunner.Run(standard, OnnxTensorNames.Features, input, 3, encoder.InputWidth);
+        Assert.Equal(original[OnnxTensorNames.Mean], renamed["Code"]);
+        Assert.Equal(original[OnnxTensorNames.LogVariance], renamed["CodeLogVariance"]);
+
+        var clash = Assert.Throws<ArgumentException>(() => OnnxExporter.WriteEncoder(encoder, new MemoryStream(), new OnnxExportOptions { EncoderMeanName = "Pixels", EncoderInputName = "Pixels" }));
+        Assert.Contains("distinct", clash.Message);
+        Assert.Contains("'Pixels'", clash.Message);
+    }
+
+    [Fact]
     public void OneHotEncoderReadsOneColumn()
     {
         EncoderDescription encoder = TestNetworks.Encoder(seed: 1, InputPreprocessingKind.OneHot, HiddenActivation.Elu);

@@ -21,18 +21,18 @@ internal static class OnnxModelFactory
         var graph = new OnnxGraphBuilder(
             "mae_encoder",
             string.Create(CultureInfo.InvariantCulture,
-                $"Mae Gaussian encoder: {OnnxTensorNames.Features} [batch, {encoder.InputWidth}] to the posterior {OnnxTensorNames.Mean} [batch, {latent}]."));
+                $"Mae Gaussian encoder: {options.EncoderInputName} [batch, {encoder.InputWidth}] to the posterior {options.EncoderMeanName} [batch, {latent}]."));
 
-        string value = graph.AddInput(OnnxTensorNames.Features, encoder.InputWidth, DescribeEncoderInput(encoder));
+        string value = graph.AddInput(options.EncoderInputName, encoder.InputWidth, DescribeEncoderInput(encoder));
         value = AddPreprocessing(graph, encoder.Preprocessing, value);
         value = AddTrunk(graph, encoder.HiddenLayers, encoder.Activation, value);
 
-        AddDense(graph, encoder.MeanHead, "mean_head", value, OnnxTensorNames.Mean);
-        graph.AddOutput(OnnxTensorNames.Mean, latent, "Posterior mean of the latent vector.");
+        AddDense(graph, encoder.MeanHead, "mean_head", value, options.EncoderMeanName);
+        graph.AddOutput(options.EncoderMeanName, latent, "Posterior mean of the latent vector.");
         if (options.IncludeLogVariance)
         {
-            AddDense(graph, encoder.LogVarianceHead, "log_variance_head", value, OnnxTensorNames.LogVariance);
-            graph.AddOutput(OnnxTensorNames.LogVariance, latent, "Posterior log-variance (natural logarithm) of the latent vector.");
+            AddDense(graph, encoder.LogVarianceHead, "log_variance_head", value, options.EncoderLogVarianceName);
+            graph.AddOutput(options.EncoderLogVarianceName, latent, "Posterior log-variance (natural logarithm) of the latent vector.");
         }
 
         var metadata = new List<KeyValuePair<string, string>>
