@@ -25,7 +25,7 @@ internal static class Trunk
 
     private static nn.Module<Tensor, Tensor> CreateActivation(HiddenActivation activation) => activation switch
     {
-        HiddenActivation.Tanh => nn.Tanh(),
+        HiddenActivation.Tanh => new FastTanh(),
         HiddenActivation.Relu => nn.ReLU(),
         HiddenActivation.Elu => nn.ELU(),
         HiddenActivation.Gelu => nn.GELU(),
@@ -98,6 +98,41 @@ internal sealed class DecoderNetwork : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor z) => head.forward(trunk.forward(z));
 }
 
+/// <summary>
+/// tanh(x) computed as 2·sigmoid(2x) − 1. The same function (to float rounding), but libtorch 2.10's CPU tanh kernel is
+/// about 3.5× slower than this on a [1024, 64] batch (forward and backward 1.5× faster together), and the hidden
+/// activations dominate the small networks' step time.
+/// </summary>
+internal sealed class FastTanh : nn.Module<Tensor, Tensor>
+{
+    public FastTanh()
+        : base(nameof(FastTanh))
+    {
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var twice = input.mul(Scalars.Two);
+        using var sigmoid = twice.sigmoid();
+        using var doubled = sigmoid.mul(Scalars.Two);
+        return doubled.sub(Scalars.One);
+    }
+}
+
+/// <summary>
+/// Constants as libtorch scalars that live for the whole process. TorchSharp 0.107 passes a temporary Scalar's native
+/// handle without keeping the object alive, so a garbage collection triggered by another thread can free it mid-call;
+/// long-lived Scalars avoid that.
+/// </summary>
+internal static class Scalars
+{
+    public static readonly Scalar One = 1.0.ToScalar();
+    public static readonly Scalar Two = 2.0.ToScalar();
+    public static readonly Scalar Half = 0.5.ToScalar();
+    public static readonly Scalar MinusHalf = (-0.5).ToScalar();
+    public static readonly Scalar LogTwoPi = Math.Log(2 * Math.PI).ToScalar();
+}
+
 internal static class GaussianMath
 {
     public static readonly double LogTwoPi = Math.Log(2 * Math.PI);
@@ -106,7 +141,7 @@ internal static class GaussianMath
     public static Tensor LogDensity(Tensor x, Tensor mean, Tensor logVariance)
     {
         var difference = x - mean;
-        return -0.5 * (logVariance + difference * difference * (-logVariance).exp() + LogTwoPi);
+        return (logVariance + difference * difference * (-logVariance).exp()).add(Scalars.LogTwoPi).mul(Scalars.MinusHalf);
     }
 
     /// <summary>Differential entropy of N(0, I_d) in nats: d/2·ln(2πe).</summary>

@@ -27,7 +27,7 @@ internal static class Diagnostics
         long n = rows.shape[0];
         var parameters = networks.Encoder.forward(networks.Likelihood.ToNetworkInput(rows));
         var halves = parameters.chunk(2, 1);
-        var z = halves[0] + (0.5 * halves[1]).exp() * randn_like(halves[0]);
+        var z = halves[0] + halves[1].mul(Scalars.Half).exp() * randn_like(halves[0]);
         var pairwise = GaussianNetwork.PairwiseLogDensity(z, parameters); // [n, n]: log q(z_i | x_j)
         var own = pairwise.diagonal();
         var aggregate = pairwise.logsumexp(1) - Math.Log(n);

@@ -1,4 +1,5 @@
 using Mae.Modeling;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -17,19 +18,31 @@ internal sealed class TrainingStep : IDisposable
 
     private readonly MutualAutoencoderNetworks networks;
     private readonly MutualAutoencoderOptions options;
-    private readonly Adam modelOptimizer;
-    private readonly Adam auxiliaryOptimizer;
-    private readonly double priorEntropy;
+    private readonly AdamOptimizer modelOptimizer;
+    private readonly AdamOptimizer auxiliaryOptimizer;
     private readonly long totalSteps;
+
+    // Held as fields so that libtorch never sees a Scalar that the garbage collector may free mid-call (see Scalars).
+    private readonly Scalar priorEntropy;
+    private readonly Scalar target;
+    private readonly Scalar penaltyWeight;
+    private readonly Scalar beta;
+    private readonly Scalar capacityWeight;
+    private readonly Scalar freeBitsFloor;
 
     public TrainingStep(MutualAutoencoderNetworks networks, MutualAutoencoderOptions options, long totalSteps)
     {
         this.networks = networks;
         this.options = options;
         this.totalSteps = totalSteps;
-        modelOptimizer = optim.Adam(networks.ModelParameters(), options.LearningRate);
-        auxiliaryOptimizer = optim.Adam(networks.AuxiliaryParameters(), options.AuxiliaryLearningRate);
-        priorEntropy = GaussianMath.PriorEntropy(networks.LatentDimension);
+        modelOptimizer = new AdamOptimizer(networks.ModelParameters(), options.LearningRate);
+        auxiliaryOptimizer = new AdamOptimizer(networks.AuxiliaryParameters(), options.AuxiliaryLearningRate);
+        priorEntropy = GaussianMath.PriorEntropy(networks.LatentDimension).ToScalar();
+        target = options.TargetInformation.ToScalar();
+        penaltyWeight = options.PenaltyWeight.ToScalar();
+        beta = options.Beta.ToScalar();
+        capacityWeight = options.CapacityWeight.ToScalar();
+        freeBitsFloor = (options.TargetInformation / networks.LatentDimension).ToScalar();
     }
 
     /// <summary>The adaptive multiplier ν (zero unless the penalty is adaptive).</summary>
@@ -45,7 +58,7 @@ internal sealed class TrainingStep : IDisposable
         // ELBO with reparameterised posterior samples and the analytic KL to N(0, I).
         var posterior = networks.Encoder.forward(likelihood.ToNetworkInput(rows)).chunk(2, 1);
         var (mean, logVariance) = (posterior[0], posterior[1]);
-        var z = mean + (0.5 * logVariance).exp() * randn_like(mean);
+        var z = mean + logVariance.mul(Scalars.Half).exp() * randn_like(mean);
 
         // One decoder pass serves the posterior samples and the prior draws of the information bound.
         var priorDraws = randn(new long[] { options.EffectivePriorSampleSize, networks.LatentDimension });
@@ -56,12 +69,12 @@ internal sealed class TrainingStep : IDisposable
             decodedPrior = decodedPrior.detach(); // the baselines leave the decoder untouched by the bound
 
         var reconstruction = likelihood.LogLikelihood(decodedPosterior, rows).mean();
-        var ratePerDimension = (0.5 * (mean * mean + logVariance.exp() - logVariance - 1)).mean(new long[] { 0 });
+        var ratePerDimension = (mean * mean + logVariance.exp() - logVariance).sub(Scalars.One).mul(Scalars.Half).mean(new long[] { 0 });
         var rate = ratePerDimension.sum();
         var elbo = reconstruction - rate;
 
         var information = likelihood.Information(decodedPrior, priorDraws, networks.Auxiliary);
-        var estimate = information.DecoderSurrogate + priorEntropy;
+        var estimate = information.DecoderSurrogate.add(priorEntropy);
 
         var (loss, penalty) = ModelLoss(elbo, reconstruction, rate, ratePerDimension, estimate, step);
 
@@ -78,8 +91,8 @@ internal sealed class TrainingStep : IDisposable
             }
         }
 
-        modelOptimizer.zero_grad();
-        auxiliaryOptimizer.zero_grad();
+        modelOptimizer.ZeroGrad();
+        auxiliaryOptimizer.ZeroGrad();
         if (likelihood.AuxiliaryObjectiveIsSeparate)
         {
             // Neither term reaches the other's parameters: one backward pass serves both.
@@ -89,11 +102,11 @@ internal sealed class TrainingStep : IDisposable
         {
             loss.backward();
             // The penalty's gradient also reached r through the reparameterised samples: r learns from its own objective only.
-            auxiliaryOptimizer.zero_grad();
+            auxiliaryOptimizer.ZeroGrad();
             (-information.AuxiliaryObjective).backward();
         }
-        modelOptimizer.step();
-        auxiliaryOptimizer.step();
+        modelOptimizer.Step();
+        auxiliaryOptimizer.Step();
 
         if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.Penalty == InformationPenalty.Adaptive)
             Multiplier += options.MultiplierLearningRate * (options.TargetInformation - figures[3]);
@@ -102,33 +115,39 @@ internal sealed class TrainingStep : IDisposable
 
     private (Tensor Loss, Tensor Penalty) ModelLoss(Tensor elbo, Tensor reconstruction, Tensor rate, Tensor ratePerDimension, Tensor estimate, long step)
     {
-        double target = options.TargetInformation;
         double progress = (double)step / totalSteps;
         var noPenalty = zeros(1).squeeze();
         switch (options.Objective)
         {
             case MutualAutoencoderObjective.MutualAutoencoder:
-                var gap = estimate - target;
-                var penalty = options.Penalty switch
+                var gap = estimate.sub(target);
+                Tensor penalty;
+                switch (options.Penalty)
                 {
-                    InformationPenalty.Absolute => options.PenaltyWeight * gap.abs(),
-                    InformationPenalty.Squared => options.PenaltyWeight * gap * gap,
-                    _ => -Multiplier * gap + options.PenaltyWeight * gap * gap,
-                };
+                    case InformationPenalty.Absolute:
+                        penalty = gap.abs().mul(penaltyWeight);
+                        break;
+                    case InformationPenalty.Squared:
+                        penalty = (gap * gap).mul(penaltyWeight);
+                        break;
+                    default:
+                        using (var multiplier = (-Multiplier).ToScalar())
+                            penalty = gap.mul(multiplier) + (gap * gap).mul(penaltyWeight);
+                        break;
+                }
                 return (-elbo + penalty, penalty);
             case MutualAutoencoderObjective.VariationalAutoencoder:
                 return (-elbo, noPenalty);
             case MutualAutoencoderObjective.BetaVariationalAutoencoder:
-                return (-(reconstruction - options.Beta * rate), noPenalty);
+                return (-(reconstruction - rate.mul(beta)), noPenalty);
             case MutualAutoencoderObjective.KLAnnealing:
-                double weight = Math.Min(1.0, (step + 1) / (options.KLAnnealingFraction * totalSteps));
-                return (-(reconstruction - weight * rate), noPenalty);
+                using (var weight = Math.Min(1.0, (step + 1) / (options.KLAnnealingFraction * totalSteps)).ToScalar())
+                    return (-(reconstruction - rate.mul(weight)), noPenalty);
             case MutualAutoencoderObjective.CapacityTargeted:
-                double capacity = target * Math.Min(1.0, progress / options.CapacityIncreaseFraction);
-                return (-reconstruction + options.CapacityWeight * (rate - capacity).abs(), noPenalty);
+                using (var capacity = (options.TargetInformation * Math.Min(1.0, progress / options.CapacityIncreaseFraction)).ToScalar())
+                    return (-reconstruction + rate.sub(capacity).abs().mul(capacityWeight), noPenalty);
             case MutualAutoencoderObjective.FreeBits:
-                double floor = target / networks.LatentDimension;
-                return (-(reconstruction - ratePerDimension.clamp_min(floor).sum()), noPenalty);
+                return (-(reconstruction - ratePerDimension.clamp_min(freeBitsFloor).sum()), noPenalty);
             default:
                 throw new InvalidOperationException($"Unknown objective {options.Objective}.");
         }
@@ -140,15 +159,15 @@ internal sealed class TrainingStep : IDisposable
             return;
         double progress = (double)step / totalSteps;
         double factor = progress >= 0.85 ? 0.01 : progress >= 0.5 ? 0.1 : 1.0;
-        foreach (var group in modelOptimizer.ParamGroups)
-            group.LearningRate = options.LearningRate * factor;
-        foreach (var group in auxiliaryOptimizer.ParamGroups)
-            group.LearningRate = options.AuxiliaryLearningRate * factor;
+        modelOptimizer.LearningRate = options.LearningRate * factor;
+        auxiliaryOptimizer.LearningRate = options.AuxiliaryLearningRate * factor;
     }
 
     public void Dispose()
     {
         modelOptimizer.Dispose();
         auxiliaryOptimizer.Dispose();
+        foreach (var scalar in (Scalar[])[priorEntropy, target, penaltyWeight, beta, capacityWeight, freeBitsFloor])
+            scalar.Dispose();
     }
 }
