@@ -27,6 +27,7 @@ internal static partial class TorchRuntime
                 environmentSet = true;
                 SetDefault("OMP_WAIT_POLICY", "PASSIVE");
                 SetDefault("MKL_CBWR", "AUTO");
+                KeepFreedMemory();
             }
             if (torch.get_num_threads() != numberOfThreads)
                 torch.set_num_threads(numberOfThreads);
@@ -42,6 +43,35 @@ internal static partial class TorchRuntime
         if (!OperatingSystem.IsWindows())
             _ = SetNativeEnvironmentVariable(name, value, 0);
     }
+
+    /// <summary>
+    /// Makes glibc keep freed memory for reuse instead of handing it back to the kernel. A training step allocates and frees
+    /// the same buffers of hundreds of kilobytes each time; with glibc's defaults they are unmapped or trimmed and then
+    /// faulted in again page by page on the next step, which made steps about twice as slow (measured with the step benchmark).
+    /// Raises the mmap threshold to its 32 MiB maximum and the trim threshold to 256 MiB, unless the user set either.
+    /// Affects the whole process; does nothing on other C libraries.
+    /// </summary>
+    private static void KeepFreedMemory()
+    {
+        if (!OperatingSystem.IsLinux()
+            || Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") is not null
+            || Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is not null
+            || Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is not null)
+            return;
+        try
+        {
+            const int TrimThreshold = -1, MmapThreshold = -3;
+            _ = SetMallocOption(MmapThreshold, 32 << 20);
+            _ = SetMallocOption(TrimThreshold, 256 << 20);
+        }
+        catch (Exception exception) when (exception is EntryPointNotFoundException or DllNotFoundException)
+        {
+            // Not glibc (e.g. musl): nothing to tune.
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int SetMallocOption(int parameter, int value);
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetNativeEnvironmentVariable(string name, string value, int overwrite);
