@@ -73,4 +73,29 @@ public class QuadratureTests
         double expected = (2 * Math.Log(0.5) + 2 * Math.Log(0.25)) / 4;
         Assert.Equal(expected, logLikelihood!.Value, 1e-5);
     }
+
+    [Theory]
+    [InlineData(DecoderFamily.Gaussian)]
+    [InlineData(DecoderFamily.Categorical)]
+    [InlineData(DecoderFamily.Bernoulli)]
+    public void PairwiseLogLikelihoodAgreesWithTheRowWiseOne(DecoderFamily family)
+    {
+        int features = family == DecoderFamily.Categorical ? 1 : 5;
+        var likelihood = DecoderLikelihood.Create(family, features, 4);
+        using var scope = NewDisposeScope();
+        var decoded = randn(7, likelihood.DecoderOutputSize);
+        var rows = family switch
+        {
+            DecoderFamily.Categorical => randint(0, 4, [6, 1]).to_type(ScalarType.Float32),
+            DecoderFamily.Bernoulli => rand(6, features).round(),
+            _ => randn(6, features),
+        };
+        var pairwise = likelihood.PairwiseLogLikelihood(decoded, rows);
+        Assert.Equal([6L, 7L], pairwise.shape);
+        for (int g = 0; g < 7; g++)
+        {
+            var rowWise = likelihood.LogLikelihood(decoded[g].unsqueeze(0).expand(6, -1), rows);
+            Assert.True(allclose(pairwise.select(1, g), rowWise, rtol: 1e-5, atol: 1e-5), $"code {g} differs");
+        }
+    }
 }

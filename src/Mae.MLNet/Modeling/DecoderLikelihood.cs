@@ -33,6 +33,9 @@ internal abstract class DecoderLikelihood
     /// <summary>log p(x|z) per row, [N], from decoder outputs [N, out] and rows [N, F].</summary>
     public abstract Tensor LogLikelihood(Tensor decoderOutput, Tensor rows);
 
+    /// <summary>log p(x_n | z_g) for every row n and every decoded code g: decoder outputs [G, out], rows [N, F] → [N, G].</summary>
+    public abstract Tensor PairwiseLogLikelihood(Tensor decoderOutput, Tensor rows);
+
     /// <summary>
     /// True when <see cref="InformationTerms.DecoderSurrogate"/> carries no gradient to r, so that the decoder's loss and r's
     /// objective can share one backward pass.
@@ -63,6 +66,12 @@ internal sealed class GaussianLikelihood(int featureCount) : DecoderLikelihood
     {
         var halves = decoderOutput.chunk(2, 1);
         return GaussianMath.LogDensity(rows, halves[0], halves[1]).sum(1);
+    }
+
+    public override Tensor PairwiseLogLikelihood(Tensor decoderOutput, Tensor rows)
+    {
+        var halves = decoderOutput.chunk(2, 1);
+        return GaussianMath.LogDensity(rows.unsqueeze(1), halves[0].unsqueeze(0), halves[1].unsqueeze(0)).sum(2);
     }
 
     public override bool AuxiliaryObjectiveIsSeparate => false;
@@ -97,6 +106,9 @@ internal sealed class CategoricalLikelihood : DecoderLikelihood
 
     public override Tensor LogLikelihood(Tensor decoderOutput, Tensor rows) =>
         LogSoftmax(decoderOutput).gather(1, rows.to_type(ScalarType.Int64)).squeeze(1);
+
+    public override Tensor PairwiseLogLikelihood(Tensor decoderOutput, Tensor rows) =>
+        LogSoftmax(decoderOutput).t().index_select(0, rows.squeeze(1).to_type(ScalarType.Int64));
 
     /// <summary>log_softmax over the classes as x − logsumexp(x): libtorch 2.10's CPU log_softmax and softmax kernels are about 4× slower for a handful of classes.</summary>
     private static Tensor LogSoftmax(Tensor logits) => logits - logits.logsumexp(1, keepdim: true);
@@ -143,6 +155,9 @@ internal sealed class BernoulliLikelihood(int featureCount) : DecoderLikelihood
 
     public override Tensor LogLikelihood(Tensor decoderOutput, Tensor rows) =>
         (rows * decoderOutput - nn.functional.softplus(decoderOutput)).sum(1);
+
+    public override Tensor PairwiseLogLikelihood(Tensor decoderOutput, Tensor rows) =>
+        rows.mm(decoderOutput.t()) - nn.functional.softplus(decoderOutput).sum(1).unsqueeze(0);
 
     public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary)
     {

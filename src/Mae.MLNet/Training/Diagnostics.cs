@@ -62,11 +62,7 @@ internal static class Diagnostics
         for (long start = 0; start < n; start += chunk)
         {
             using var inner = NewDisposeScope();
-            long count = Math.Min(chunk, n - start);
-            var block = rows.narrow(0, start, count);
-            var expandedRows = block.repeat_interleave(grid.Nodes.Length, 0);
-            var expandedDecoded = decoded.repeat(count, 1);
-            var logP = likelihood.LogLikelihood(expandedDecoded, expandedRows).view(count, grid.Nodes.Length).to_type(ScalarType.Float64);
+            var logP = likelihood.PairwiseLogLikelihood(decoded, rows.narrow(0, start, Math.Min(chunk, n - start))).to_type(ScalarType.Float64);
             total += (logP + logWeights).logsumexp(1).sum().item<double>();
         }
         return (information, total / n);
