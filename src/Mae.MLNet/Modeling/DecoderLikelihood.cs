@@ -62,17 +62,9 @@ internal sealed class GaussianLikelihood(int featureCount) : DecoderLikelihood
 
     public override int DecoderOutputSize => 2 * featureCount;
 
-    public override Tensor LogLikelihood(Tensor decoderOutput, Tensor rows)
-    {
-        var halves = decoderOutput.chunk(2, 1);
-        return GaussianMath.LogDensity(rows, halves[0], halves[1]).sum(1);
-    }
+    public override Tensor LogLikelihood(Tensor decoderOutput, Tensor rows) => GaussianMath.DiagonalLogDensity(rows, decoderOutput);
 
-    public override Tensor PairwiseLogLikelihood(Tensor decoderOutput, Tensor rows)
-    {
-        var halves = decoderOutput.chunk(2, 1);
-        return GaussianMath.LogDensity(rows.unsqueeze(1), halves[0].unsqueeze(0), halves[1].unsqueeze(0)).sum(2);
-    }
+    public override Tensor PairwiseLogLikelihood(Tensor decoderOutput, Tensor rows) => GaussianMath.PairwiseDiagonalLogDensity(rows, decoderOutput);
 
     public override bool AuxiliaryObjectiveIsSeparate => false;
 

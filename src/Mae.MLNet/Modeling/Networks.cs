@@ -63,18 +63,10 @@ internal sealed class GaussianNetwork : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input) => head.forward(trunk.forward(input));
 
     /// <summary>log N(z; mean, exp(logVariance)) summed over the latent dimensions, for parameters [N, 2d] and z [N, d].</summary>
-    public static Tensor LogDensity(Tensor z, Tensor parameters)
-    {
-        var halves = parameters.chunk(2, 1);
-        return GaussianMath.LogDensity(z, halves[0], halves[1]).sum(1);
-    }
+    public static Tensor LogDensity(Tensor z, Tensor parameters) => GaussianMath.DiagonalLogDensity(z, parameters);
 
     /// <summary>log r(z_s | input_k) for every pair: z [S, d], parameters [K, 2d] → [S, K].</summary>
-    public static Tensor PairwiseLogDensity(Tensor z, Tensor parameters)
-    {
-        var halves = parameters.chunk(2, 1);
-        return GaussianMath.LogDensity(z.unsqueeze(1), halves[0].unsqueeze(0), halves[1].unsqueeze(0)).sum(2);
-    }
+    public static Tensor PairwiseLogDensity(Tensor z, Tensor parameters) => GaussianMath.PairwiseDiagonalLogDensity(z, parameters);
 }
 
 /// <summary>The decoder p(x|z): the trunk on z, then one linear head with the family's parameters.</summary>
@@ -142,6 +134,20 @@ internal static class GaussianMath
     {
         var difference = x - mean;
         return (logVariance + difference * difference * (-logVariance).exp()).add(Scalars.LogTwoPi).mul(Scalars.MinusHalf);
+    }
+
+    /// <summary>Diagonal Gaussian log-density summed over dimensions: x [N, D], parameters [N, 2D] holding mean then log-variance → [N].</summary>
+    public static Tensor DiagonalLogDensity(Tensor x, Tensor parameters)
+    {
+        var halves = parameters.chunk(2, 1);
+        return LogDensity(x, halves[0], halves[1]).sum(1);
+    }
+
+    /// <summary>The same for every pair of a row of x [N, D] and a row of parameters [K, 2D] → [N, K].</summary>
+    public static Tensor PairwiseDiagonalLogDensity(Tensor x, Tensor parameters)
+    {
+        var halves = parameters.chunk(2, 1);
+        return LogDensity(x.unsqueeze(1), halves[0].unsqueeze(0), halves[1].unsqueeze(0)).sum(2);
     }
 
     /// <summary>Differential entropy of N(0, I_d) in nats: d/2·ln(2πe).</summary>
