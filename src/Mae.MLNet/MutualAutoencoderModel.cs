@@ -1,3 +1,4 @@
+using System.Globalization;
 using Mae.Export;
 using Mae.Modeling;
 using Mae.Training;
@@ -60,10 +61,13 @@ public sealed class MutualAutoencoderModel : IDisposable
         CheckDestination(mean, width, nameof(mean));
         if (!logVariance.IsEmpty)
             CheckDestination(logVariance, width, nameof(logVariance));
-        for (int i = 0; i < rows.Length; i++)
+        int invalid = Networks.Likelihood.FindInvalid(rows);
+        if (invalid >= 0)
         {
-            if (Networks.Likelihood.CheckValue(rows[i]) is string rule)
-                throw new ArgumentException($"Row {i / FeatureCount}, feature {i % FeatureCount}: the value {rows[i]} {rule} for the {Decoder} decoder.", nameof(rows));
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"Row {invalid / FeatureCount}, feature {invalid % FeatureCount}: the value {rows[invalid]} {Networks.Likelihood.ValueRule} for the {Decoder} decoder."),
+                nameof(rows));
         }
         lock (gate)
         {

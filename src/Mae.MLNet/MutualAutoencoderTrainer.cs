@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using Mae.Modeling;
 using Mae.Training;
@@ -142,14 +143,13 @@ public sealed class MutualAutoencoderTrainer
     private static void CheckValues(DecoderLikelihood likelihood, TrainingBatch batch, int featureCount)
     {
         var values = batch.Values.AsSpan(0, batch.Rows * featureCount);
-        for (int i = 0; i < values.Length; i++)
+        int invalid = likelihood.FindInvalid(values);
+        if (invalid >= 0)
         {
-            if (likelihood.CheckValue(values[i]) is string rule)
-            {
-                throw new ArgumentException(
-                    $"Training data {batch.DescribeRow(i / featureCount)}, feature {i % featureCount}: the value {values[i]} {rule} for the {likelihood.Family} decoder.",
-                    "data");
-            }
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"Training data {batch.DescribeRow(invalid / featureCount)}, feature {invalid % featureCount}: the value {values[invalid]} {likelihood.ValueRule} for the {likelihood.Family} decoder."),
+                "data");
         }
     }
 }

@@ -87,4 +87,12 @@ public class DataValidationTests
         var error = Assert.Throws<ArgumentException>(() => model.Encode(new float[5]));
         Assert.Contains("rows of 2 values; got 5", error.Message);
     }
+
+    [Fact]
+    public void EncodeRejectsAValueOutsideTheFamilysRangeNamingRowAndFeature()
+    {
+        using var model = new MutualAutoencoderTrainer(Small(DecoderFamily.Bernoulli)).Fit(TrainingData.FromArray(new float[8], 2));
+        var error = Assert.Throws<ArgumentException>(() => model.Encode([0f, 1f, 0.5f, 2.5f]));
+        Assert.Contains("Row 1, feature 1: the value 2.5 must lie in [0, 1]", error.Message);
+    }
 }

@@ -45,8 +45,19 @@ internal abstract class DecoderLikelihood
     /// <summary>Builds the information terms from decoder outputs for prior draws z [S, d].</summary>
     public abstract InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary);
 
-    /// <summary>Checks one value of a row; returns a description of the rule it breaks, or null.</summary>
-    public virtual string? CheckValue(float value) => float.IsFinite(value) ? null : "must be finite";
+    /// <summary>The rule every input value must follow, as the end of an error message ("must be finite").</summary>
+    public virtual string ValueRule => "must be finite";
+
+    /// <summary>Index of the first value that breaks <see cref="ValueRule"/>, or −1. One tight loop per family: it runs on every batch.</summary>
+    public virtual int FindInvalid(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+                return i;
+        }
+        return -1;
+    }
 
     /// <summary>Keeps only the value part of a surrogate: value of <paramref name="estimate"/>, gradient of <paramref name="gradientCarrier"/>.</summary>
     protected static Tensor WithGradientOf(Tensor estimate, Tensor gradientCarrier) =>
@@ -114,10 +125,18 @@ internal sealed class CategoricalLikelihood : DecoderLikelihood
         return new InformationTerms(decoderSurrogate, auxiliaryObjective);
     }
 
-    public override string? CheckValue(float value) =>
-        value >= 0 && value < numberOfClasses && value == MathF.Floor(value)
-            ? null
-            : $"must be a class index, a whole number in [0, {numberOfClasses})";
+    public override string ValueRule => $"must be a class index, a whole number in [0, {numberOfClasses})";
+
+    public override int FindInvalid(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            float value = values[i];
+            if (!(value >= 0 && value < numberOfClasses && value == MathF.Floor(value)))
+                return i;
+        }
+        return -1;
+    }
 
     private Tensor Identity(Device device)
     {
@@ -166,5 +185,15 @@ internal sealed class BernoulliLikelihood(int featureCount) : DecoderLikelihood
         return new InformationTerms(WithGradientOf(auxiliaryObjective, score), auxiliaryObjective);
     }
 
-    public override string? CheckValue(float value) => value >= 0 && value <= 1 ? null : "must lie in [0, 1]";
+    public override string ValueRule => "must lie in [0, 1]";
+
+    public override int FindInvalid(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!(values[i] >= 0 && values[i] <= 1))
+                return i;
+        }
+        return -1;
+    }
 }
