@@ -31,7 +31,7 @@ internal static class TrainingStepBenchmark
         {
             double median = MedianStepMilliseconds(options, features, sample, steps, warmup);
             Console.WriteLine($"{name,-18} {architecture,-24} {options.BatchSize,6} {threads,7} {median,10:F3} {1000 / median,9:F1}");
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{name},torchsharp-0.107.0,{architecture},{options.BatchSize},{threads},{median:F4},{1000 / median:F2}"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{name},torchsharp-0.107.0,\"{architecture}\",{options.BatchSize},{threads},{median:F4},{1000 / median:F2}"));
         }
         string path = Path.Combine(outputDirectory, "mae-torchsharp.csv");
         File.WriteAllLines(path, lines);
