@@ -4,10 +4,10 @@ using Spectre.Console;
 
 /// <summary>Shows training progress: live bars on a terminal, one plain line per epoch otherwise (CI logs, redirected output).</summary>
 /// <remarks>
-/// The bars are redrawn from the training thread after each epoch, not by Spectre's refresh thread: another thread that
-/// allocates can start a garbage collection while the training thread is inside libtorch, and TorchSharp 0.107 passes
-/// temporary Scalars (as in Adam's step) to native code by raw handle, so their finalizer may free them mid-call.
-/// With the refresh thread on, training failed with "Exception raised from toFloat" in Adam.step.
+/// The bars are redrawn from the training thread after each epoch, not by Spectre's refresh thread. TorchSharp 0.107
+/// passes temporary Scalars to native code by raw handle, so a garbage collection started by another allocating thread
+/// can free one mid-call. Mae's trainer holds its own Scalars (with TorchSharp's Adam and a refresh thread, training
+/// once failed with "Exception raised from toFloat"), but keeping other threads quiet while training costs nothing here.
 /// </remarks>
 static class TrainingDisplay
 {

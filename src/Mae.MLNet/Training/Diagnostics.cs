@@ -1,4 +1,5 @@
 using Mae.Modeling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Mae.Training;
@@ -6,6 +7,9 @@ namespace Mae.Training;
 /// <summary>Information and likelihood figures of a trained model. All methods run without gradients.</summary>
 internal static class Diagnostics
 {
+    /// <summary>A unit is active when Var_x E_q[z_u] reaches this.</summary>
+    private static readonly TorchSharp.Scalar ActiveUnitThreshold = 0.01.ToScalar();
+
     /// <summary>Î_p = H(z) + E log r(z|x) from <paramref name="priorSamples"/> fresh draws z ~ p(z), x ~ p(x|z).</summary>
     public static double InformationBound(MutualAutoencoderNetworks networks, int priorSamples)
     {
@@ -30,10 +34,11 @@ internal static class Diagnostics
         var z = halves[0] + halves[1].mul(Scalars.Half).exp() * randn_like(halves[0]);
         var pairwise = GaussianNetwork.PairwiseLogDensity(z, parameters); // [n, n]: log q(z_i | x_j)
         var own = pairwise.diagonal();
-        var aggregate = pairwise.logsumexp(1) - Math.Log(n);
+        using var logCount = Math.Log(n).ToScalar(); // held for the call (see Scalars)
+        var aggregate = pairwise.logsumexp(1).sub(logCount);
         double information = (own - aggregate).mean().item<float>();
         var variance = halves[0].var(0, unbiased: true, keepdim: false);
-        int active = (int)(variance >= 0.01).sum().item<long>();
+        int active = (int)variance.ge(ActiveUnitThreshold).sum().item<long>();
         return (information, active);
     }
 

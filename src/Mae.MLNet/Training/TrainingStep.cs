@@ -1,6 +1,5 @@
 using Mae.Modeling;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Mae.Training;
