@@ -97,10 +97,14 @@ public sealed class MutualAutoencoderModel : IDisposable
             using var scope = NewDisposeScope();
             using var _ = no_grad();
             var output = Networks.Decoder.forward(tensor(latent.ToArray(), [count, LatentDimension]));
+            if (Decoder == DecoderFamily.Gaussian)
+            {
+                var halves = output.chunk(2, 1);
+                return new DecoderOutput(Decoder, count, FeatureCount,
+                    halves[0].contiguous().data<float>().ToArray(), halves[1].contiguous().data<float>().ToArray(), null);
+            }
             return Decoder switch
             {
-                DecoderFamily.Gaussian => new DecoderOutput(Decoder, count, FeatureCount,
-                    output.chunk(2, 1)[0].contiguous().data<float>().ToArray(), output.chunk(2, 1)[1].contiguous().data<float>().ToArray(), null),
                 DecoderFamily.Categorical => new DecoderOutput(Decoder, count, NumberOfClasses, null, null, output.softmax(1).data<float>().ToArray()),
                 _ => new DecoderOutput(Decoder, count, FeatureCount, null, null, output.sigmoid().data<float>().ToArray()),
             };
