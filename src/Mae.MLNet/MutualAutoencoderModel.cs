@@ -1,4 +1,3 @@
-using System.Globalization;
 using Mae.Export;
 using Mae.Modeling;
 using Mae.Training;
@@ -61,14 +60,7 @@ public sealed class MutualAutoencoderModel : IDisposable
         CheckDestination(mean, width, nameof(mean));
         if (!logVariance.IsEmpty)
             CheckDestination(logVariance, width, nameof(logVariance));
-        int invalid = Networks.Likelihood.FindInvalid(rows);
-        if (invalid >= 0)
-        {
-            throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture,
-                    $"Row {invalid / FeatureCount}, feature {invalid % FeatureCount}: the value {rows[invalid]} {Networks.Likelihood.ValueRule} for the {Decoder} decoder."),
-                nameof(rows));
-        }
+        Networks.Likelihood.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Diagnostics;
 using Mae.Modeling;
 using Mae.Training;
@@ -80,7 +79,7 @@ public sealed class MutualAutoencoderTrainer
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int valueCount = batch.Rows * data.FeatureCount;
-                CheckValues(networks.Likelihood, batch, data.FeatureCount);
+                networks.Likelihood.ThrowIfInvalid(batch.Values.AsSpan(0, valueCount), data.FeatureCount, row => $"Training data {batch.DescribeRow(row)}", nameof(data));
                 int keep = Math.Min(batch.Rows, options.EvaluationSampleSize - evaluationCount);
                 batch.Values.AsSpan(0, keep * data.FeatureCount).CopyTo(evaluationRows.AsSpan(evaluationCount * data.FeatureCount));
                 evaluationCount += keep;
@@ -137,19 +136,6 @@ public sealed class MutualAutoencoderTrainer
         finally
         {
             networks.train();
-        }
-    }
-
-    private static void CheckValues(DecoderLikelihood likelihood, TrainingBatch batch, int featureCount)
-    {
-        var values = batch.Values.AsSpan(0, batch.Rows * featureCount);
-        int invalid = likelihood.FindInvalid(values);
-        if (invalid >= 0)
-        {
-            throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture,
-                    $"Training data {batch.DescribeRow(invalid / featureCount)}, feature {invalid % featureCount}: the value {values[invalid]} {likelihood.ValueRule} for the {likelihood.Family} decoder."),
-                "data");
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -48,6 +49,22 @@ internal abstract class DecoderLikelihood
     /// <summary>The rule every input value must follow, as the end of an error message ("must be finite").</summary>
     public virtual string ValueRule => "must be finite";
 
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the row, feature, value and rule of the first value of <paramref name="rows"/>
+    /// (<paramref name="featureCount"/> values per row) that breaks <see cref="ValueRule"/>.
+    /// </summary>
+    public void ThrowIfInvalid(ReadOnlySpan<float> rows, int featureCount, Func<int, string> describeRow, string parameterName)
+    {
+        int invalid = FindInvalid(rows);
+        if (invalid >= 0)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"{describeRow(invalid / featureCount)}, feature {invalid % featureCount}: the value {rows[invalid]} {ValueRule} for the {Family} decoder."),
+                parameterName);
+        }
+    }
+
     /// <summary>Index of the first value that breaks <see cref="ValueRule"/>, or −1. One tight loop per family: it runs on every batch.</summary>
     public virtual int FindInvalid(ReadOnlySpan<float> values)
     {
@@ -82,7 +99,7 @@ internal sealed class GaussianLikelihood(int featureCount) : DecoderLikelihood
     public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary)
     {
         var halves = decoderOutput.chunk(2, 1);
-        var samples = halves[0] + halves[1].mul(Scalars.Half).exp() * randn_like(halves[0]);
+        var samples = GaussianMath.Sample(halves[0], halves[1]);
         // Through the samples for the decoder; on detached samples for r (a second, cheaper pass).
         var decoderSurrogate = GaussianNetwork.LogDensity(z, auxiliary.forward(samples)).mean();
         var auxiliaryObjective = GaussianNetwork.LogDensity(z, auxiliary.forward(samples.detach())).mean();

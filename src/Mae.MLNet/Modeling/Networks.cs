@@ -136,6 +136,9 @@ internal static class GaussianMath
         return (logVariance + difference * difference * (-logVariance).exp()).add(Scalars.LogTwoPi).mul(Scalars.MinusHalf);
     }
 
+    /// <summary>A reparameterised draw mean + exp(½·logVariance)·ε with ε ~ N(0, I): gradients flow to both parameters.</summary>
+    public static Tensor Sample(Tensor mean, Tensor logVariance) => mean + logVariance.mul(Scalars.Half).exp() * randn_like(mean);
+
     /// <summary>Diagonal Gaussian log-density summed over dimensions: x [N, D], parameters [N, 2D] holding mean then log-variance → [N].</summary>
     public static Tensor DiagonalLogDensity(Tensor x, Tensor parameters)
     {

@@ -31,7 +31,7 @@ internal static class Diagnostics
         long n = rows.shape[0];
         var parameters = networks.Encoder.forward(networks.Likelihood.ToNetworkInput(rows));
         var halves = parameters.chunk(2, 1);
-        var z = halves[0] + halves[1].mul(Scalars.Half).exp() * randn_like(halves[0]);
+        var z = GaussianMath.Sample(halves[0], halves[1]);
         var pairwise = GaussianNetwork.PairwiseLogDensity(z, parameters); // [n, n]: log q(z_i | x_j)
         var own = pairwise.diagonal();
         using var logCount = Math.Log(n).ToScalar(); // held for the call (see Scalars)
@@ -57,8 +57,7 @@ internal static class Diagnostics
         };
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var z = tensor(grid.Nodes.Select(v => (float)v).ToArray()).unsqueeze(1);
-        var decoded = networks.Decoder.forward(z);
+        var decoded = Quadrature.DecodeNodes(networks);
         var logWeights = tensor(grid.Weights.Select(w => Math.Log(w)).ToArray(), ScalarType.Float64);
         // log p(x_n) = logsumexp_g [log w_g + log p(x_n | z_g)], rows taken in chunks to bound memory.
         double total = 0;

@@ -31,13 +31,16 @@ internal sealed class Quadrature
 
     public double[] Weights { get; }
 
+    /// <summary>Decoder outputs at every node as a tensor [nodes, outputs], in the caller's dispose scope; call without gradients.</summary>
+    public static Tensor DecodeNodes(MutualAutoencoderNetworks networks) =>
+        networks.Decoder.forward(tensor(Standard.Nodes.Select(v => (float)v).ToArray()).unsqueeze(1));
+
     /// <summary>Decoder outputs at every node, [nodes][outputs], in double precision.</summary>
     public static double[][] DecodeGrid(MutualAutoencoderNetworks networks)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var z = tensor(Standard.Nodes.Select(v => (float)v).ToArray()).unsqueeze(1);
-        var output = networks.Decoder.forward(z).to_type(ScalarType.Float64);
+        var output = DecodeNodes(networks).to_type(ScalarType.Float64);
         int width = (int)output.shape[1];
         var flat = output.data<double>().ToArray();
         return Enumerable.Range(0, Standard.Nodes.Length).Select(i => flat.AsSpan(i * width, width).ToArray()).ToArray();

@@ -57,7 +57,7 @@ internal sealed class TrainingStep : IDisposable
         // ELBO with reparameterised posterior samples and the analytic KL to N(0, I).
         var posterior = networks.Encoder.forward(likelihood.ToNetworkInput(rows)).chunk(2, 1);
         var (mean, logVariance) = (posterior[0], posterior[1]);
-        var z = mean + logVariance.mul(Scalars.Half).exp() * randn_like(mean);
+        var z = GaussianMath.Sample(mean, logVariance);
 
         // One decoder pass serves the posterior samples and the prior draws of the information bound.
         var priorDraws = randn(new long[] { options.EffectivePriorSampleSize, networks.LatentDimension });
