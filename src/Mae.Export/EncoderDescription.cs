@@ -7,7 +7,8 @@ namespace Mae.Export;
 /// <see cref="Activation"/>, and two heads (mean and log-variance) reading the trunk's output.
 /// </summary>
 /// <remarks>
-/// The exported model maps <see cref="OnnxTensorNames.Features"/> [batch, <see cref="InputWidth"/>] to
+/// The exported model maps <see cref="OnnxTensorNames.Features"/> [batch, <see cref="InputWidth"/>] (uint32 for
+/// <see cref="InputPreprocessingKind.KeyOneHot"/>, float otherwise) to
 /// <see cref="OnnxTensorNames.Mean"/> [batch, <see cref="LatentDimension"/>], and optionally
 /// <see cref="OnnxTensorNames.LogVariance"/>. The constructor validates the whole network, so an
 /// instance always describes a network that can be exported. Instances are immutable.
@@ -44,7 +45,7 @@ public sealed class EncoderDescription
         string inputDescription = preprocessing.Kind switch
         {
             InputPreprocessingKind.Standardization => "the number of standardized features",
-            InputPreprocessingKind.OneHot => "the one-hot class count",
+            InputPreprocessingKind.OneHot or InputPreprocessingKind.KeyOneHot => "the one-hot class count",
             _ => "the input width",
         };
         (DenseLayer[] layers, int? trunkWidth) = NetworkValidation.ValidateTrunk(
@@ -85,7 +86,7 @@ public sealed class EncoderDescription
     /// <summary>Gets the head computing the posterior log-variance.</summary>
     public DenseLayer LogVarianceHead { get; }
 
-    /// <summary>Gets the width of the raw model input: the feature count, or 1 for one-hot input.</summary>
+    /// <summary>Gets the width of the raw model input: the feature count, or 1 for either one-hot kind.</summary>
     public int InputWidth { get; }
 
     /// <summary>Gets the latent dimension d, the output size of the heads.</summary>

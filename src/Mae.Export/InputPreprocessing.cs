@@ -7,7 +7,8 @@ namespace Mae.Export;
 /// exported model consumes the same raw values the caller has.
 /// </summary>
 /// <remarks>
-/// Create instances with <see cref="None"/>, <see cref="Standardization"/> or <see cref="OneHot"/>.
+/// Create instances with <see cref="None"/>, <see cref="Standardization"/>, <see cref="OneHot"/> or
+/// <see cref="KeyOneHot"/>.
 /// Instances are immutable.
 /// </remarks>
 public sealed class InputPreprocessing
@@ -43,30 +44,30 @@ public sealed class InputPreprocessing
 
     /// <summary>
     /// Gets the number of classes K of a one-hot input. Zero unless <see cref="Kind"/> is
-    /// <see cref="InputPreprocessingKind.OneHot"/>.
+    /// <see cref="InputPreprocessingKind.OneHot"/> or <see cref="InputPreprocessingKind.KeyOneHot"/>.
     /// </summary>
     public int ClassCount { get; }
 
     /// <summary>
     /// Gets the width of the model input this preprocessing expects: the number of features for
-    /// standardisation, 1 for one-hot, or <see langword="null"/> for <see cref="InputPreprocessingKind.None"/>
+    /// standardisation, 1 for either one-hot kind, or <see langword="null"/> for <see cref="InputPreprocessingKind.None"/>
     /// (the width is then the first layer's input size).
     /// </summary>
     public int? InputWidth => Kind switch
     {
         InputPreprocessingKind.Standardization => _offset.Length,
-        InputPreprocessingKind.OneHot => 1,
+        InputPreprocessingKind.OneHot or InputPreprocessingKind.KeyOneHot => 1,
         _ => null,
     };
 
     /// <summary>
     /// Gets the width of the vector this preprocessing produces: the number of features for
-    /// standardisation, K for one-hot, or <see langword="null"/> for <see cref="InputPreprocessingKind.None"/>.
+    /// standardisation, K for either one-hot kind, or <see langword="null"/> for <see cref="InputPreprocessingKind.None"/>.
     /// </summary>
     public int? OutputWidth => Kind switch
     {
         InputPreprocessingKind.Standardization => _offset.Length,
-        InputPreprocessingKind.OneHot => ClassCount,
+        InputPreprocessingKind.OneHot or InputPreprocessingKind.KeyOneHot => ClassCount,
         _ => null,
     };
 
@@ -108,13 +109,36 @@ public sealed class InputPreprocessing
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is less than 2.</exception>
     public static InputPreprocessing OneHot(int classCount)
     {
+        ThrowIfTooFewClasses(classCount);
+        return new InputPreprocessing(InputPreprocessingKind.OneHot, [], [], classCount);
+    }
+
+    /// <summary>
+    /// Creates a one-hot encoding of an ML.NET key: the model input is [batch, 1] holding the key as a uint32,
+    /// and the first layer reads the [batch, K] one-hot vector. Key k in 1..<paramref name="classCount"/> is
+    /// class k-1 (the same vector <see cref="OneHot"/> gives index k-1); the missing key 0 and keys above K
+    /// encode as all zeros.
+    /// </summary>
+    /// <remarks>
+    /// ML.NET's ONNX transformer binds a key-typed column (<c>KeyDataViewType</c> over uint) to a uint32 input
+    /// and passes the raw key values, so a model with this preprocessing reads such a column directly.
+    /// </remarks>
+    /// <param name="classCount">The number of classes K, the key count of the column. Must be at least 2.</param>
+    /// <returns>The preprocessing.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is less than 2.</exception>
+    public static InputPreprocessing KeyOneHot(int classCount)
+    {
+        ThrowIfTooFewClasses(classCount);
+        return new InputPreprocessing(InputPreprocessingKind.KeyOneHot, [], [], classCount);
+    }
+
+    private static void ThrowIfTooFewClasses(int classCount)
+    {
         if (classCount < 2)
         {
             throw new ArgumentOutOfRangeException(nameof(classCount), classCount,
                 $"One-hot encoding needs at least 2 classes; got {classCount}.");
         }
-
-        return new InputPreprocessing(InputPreprocessingKind.OneHot, [], [], classCount);
     }
 
     private static void ThrowIfNotFinite(ReadOnlySpan<float> values, string what, string parameterName)

@@ -16,4 +16,10 @@ public enum InputPreprocessingKind
     /// one-hot vector of K floats.
     /// </summary>
     OneHot,
+
+    /// <summary>
+    /// The input is a single column holding an ML.NET key value 1..K (as a uint32; key k is class k-1),
+    /// expanded to a one-hot vector of K floats. The missing key 0 encodes as all zeros.
+    /// </summary>
+    KeyOneHot,
 }

@@ -8,7 +8,8 @@ namespace Mae.Export;
 /// <remarks>
 /// Values are invariant-culture strings: integers in decimal, names in lower case
 /// (<c>encoder</c>/<c>decoder</c>; <c>tanh</c>, <c>relu</c>, <c>elu</c>, <c>gelu</c>, <c>silu</c>;
-/// <c>gaussian</c>, <c>bernoulli</c>, <c>categorical</c>; <c>none</c>, <c>standardization</c>, <c>one_hot</c>).
+/// <c>gaussian</c>, <c>bernoulli</c>, <c>categorical</c>; <c>none</c>, <c>standardization</c>, <c>one_hot</c>,
+/// <c>key_one_hot</c>).
 /// </remarks>
 public static class OnnxMetadataKeys
 {
@@ -27,7 +28,7 @@ public static class OnnxMetadataKeys
     /// <summary>Encoder only: the width of the <see cref="OnnxTensorNames.Features"/> input (1 for one-hot input).</summary>
     public const string InputWidth = "mae.input_width";
 
-    /// <summary>Encoder with one-hot input only: the number of classes K.</summary>
+    /// <summary>Encoder with one-hot input (class index or ML.NET key) only: the number of classes K.</summary>
     public const string InputClassCount = "mae.input_class_count";
 
     /// <summary>Decoder only: the likelihood family.</summary>

@@ -6,7 +6,10 @@ namespace Mae.Export;
 /// </summary>
 public static class OnnxTensorNames
 {
-    /// <summary>The encoder's input: raw features, float [batch, F] (or [batch, 1] for one-hot input).</summary>
+    /// <summary>
+    /// The encoder's input: raw features, float [batch, F]; or [batch, 1] for one-hot input, holding a float class
+    /// index (<see cref="InputPreprocessingKind.OneHot"/>) or a uint32 ML.NET key (<see cref="InputPreprocessingKind.KeyOneHot"/>).
+    /// </summary>
     public const string Features = "features";
 
     /// <summary>The decoder's input: a latent vector, float [batch, d].</summary>

@@ -72,9 +72,12 @@ public sealed class DescriptionValidationTests
             () => new EncoderDescription(standardization, [Layer(4, 8)], HiddenActivation.Relu, Layer(8, 2), Layer(8, 2)));
         var oneHot = Assert.Throws<ArgumentException>(
             () => new EncoderDescription(InputPreprocessing.OneHot(5), [], HiddenActivation.Relu, Layer(1, 2), Layer(1, 2)));
+        var keyOneHot = Assert.Throws<ArgumentException>(
+            () => new EncoderDescription(InputPreprocessing.KeyOneHot(7), [Layer(6, 8)], HiddenActivation.Relu, Layer(8, 2), Layer(8, 2)));
 
         Assert.Contains("Encoder hiddenLayers[0] has InputSize 4; expected 3, the number of standardized features.", standardized.Message);
         Assert.Contains("Encoder mean head has InputSize 1; expected 5, the one-hot class count.", oneHot.Message);
+        Assert.Contains("Encoder hiddenLayers[0] has InputSize 6; expected 7, the one-hot class count.", keyOneHot.Message);
     }
 
     [Fact]
@@ -124,11 +127,14 @@ public sealed class DescriptionValidationTests
         var empty = Assert.Throws<ArgumentException>(() => InputPreprocessing.Standardization([], []));
         var nan = Assert.Throws<ArgumentException>(() => InputPreprocessing.Standardization([0, 1], [1, float.NaN]));
         var classes = Assert.Throws<ArgumentOutOfRangeException>(() => InputPreprocessing.OneHot(1));
+        var keyClasses = Assert.Throws<ArgumentOutOfRangeException>(() => InputPreprocessing.KeyOneHot(0));
 
         Assert.Contains("scale has 2 values; expected one per feature, as in the offset (3)", length.Message);
         Assert.Contains("offset is empty", empty.Message);
         Assert.Contains("scale[1] is NaN", nan.Message);
         Assert.Contains("at least 2 classes; got 1", classes.Message);
+        Assert.Equal("classCount", keyClasses.ParamName);
+        Assert.Contains("at least 2 classes; got 0", keyClasses.Message);
     }
 
     [Fact]
@@ -173,6 +179,21 @@ public sealed class DescriptionValidationTests
         Assert.Equal(DecoderFamily.Categorical, decoder.Family);
         Assert.Null(decoder.MeanHead);
         Assert.NotNull(decoder.LogitsHead);
+    }
+
+    [Fact]
+    public void KeyOneHotReadsOneKeyColumnAndWritesOneFloatPerClass()
+    {
+        InputPreprocessing keys = InputPreprocessing.KeyOneHot(6);
+        var encoder = new EncoderDescription(keys, [Layer(6, 8)], HiddenActivation.Gelu, Layer(8, 3), Layer(8, 3));
+
+        Assert.Equal(InputPreprocessingKind.KeyOneHot, keys.Kind);
+        Assert.Equal(6, keys.ClassCount);
+        Assert.Equal(1, keys.InputWidth);
+        Assert.Equal(6, keys.OutputWidth);
+        Assert.True(keys.Offset.IsEmpty);
+        Assert.True(keys.Scale.IsEmpty);
+        Assert.Equal(1, encoder.InputWidth);
     }
 
     [Fact]

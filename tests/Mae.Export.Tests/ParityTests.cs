@@ -70,6 +70,7 @@ public sealed class ParityTests(ITestOutputHelper output)
     [InlineData(InputPreprocessingKind.None)]
     [InlineData(InputPreprocessingKind.Standardization)]
     [InlineData(InputPreprocessingKind.OneHot)]
+    [InlineData(InputPreprocessingKind.KeyOneHot)]
     public void EncoderWithoutHiddenLayersMatchesReference(InputPreprocessingKind preprocessing)
     {
         EncoderDescription encoder = TestNetworks.Encoder(seed: 5, preprocessing, HiddenActivation.Tanh, hiddenSizes: []);
@@ -143,9 +144,21 @@ public sealed class ParityTests(ITestOutputHelper output)
         double worst = 0;
         foreach (int batch in BatchSizes)
         {
-            float[] input = TestNetworks.EncoderInput(encoder, batch, seed: batch);
-            Dictionary<string, float[]> actual = OnnxRuntimeRunner.Run(session, OnnxTensorNames.Features, input, batch, encoder.InputWidth);
-            Dictionary<string, double[]> expected = ReferenceForwardPass.Encoder(encoder, input, batch);
+            Dictionary<string, float[]> actual;
+            Dictionary<string, double[]> expected;
+            if (encoder.Preprocessing.Kind == InputPreprocessingKind.KeyOneHot)
+            {
+                uint[] keys = TestNetworks.EncoderKeys(encoder, batch, seed: batch);
+                actual = OnnxRuntimeRunner.Run(session, OnnxTensorNames.Features, keys, batch, encoder.InputWidth);
+                expected = ReferenceForwardPass.Encoder(encoder, keys, batch);
+            }
+            else
+            {
+                float[] input = TestNetworks.EncoderInput(encoder, batch, seed: batch);
+                actual = OnnxRuntimeRunner.Run(session, OnnxTensorNames.Features, input, batch, encoder.InputWidth);
+                expected = ReferenceForwardPass.Encoder(encoder, input, batch);
+            }
+
             worst = Math.Max(worst, Compare(expected, actual, options.IncludeLogVariance ? 2 : 1));
         }
 

@@ -8,10 +8,30 @@ namespace Mae.Export.Tests;
 /// </summary>
 internal static class ReferenceForwardPass
 {
-    public static Dictionary<string, double[]> Encoder(EncoderDescription encoder, float[] input, int batch)
+    public static Dictionary<string, double[]> Encoder(EncoderDescription encoder, float[] input, int batch) =>
+        EncoderAfterPreprocessing(encoder, Preprocess(encoder.Preprocessing, input, batch, encoder.InputWidth), batch);
+
+    /// <summary>An encoder reading ML.NET keys: key k in 1..K is class k - 1; any other key is an all-zero one-hot.</summary>
+    public static Dictionary<string, double[]> Encoder(EncoderDescription encoder, uint[] keys, int batch)
     {
-        double[] value = Preprocess(encoder.Preprocessing, input, batch, encoder.InputWidth);
-        value = Trunk(encoder.HiddenLayers, encoder.Activation, value, batch);
+        Assert.Equal(InputPreprocessingKind.KeyOneHot, encoder.Preprocessing.Kind);
+        int classes = encoder.Preprocessing.ClassCount;
+        double[] oneHot = new double[batch * classes];
+        for (int n = 0; n < batch; n++)
+        {
+            if (keys[n] >= 1 && keys[n] <= classes)
+            {
+                oneHot[n * classes + (int)keys[n] - 1] = 1;
+            }
+        }
+
+        return EncoderAfterPreprocessing(encoder, oneHot, batch);
+    }
+
+    /// <summary>The encoder from its first layer on, given the preprocessed rows [batch, preprocessing output width].</summary>
+    public static Dictionary<string, double[]> EncoderAfterPreprocessing(EncoderDescription encoder, double[] preprocessed, int batch)
+    {
+        double[] value = Trunk(encoder.HiddenLayers, encoder.Activation, preprocessed, batch);
         return new Dictionary<string, double[]>
         {
             [OnnxTensorNames.Mean] = Dense(encoder.MeanHead, value, batch),

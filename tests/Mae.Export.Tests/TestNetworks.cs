@@ -48,6 +48,7 @@ internal static class TestNetworks
             Enumerable.Range(0, FeatureCount).Select(_ => Uniform(random, 2f)).ToArray(),
             Enumerable.Range(0, FeatureCount).Select(_ => 0.5f + (float)random.NextDouble()).ToArray()),
         InputPreprocessingKind.OneHot => InputPreprocessing.OneHot(FeatureCount),
+        InputPreprocessingKind.KeyOneHot => InputPreprocessing.KeyOneHot(FeatureCount),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -103,6 +104,13 @@ internal static class TestNetworks
         }
 
         return input;
+    }
+
+    /// <summary>ML.NET keys for a key one-hot encoder: 0 (missing), the classes 1..K, and K + 1 (out of range).</summary>
+    public static uint[] EncoderKeys(EncoderDescription encoder, int batch, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, batch).Select(_ => (uint)random.Next(encoder.Preprocessing.ClassCount + 2)).ToArray();
     }
 
     public static float[] Latent(int batch, int dimension, int seed)

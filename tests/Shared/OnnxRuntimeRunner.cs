@@ -2,16 +2,21 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace Mae.Tests.Shared;
 
-/// <summary>Runs an exported model with ONNX Runtime.</summary>
+/// <summary>
+/// Runs an exported model with ONNX Runtime. The input's element type follows the array (float for most models,
+/// uint for an encoder reading ML.NET keys); every output is read as float.
+/// </summary>
 internal static class OnnxRuntimeRunner
 {
-    public static Dictionary<string, float[]> Run(byte[] model, string inputName, float[] input, int batch, int width)
+    public static Dictionary<string, float[]> Run<TInput>(byte[] model, string inputName, TInput[] input, int batch, int width)
+        where TInput : unmanaged
     {
         using var session = new InferenceSession(model);
         return Run(session, inputName, input, batch, width);
     }
 
-    public static Dictionary<string, float[]> Run(InferenceSession session, string inputName, float[] input, int batch, int width)
+    public static Dictionary<string, float[]> Run<TInput>(InferenceSession session, string inputName, TInput[] input, int batch, int width)
+        where TInput : unmanaged
     {
         using OrtValue inputValue = OrtValue.CreateTensorValueFromMemory(input, [batch, width]);
         string[] outputNames = session.OutputMetadata.Keys.ToArray();

@@ -20,10 +20,14 @@ internal sealed class OnnxGraphBuilder
     }
 
     /// <summary>Declares a float graph input of shape [batch, <paramref name="width"/>].</summary>
-    public string AddInput(string name, int width, string documentation)
+    public string AddInput(string name, int width, string documentation) =>
+        AddInput(name, width, TensorProto.Types.DataType.Float, documentation);
+
+    /// <summary>Declares a graph input of the given element type and shape [batch, <paramref name="width"/>].</summary>
+    public string AddInput(string name, int width, TensorProto.Types.DataType elementType, string documentation)
     {
         Claim(name);
-        _graph.Input.Add(CreateBatchMatrixInfo(name, width, documentation));
+        _graph.Input.Add(CreateBatchMatrixInfo(name, width, elementType, documentation));
         return name;
     }
 
@@ -35,7 +39,7 @@ internal sealed class OnnxGraphBuilder
             throw new InvalidOperationException($"Graph output '{name}' is not produced by any node.");
         }
 
-        _graph.Output.Add(CreateBatchMatrixInfo(name, width, documentation));
+        _graph.Output.Add(CreateBatchMatrixInfo(name, width, TensorProto.Types.DataType.Float, documentation));
     }
 
     /// <summary>Adds a float initializer with the given shape and returns its name.</summary>
@@ -104,7 +108,8 @@ internal sealed class OnnxGraphBuilder
         }
     }
 
-    private static ValueInfoProto CreateBatchMatrixInfo(string name, int width, string documentation)
+    private static ValueInfoProto CreateBatchMatrixInfo(
+        string name, int width, TensorProto.Types.DataType elementType, string documentation)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = OnnxModelFactory.BatchDimension });
@@ -115,7 +120,7 @@ internal sealed class OnnxGraphBuilder
             DocString = documentation,
             Type = new TypeProto
             {
-                TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape },
+                TensorType = new TypeProto.Types.Tensor { ElemType = (int)elementType, Shape = shape },
             },
         };
     }

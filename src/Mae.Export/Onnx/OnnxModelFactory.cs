@@ -23,7 +23,10 @@ internal static class OnnxModelFactory
             string.Create(CultureInfo.InvariantCulture,
                 $"Mae Gaussian encoder: {options.EncoderInputName} [batch, {encoder.InputWidth}] to the posterior {options.EncoderMeanName} [batch, {latent}]."));
 
-        string value = graph.AddInput(options.EncoderInputName, encoder.InputWidth, DescribeEncoderInput(encoder));
+        TensorProto.Types.DataType inputType = encoder.Preprocessing.Kind == InputPreprocessingKind.KeyOneHot
+            ? TensorProto.Types.DataType.Uint32
+            : TensorProto.Types.DataType.Float;
+        string value = graph.AddInput(options.EncoderInputName, encoder.InputWidth, inputType, DescribeEncoderInput(encoder));
         value = AddPreprocessing(graph, encoder.Preprocessing, value);
         value = AddTrunk(graph, encoder.HiddenLayers, encoder.Activation, value);
 
@@ -43,7 +46,7 @@ internal static class OnnxModelFactory
             new(OnnxMetadataKeys.InputPreprocessing, Name(encoder.Preprocessing.Kind)),
             new(OnnxMetadataKeys.InputWidth, Format(encoder.InputWidth)),
         };
-        if (encoder.Preprocessing.Kind == InputPreprocessingKind.OneHot)
+        if (encoder.Preprocessing.Kind is InputPreprocessingKind.OneHot or InputPreprocessingKind.KeyOneHot)
         {
             metadata.Add(new(OnnxMetadataKeys.InputClassCount, Format(encoder.Preprocessing.ClassCount)));
         }
@@ -115,24 +118,37 @@ internal static class OnnxModelFactory
             }
 
             case InputPreprocessingKind.OneHot:
+                return AddOneHot(graph, preprocessing.ClassCount, input);
+            case InputPreprocessingKind.KeyOneHot:
             {
-                // [batch, 1] == [1, K] broadcasts to a [batch, K] boolean that is true only at the class index.
-                int classCount = preprocessing.ClassCount;
-                float[] classes = new float[classCount];
-                for (int k = 0; k < classCount; k++)
-                {
-                    classes[k] = k;
-                }
-
-                string classRow = graph.AddInitializer("preprocessing.classes", classes, 1, classCount);
-                string isClass = graph.AddNode("Equal", "preprocessing_equal", [input, classRow], "preprocessing.is_class");
-                return graph.AddNode("Cast", "preprocessing_cast", [isClass], "preprocessing.output",
+                // Key k is class index k - 1, so the missing key 0 becomes -1 and matches no class. Keys up to 2^24
+                // are exact as floats; larger ones round to at least 2^24, so they stay above every index below 2^24.
+                string key = graph.AddNode("Cast", "preprocessing_key_cast", [input], "preprocessing.key",
                     OnnxGraphBuilder.IntAttribute("to", (long)TensorProto.Types.DataType.Float));
+                string index = graph.AddNode("Sub", "preprocessing_key_sub", [key, graph.Scalar("preprocessing.one", 1f)],
+                    "preprocessing.index");
+                return AddOneHot(graph, preprocessing.ClassCount, index);
             }
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(preprocessing), preprocessing.Kind, "Unknown preprocessing kind.");
         }
+    }
+
+    /// <summary>Expands a float class index [batch, 1] into a float one-hot [batch, K]; other values give all zeros.</summary>
+    private static string AddOneHot(OnnxGraphBuilder graph, int classCount, string index)
+    {
+        // [batch, 1] == [1, K] broadcasts to a [batch, K] boolean that is true only at the class index.
+        float[] classes = new float[classCount];
+        for (int k = 0; k < classCount; k++)
+        {
+            classes[k] = k;
+        }
+
+        string classRow = graph.AddInitializer("preprocessing.classes", classes, 1, classCount);
+        string isClass = graph.AddNode("Equal", "preprocessing_equal", [index, classRow], "preprocessing.is_class");
+        return graph.AddNode("Cast", "preprocessing_cast", [isClass], "preprocessing.output",
+            OnnxGraphBuilder.IntAttribute("to", (long)TensorProto.Types.DataType.Float));
     }
 
     private static string AddTrunk(OnnxGraphBuilder graph, IReadOnlyList<DenseLayer> layers, HiddenActivation activation, string input)
@@ -241,6 +257,8 @@ internal static class OnnxModelFactory
         InputPreprocessingKind.Standardization => "Raw features; standardized inside the model.",
         InputPreprocessingKind.OneHot => string.Create(CultureInfo.InvariantCulture,
             $"Class index 0..{encoder.Preprocessing.ClassCount - 1} stored as a float; one-hot encoded inside the model."),
+        InputPreprocessingKind.KeyOneHot => string.Create(CultureInfo.InvariantCulture,
+            $"ML.NET key 1..{encoder.Preprocessing.ClassCount} (class key - 1) stored as a uint32, 0 for missing; one-hot encoded inside the model."),
         _ => "Features.",
     };
 
@@ -253,6 +271,7 @@ internal static class OnnxModelFactory
     private static string Name(InputPreprocessingKind kind) => kind switch
     {
         InputPreprocessingKind.OneHot => "one_hot",
+        InputPreprocessingKind.KeyOneHot => "key_one_hot",
         _ => kind.ToString().ToLowerInvariant(),
     };
 }
