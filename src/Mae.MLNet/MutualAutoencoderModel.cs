@@ -141,12 +141,26 @@ public sealed class MutualAutoencoderModel : IDisposable
         OnnxExporter.WriteDecoder(DescribeDecoder(), stream, OnnxConversion.Options(Report, includeLogVariance: false));
     }
 
-    private EncoderDescription DescribeEncoder()
+    /// <summary>
+    /// Writes the encoder with the tensor names an ML.NET host binds to columns; a categorical model with
+    /// <paramref name="keyInput"/> reads ML.NET key values (uint32) instead of float class indices.
+    /// </summary>
+    internal void WriteEncoder(Stream stream, string inputName, string meanName, string? logVarianceName, bool keyInput)
+    {
+        var exportOptions = OnnxConversion.Options(Report, includeLogVariance: logVarianceName is not null);
+        exportOptions.EncoderInputName = inputName;
+        exportOptions.EncoderMeanName = meanName;
+        if (logVarianceName is not null)
+            exportOptions.EncoderLogVarianceName = logVarianceName;
+        OnnxExporter.WriteEncoder(DescribeEncoder(keyInput), stream, exportOptions);
+    }
+
+    private EncoderDescription DescribeEncoder(bool keyInput = false)
     {
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return OnnxConversion.Encoder(Networks, options.Activation);
+            return OnnxConversion.Encoder(Networks, options.Activation, keyInput);
         }
     }
 

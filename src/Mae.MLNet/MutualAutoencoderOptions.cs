@@ -6,9 +6,9 @@ namespace Mae;
 /// <remarks>
 /// Defaults come from one place and suit a featurizer for real data; the paper's toy problems
 /// (examples/PaperFigures) set a one-dimensional code and smaller networks.
-/// All options are checked once, when the trainer is created.
+/// All options are checked once, when the trainer (or the ML.NET estimator) is created.
 /// </remarks>
-public sealed class MutualAutoencoderOptions
+public class MutualAutoencoderOptions
 {
     /// <summary>Dimension d of the latent code z, with prior p(z) = N(0, I_d). Must be positive.</summary>
     public int LatentDimension { get; set; } = Defaults.LatentDimension;
@@ -96,7 +96,7 @@ public sealed class MutualAutoencoderOptions
     internal int EffectivePriorSampleSize => PriorSampleSize ?? BatchSize;
 
     /// <summary>Checks every option; throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the option, the expected range and the actual value.</summary>
-    internal void Validate()
+    internal virtual void Validate()
     {
         Positive(LatentDimension, nameof(LatentDimension));
         if (!double.IsFinite(TargetInformation) || TargetInformation < 0)
@@ -133,6 +133,7 @@ public sealed class MutualAutoencoderOptions
         Positive(EvaluationPriorSampleSize, nameof(EvaluationPriorSampleSize));
     }
 
+    /// <summary>A copy of the options, of the same runtime type, that later changes to this instance do not affect.</summary>
     internal MutualAutoencoderOptions Clone()
     {
         var copy = (MutualAutoencoderOptions)MemberwiseClone();
@@ -140,7 +141,7 @@ public sealed class MutualAutoencoderOptions
         return copy;
     }
 
-    private static void Positive(int value, string name)
+    private protected static void Positive(int value, string name)
     {
         if (value <= 0)
             throw OutOfRange(name, "must be positive", value);
@@ -165,7 +166,7 @@ public sealed class MutualAutoencoderOptions
             throw OutOfRange(name, $"must be one of {string.Join(", ", Enum.GetNames<TEnum>())}", value);
     }
 
-    private static ArgumentOutOfRangeException OutOfRange(string name, string rule, object actual) =>
+    private protected static ArgumentOutOfRangeException OutOfRange(string name, string rule, object actual) =>
         new(name, actual, string.Create(CultureInfo.InvariantCulture, $"{nameof(MutualAutoencoderOptions)}.{name} {rule}; got {actual}."));
 
     internal static class Defaults

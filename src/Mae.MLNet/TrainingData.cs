@@ -51,11 +51,17 @@ public abstract class TrainingData
     internal abstract int BatchesPerEpoch(int batchSize);
 }
 
-/// <summary>A batch of rows; <see cref="RowNumbers"/> maps a batch row to its row in the source, when the source has row numbers.</summary>
-internal readonly record struct TrainingBatch(float[] Values, int Rows, int[]? RowNumbers, int FirstRow)
+/// <summary>
+/// A batch of rows; <see cref="RowNumbers"/> maps a batch row to its row in the source, when the source has row numbers,
+/// and <see cref="Column"/> names the source column, when the rows come from one.
+/// </summary>
+internal readonly record struct TrainingBatch(float[] Values, int Rows, long[]? RowNumbers, int FirstRow, string? Column = null)
 {
-    public string DescribeRow(int row) =>
-        RowNumbers is null ? $"sampled row {FirstRow + row}" : $"row {RowNumbers[FirstRow + row]}";
+    public string DescribeRow(int row)
+    {
+        string position = RowNumbers is null ? $"sampled row {FirstRow + row}" : $"row {RowNumbers[FirstRow + row]}";
+        return Column is null ? position : $"column '{Column}', {position}";
+    }
 }
 
 internal sealed class ArrayTrainingData : TrainingData
@@ -77,7 +83,7 @@ internal sealed class ArrayTrainingData : TrainingData
 
     internal override IEnumerable<TrainingBatch> GetBatches(int batchSize, Random random)
     {
-        var order = new int[rowCount];
+        var order = new long[rowCount];
         for (int i = 0; i < order.Length; i++)
             order[i] = i;
         random.Shuffle(order);
@@ -87,7 +93,7 @@ internal sealed class ArrayTrainingData : TrainingData
         {
             int rows = Math.Min(batchSize, rowCount - start);
             for (int r = 0; r < rows; r++)
-                values.AsSpan(order[start + r] * width, width).CopyTo(buffer.AsSpan(r * width, width));
+                values.AsSpan((int)order[start + r] * width, width).CopyTo(buffer.AsSpan(r * width, width));
             yield return new TrainingBatch(buffer, rows, order, start);
         }
     }

@@ -9,10 +9,13 @@ namespace Mae.Training;
 /// <summary>Turns trained TorchSharp networks into the framework-neutral descriptions that <see cref="OnnxExporter"/> writes.</summary>
 internal static class OnnxConversion
 {
-    public static EncoderDescription Encoder(MutualAutoencoderNetworks networks, HiddenActivation activation)
+    /// <param name="networks">The trained networks.</param>
+    /// <param name="activation">Their hidden nonlinearity.</param>
+    /// <param name="keyInput">For a categorical model: read ML.NET key values (uint32, class k − 1 for key k) instead of float class indices.</param>
+    public static EncoderDescription Encoder(MutualAutoencoderNetworks networks, HiddenActivation activation, bool keyInput = false)
     {
         var preprocessing = networks.Likelihood is CategoricalLikelihood
-            ? InputPreprocessing.OneHot(networks.Likelihood.EncoderInputSize)
+            ? keyInput ? InputPreprocessing.KeyOneHot(networks.Likelihood.EncoderInputSize) : InputPreprocessing.OneHot(networks.Likelihood.EncoderInputSize)
             : InputPreprocessing.None;
         var heads = SplitRows(networks.Encoder.Head, 2);
         return new EncoderDescription(preprocessing, Hidden(networks.Encoder.Hidden), activation, heads[0], heads[1]);

@@ -1,0 +1,178 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Mae.MLNet;
+
+/// <summary>
+/// Training rows streamed from an <see cref="IDataView"/> column through a cursor, shuffled with a bounded buffer:
+/// memory holds the buffer and one batch, whatever the number of rows.
+/// </summary>
+/// <remarks>
+/// The shuffle keeps a pool of rows; each incoming row takes the place of a uniformly chosen pooled row, which goes
+/// into the batch. Rows further apart than the pool can only move by about its size, so data sorted by class should
+/// be shuffled (or given a larger pool) before training.
+/// </remarks>
+internal sealed class DataViewTrainingData : TrainingData
+{
+    private readonly IDataView data;
+    private readonly InputColumn column;
+    private readonly int bufferRows;
+    private readonly CancellationToken cancellationToken;
+    private long? rowCount;
+
+    public DataViewTrainingData(IDataView data, InputColumn column, int bufferRows, CancellationToken cancellationToken)
+        : base(column.Width)
+    {
+        this.data = data;
+        this.column = column;
+        this.bufferRows = bufferRows;
+        this.cancellationToken = cancellationToken;
+    }
+
+    /// <summary>Rows in the data: the view's own count, or one pass with no active columns.</summary>
+    public long RowCount => rowCount ??= CountRows();
+
+    internal override int BatchesPerEpoch(int batchSize) => (int)Math.Min(int.MaxValue, (RowCount + batchSize - 1) / batchSize);
+
+    internal override IEnumerable<TrainingBatch> GetBatches(int batchSize, Random random)
+    {
+        int width = FeatureCount;
+        int poolRows = (int)Math.Min(bufferRows, RowCount);
+        var pool = new float[poolRows * width];
+        var poolRowNumbers = new long[poolRows];
+        int batchRows = (int)Math.Min(batchSize, RowCount);
+        var batch = new float[batchRows * width];
+        var batchRowNumbers = new long[batchRows];
+        int filled = 0, inBatch = 0;
+
+        using var cursor = data.GetRowCursor([data.Schema[column.Name]]);
+        var read = MakeReader(cursor);
+        while (cursor.MoveNext())
+        {
+            if (filled < poolRows)
+            {
+                read(pool.AsSpan(filled * width, width));
+                poolRowNumbers[filled++] = cursor.Position;
+                continue;
+            }
+
+            // The pool is full: a random pooled row goes into the batch and the new row takes its place.
+            int slot = random.Next(poolRows);
+            pool.AsSpan(slot * width, width).CopyTo(batch.AsSpan(inBatch * width, width));
+            batchRowNumbers[inBatch++] = poolRowNumbers[slot];
+            read(pool.AsSpan(slot * width, width));
+            poolRowNumbers[slot] = cursor.Position;
+            if (inBatch == batchRows)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new TrainingBatch(batch, inBatch, batchRowNumbers, 0, column.Name);
+                inBatch = 0;
+            }
+        }
+
+        // Drain the pool in random order.
+        var order = new int[filled];
+        for (int i = 0; i < filled; i++)
+            order[i] = i;
+        random.Shuffle(order);
+        foreach (int slot in order)
+        {
+            pool.AsSpan(slot * width, width).CopyTo(batch.AsSpan(inBatch * width, width));
+            batchRowNumbers[inBatch++] = poolRowNumbers[slot];
+            if (inBatch == batchRows)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new TrainingBatch(batch, inBatch, batchRowNumbers, 0, column.Name);
+                inBatch = 0;
+            }
+        }
+        if (inBatch > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new TrainingBatch(batch, inBatch, batchRowNumbers, 0, column.Name);
+        }
+    }
+
+    private long CountRows()
+    {
+        long count = data.GetRowCount() ?? -1;
+        if (count < 0)
+        {
+            count = 0;
+            using var cursor = data.GetRowCursor([]);
+            while (cursor.MoveNext())
+            {
+                if ((++count & 0xFFFF) == 0)
+                    cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        if (count == 0)
+            throw new ArgumentException($"The training data has no rows; the Mutual Autoencoder needs at least one row in column '{column.Name}'.", "input");
+        return count;
+    }
+
+    /// <summary>A reader that copies the current row into a span of <see cref="TrainingData.FeatureCount"/> floats, checking it is finite.</summary>
+    private Action<Span<float>> MakeReader(DataViewRowCursor cursor)
+    {
+        var schemaColumn = cursor.Schema[column.Name];
+        switch (column.Kind)
+        {
+            case InputColumnKind.Vector:
+            {
+                var getter = cursor.GetGetter<VBuffer<float>>(schemaColumn);
+                VBuffer<float> buffer = default;
+                return destination =>
+                {
+                    getter(ref buffer);
+                    if (buffer.Length != destination.Length)
+                        throw WidthChanged(cursor.Position, buffer.Length);
+                    buffer.CopyTo(destination);
+                    ThrowIfNotFinite(destination, cursor.Position);
+                };
+            }
+            case InputColumnKind.Scalar:
+            {
+                var getter = cursor.GetGetter<float>(schemaColumn);
+                float value = 0;
+                return destination =>
+                {
+                    getter(ref value);
+                    destination[0] = value;
+                    ThrowIfNotFinite(destination, cursor.Position);
+                };
+            }
+            default:
+            {
+                var getter = cursor.GetGetter<uint>(schemaColumn);
+                uint key = 0;
+                return destination =>
+                {
+                    getter(ref key);
+                    if (key == 0 || key > column.KeyCount)
+                    {
+                        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                            $"Training data column '{column.Name}', row {cursor.Position}: the key is {(key == 0 ? "missing" : key.ToString(CultureInfo.InvariantCulture))}; every row needs a class key in 1..{column.KeyCount}."), "input");
+                    }
+                    destination[0] = key - 1;
+                };
+            }
+        }
+    }
+
+    private void ThrowIfNotFinite(ReadOnlySpan<float> values, long row)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                string where = column.Kind == InputColumnKind.Vector ? $", slot {i}" : "";
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Training data column '{column.Name}', row {row}{where}: the value {values[i]} is not finite; remove or impute missing and infinite values before the Mutual Autoencoder."), "input");
+            }
+        }
+    }
+
+    private InvalidOperationException WidthChanged(long row, int length) => new(string.Create(CultureInfo.InvariantCulture,
+        $"Training data column '{column.Name}', row {row}: the vector has {length} values, but the column type promises {column.Width}."));
+}

@@ -1,0 +1,115 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Mae.MLNet;
+
+/// <summary>How the estimator reads its input column.</summary>
+internal enum InputColumnKind
+{
+    /// <summary>A known-size vector of Single: one row of features.</summary>
+    Vector,
+
+    /// <summary>A Single: one feature, or a class index 0..K−1 for the categorical decoder.</summary>
+    Scalar,
+
+    /// <summary>A key (UInt32): a class for the categorical decoder, key k meaning class k − 1.</summary>
+    Key,
+}
+
+/// <summary>The input column of a trained or training estimator: its name, kind and width, and the schema checks around it.</summary>
+internal sealed record InputColumn(string Name, InputColumnKind Kind, int Width, int KeyCount)
+{
+    private const string Accepted = "known-size vector of Single, Single, or Key<UInt32> (categorical decoder only)";
+
+    /// <summary>The exact ML.NET type of the column.</summary>
+    public DataViewType Type => Kind switch
+    {
+        InputColumnKind.Vector => new VectorDataViewType(NumberDataViewType.Single, Width),
+        InputColumnKind.Scalar => NumberDataViewType.Single,
+        _ => new KeyDataViewType(typeof(uint), KeyCount),
+    };
+
+    /// <summary>Checks a schema shape before training, without data; throws the ML.NET-style schema mismatch.</summary>
+    public static void Check(SchemaShape inputSchema, string name, DecoderFamily decoder)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        SchemaShape.Column? found = null;
+        foreach (var column in inputSchema)
+        {
+            if (column.Name == name)
+                found = column;
+        }
+        if (found is not SchemaShape.Column shape)
+            throw Missing(name);
+
+        bool single = shape.ItemType == NumberDataViewType.Single && !shape.IsKey;
+        bool ok = decoder == DecoderFamily.Categorical
+            ? (single && shape.Kind == SchemaShape.Column.VectorKind.Scalar)
+                || (shape.IsKey && shape.Kind == SchemaShape.Column.VectorKind.Scalar && shape.ItemType == NumberDataViewType.UInt32)
+            : single && shape.Kind != SchemaShape.Column.VectorKind.VariableVector;
+        if (!ok)
+            throw Mismatch(name, Expected(decoder), Describe(shape));
+    }
+
+    /// <summary>Reads the column's kind and width from a schema before training; throws the ML.NET-style schema mismatch.</summary>
+    public static InputColumn FromSchema(DataViewSchema schema, string name, DecoderFamily decoder)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        var column = schema.GetColumnOrNull(name) ?? throw Missing(name);
+        var type = column.Type;
+        InputColumn? input = type switch
+        {
+            VectorDataViewType { ItemType: NumberDataViewType item, Size: > 0 } vector when item == NumberDataViewType.Single && decoder != DecoderFamily.Categorical
+                => new InputColumn(name, InputColumnKind.Vector, vector.Size, 0),
+            NumberDataViewType number when number == NumberDataViewType.Single
+                => new InputColumn(name, InputColumnKind.Scalar, 1, 0),
+            KeyDataViewType { RawType: var raw } key when raw == typeof(uint) && decoder == DecoderFamily.Categorical && key.Count is >= 2 and <= int.MaxValue
+                => new InputColumn(name, InputColumnKind.Key, 1, (int)key.Count),
+            _ => null,
+        };
+        if (input is null)
+        {
+            if (type is KeyDataViewType { RawType: var raw } key && raw == typeof(uint) && decoder == DecoderFamily.Categorical)
+                throw new ArgumentOutOfRangeException("inputSchema", string.Create(CultureInfo.InvariantCulture,
+                    $"Input column '{name}' is a key with {key.Count} values; the categorical decoder needs between 2 and {int.MaxValue} classes."));
+            throw Mismatch(name, Expected(decoder), Describe(type));
+        }
+        return input;
+    }
+
+    /// <summary>Checks that a schema to transform has this column with the type the model was trained on.</summary>
+    public void CheckScoring(DataViewSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        var column = schema.GetColumnOrNull(Name) ?? throw Missing(Name);
+        if (!column.Type.Equals(Type))
+            throw Mismatch(Name, $"{Type} (the type the model was trained on)", Describe(column.Type));
+    }
+
+    private static string Expected(DecoderFamily decoder) => decoder switch
+    {
+        DecoderFamily.Categorical => "Single (a class index) or Key<UInt32> for the categorical decoder",
+        _ => $"known-size vector of Single, or Single, for the {decoder.ToString().ToLowerInvariant()} decoder",
+    };
+
+    private static string Describe(DataViewType type) =>
+        type is VectorDataViewType { IsKnownSize: false } ? $"variable-size {type}" : $"{type}";
+
+    private static string Describe(SchemaShape.Column column)
+    {
+        string item = column.IsKey ? $"Key<{column.ItemType}>" : $"{column.ItemType}";
+        return column.Kind switch
+        {
+            SchemaShape.Column.VectorKind.Scalar => item,
+            SchemaShape.Column.VectorKind.Vector => $"Vector<{item}>",
+            _ => $"variable-size Vector<{item}>",
+        };
+    }
+
+    private static ArgumentOutOfRangeException Missing(string name) =>
+        new("inputSchema", $"Could not find input column '{name}'. Expected a {Accepted}.");
+
+    private static ArgumentOutOfRangeException Mismatch(string name, string expected, string actual) =>
+        new("inputSchema", $"Schema mismatch for input column '{name}': expected {expected}, got {actual}.");
+}

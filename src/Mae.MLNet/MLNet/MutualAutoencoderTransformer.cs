@@ -1,0 +1,139 @@
+using Mae.MLNet;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Onnx;
+
+namespace Mae;
+
+/// <summary>
+/// The fitted Mutual Autoencoder step of an ML.NET pipeline: adds the posterior mean E_q[z|x] of the input column as a
+/// known-size vector of d Single values and, when asked for at training time, the posterior log-variance.
+/// ML.NET types the columns after the ONNX encoder's output shape, [batch, d]: <c>Vector&lt;Single, 1, d&gt;</c>, which
+/// learners and transforms read as a vector of d values.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Scoring runs the exported ONNX encoder in ONNX Runtime: <see cref="Transform"/> encodes rows in batches, and
+/// <see cref="GetRowToRowMapper"/> (used by <c>PredictionEngine</c>) one row at a time. Outputs are deterministic.
+/// </para>
+/// <para>
+/// Saving (<c>mlContext.Model.Save</c>) writes ML.NET's own ONNX transformer with the encoder embedded in the zip, so
+/// the saved pipeline loads and runs in an app that references Microsoft.ML, Microsoft.ML.OnnxTransformer and
+/// Microsoft.ML.OnnxRuntime but not Mae. The loaded step is ML.NET's <c>OnnxTransformer</c>; the training report and the
+/// decoder stay with this object (export them with <see cref="ExportDecoderToOnnx(string)"/>).
+/// </para>
+/// <para>Holds native memory (the libtorch networks and an ONNX Runtime session): dispose it when done.</para>
+/// </remarks>
+public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
+{
+    private readonly MutualAutoencoderModel model;
+    private readonly InputColumn input;
+    private readonly OnnxTransformer scorer;
+    private readonly EncoderSession session;
+    private bool disposed;
+
+    internal MutualAutoencoderTransformer(TransformsCatalog catalog, MutualAutoencoderModel model, InputColumn input,
+        string outputColumnName, string? logVarianceColumnName, IDataView trainingData)
+    {
+        this.model = model;
+        this.input = input;
+        OutputColumnName = outputColumnName;
+        LogVarianceColumnName = logVarianceColumnName;
+
+        using var stream = new MemoryStream();
+        model.WriteEncoder(stream, input.Name, outputColumnName, logVarianceColumnName, input.Kind == InputColumnKind.Key);
+        var encoder = stream.ToArray();
+        string[] outputs = logVarianceColumnName is null ? [outputColumnName] : [outputColumnName, logVarianceColumnName];
+        session = new EncoderSession(encoder, input, model.LatentDimension, outputs);
+        try
+        {
+            scorer = catalog.ApplyOnnxModel(outputs, [input.Name], new MemoryStream(encoder)).Fit(trainingData);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The name of the input column.</summary>
+    public string InputColumnName => input.Name;
+
+    /// <summary>The name of the output column that holds the posterior mean.</summary>
+    public string OutputColumnName { get; }
+
+    /// <summary>The name of the output column that holds the posterior log-variance, or <c>null</c> when there is none.</summary>
+    public string? LogVarianceColumnName { get; }
+
+    /// <summary>Dimension d of the latent code: the size of the output vectors.</summary>
+    public int LatentDimension => model.LatentDimension;
+
+    /// <summary>The training diagnostics, per epoch and final: ELBO, rate, information bound Î_p against the target, and more.</summary>
+    public MutualAutoencoderTrainingReport Report => model.Report;
+
+    /// <summary>Always <c>true</c>: the transformer maps each row on its own.</summary>
+    public bool IsRowToRowMapper => true;
+
+    /// <summary>The schema of <see cref="Transform"/>'s output: the input columns, then the code columns.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or does not have the type the model was trained on.</exception>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        input.CheckScoring(inputSchema);
+        return Scorer.GetOutputSchema(inputSchema);
+    }
+
+    /// <summary>Adds the code columns to <paramref name="input"/>. Lazy: rows are encoded, in batches, as a cursor reads them.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or does not have the type the model was trained on.</exception>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var schema = GetOutputSchema(input.Schema);
+        return new EncoderDataView(input, schema, session);
+    }
+
+    /// <summary>A mapper that encodes one row at a time (what <c>PredictionEngine</c> uses).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or does not have the type the model was trained on.</exception>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        input.CheckScoring(inputSchema);
+        return ((ITransformer)Scorer).GetRowToRowMapper(inputSchema);
+    }
+
+    /// <summary>Saves the step as ML.NET's ONNX transformer with the encoder embedded, loadable without Mae.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)Scorer).Save(ctx);
+
+    /// <summary>
+    /// Writes the encoder as an ONNX model with the generic tensor names of <see cref="MutualAutoencoderModel.ExportEncoderToOnnx(string, bool)"/>
+    /// (input <c>features</c>, output <c>mean</c>), for apps that run ONNX Runtime without ML.NET.
+    /// </summary>
+    public void ExportEncoderToOnnx(string path, bool includeLogVariance = false) => model.ExportEncoderToOnnx(path, includeLogVariance);
+
+    /// <summary>Writes the encoder as an ONNX model to a stream; see <see cref="ExportEncoderToOnnx(string, bool)"/>.</summary>
+    public void ExportEncoderToOnnx(Stream stream, bool includeLogVariance = false) => model.ExportEncoderToOnnx(stream, includeLogVariance);
+
+    /// <summary>Writes the decoder p(x|z) as an ONNX model; see <see cref="MutualAutoencoderModel.ExportDecoderToOnnx(string)"/>.</summary>
+    public void ExportDecoderToOnnx(string path) => model.ExportDecoderToOnnx(path);
+
+    /// <summary>Writes the decoder p(x|z) as an ONNX model to a stream.</summary>
+    public void ExportDecoderToOnnx(Stream stream) => model.ExportDecoderToOnnx(stream);
+
+    /// <summary>Releases the networks and the ONNX Runtime sessions.</summary>
+    public void Dispose()
+    {
+        if (disposed)
+            return;
+        disposed = true;
+        session.Dispose();
+        scorer.Dispose();
+        model.Dispose();
+    }
+
+    private OnnxTransformer Scorer
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return scorer;
+        }
+    }
+}
