@@ -30,8 +30,8 @@ internal sealed record InputColumn(string Name, InputColumnKind Kind, int Width,
         _ => new KeyDataViewType(typeof(uint), KeyCount),
     };
 
-    /// <summary>Checks a schema shape before training, without data; throws the ML.NET-style schema mismatch.</summary>
-    public static void Check(SchemaShape inputSchema, string name, DecoderFamily decoder)
+    /// <summary>Checks a schema shape before training, without data; throws the ML.NET-style schema mismatch. Returns whether the column is a key.</summary>
+    public static bool Check(SchemaShape inputSchema, string name, DecoderFamily decoder)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         SchemaShape.Column? found = null;
@@ -50,6 +50,7 @@ internal sealed record InputColumn(string Name, InputColumnKind Kind, int Width,
             : single && shape.Kind != SchemaShape.Column.VectorKind.VariableVector;
         if (!ok)
             throw Mismatch(name, Expected(decoder), Describe(shape));
+        return shape.IsKey;
     }
 
     /// <summary>Reads the column's kind and width from a schema before training; throws the ML.NET-style schema mismatch.</summary>

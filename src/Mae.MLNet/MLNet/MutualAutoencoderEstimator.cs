@@ -63,6 +63,9 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
     /// <summary>The name of the column the model learns from.</summary>
     public string InputColumnName { get; }
 
+    /// <summary>The checked copy of the options that <see cref="Fit"/> trains with.</summary>
+    internal Options TrainingOptions => options;
+
     /// <summary>
     /// The output schema, from the input schema alone: checks that the input column exists and has a type the decoder
     /// family reads, and adds the code columns (known-size vectors of Single).
@@ -70,7 +73,8 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has another type; the message names the column and both types.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        InputColumn.Check(inputSchema, InputColumnName, options.Decoder);
+        bool isKey = InputColumn.Check(inputSchema, InputColumnName, options.Decoder);
+        CheckClassCount(isKey);
         return CodeColumns.Add(catalog, inputSchema, OutputColumnName, options.LogVarianceColumnName, options.LatentDimension);
     }
 
@@ -94,6 +98,7 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
             }
             trainingOptions.NumberOfClasses = column.KeyCount;
         }
+        CheckClassCount(column.Kind == InputColumnKind.Key);
 
         trainingOptions.CancellationToken.ThrowIfCancellationRequested();
         using var monitor = new TrainingMonitor(trainingOptions);
@@ -112,7 +117,20 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         }
     }
 
+    private void CheckClassCount(bool keyInput)
+    {
+        if (options.Decoder == DecoderFamily.Categorical && !keyInput && options.NumberOfClasses < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Options.NumberOfClasses), options.NumberOfClasses,
+                $"{nameof(Options)}.{nameof(Options.NumberOfClasses)} must be at least 2 for the categorical decoder on input column '{InputColumnName}', which holds class indices; got {options.NumberOfClasses}. (A key column supplies the count itself.)");
+        }
+    }
+
     /// <summary>Options of <see cref="MutualAutoencoderEstimator"/>: the model and training options, plus how the step reads and reports.</summary>
+    /// <remarks>
+    /// For the categorical decoder, <see cref="MutualAutoencoderOptions.NumberOfClasses"/> may stay 0 when the input is a key
+    /// column: the key's count is used. A Single input column of class indices 0..K−1 needs it set.
+    /// </remarks>
     public sealed class Options : MutualAutoencoderOptions
     {
         /// <summary>
@@ -145,6 +163,8 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         /// Not saved with the model.
         /// </summary>
         public MLContext? Context { get; set; }
+
+        private protected override bool ClassCountFromData => true;
 
         internal override void Validate()
         {

@@ -22,6 +22,11 @@ namespace Mae;
 /// Microsoft.ML.OnnxRuntime but not Mae. The loaded step is ML.NET's <c>OnnxTransformer</c>; the training report and the
 /// decoder stay with this object (export them with <see cref="ExportDecoderToOnnx(string)"/>).
 /// </para>
+/// <para>
+/// Scoring is thread-safe: cursors and prediction engines on several threads may share one transformer. A
+/// <c>PredictionEngine</c> disposes its transformer when it is disposed unless it was created with
+/// <c>PredictionEngineOptions.OwnsTransformer = false</c>; use that when engines come and go (the PredictionEnginePool pattern).
+/// </para>
 /// <para>Holds native memory (the libtorch networks and an ONNX Runtime session): dispose it when done.</para>
 /// </remarks>
 public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
@@ -55,6 +60,9 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
             throw;
         }
     }
+
+    /// <summary>The trained networks (for tests that compare scoring with the libtorch forward pass).</summary>
+    internal MutualAutoencoderModel Model => model;
 
     /// <summary>The name of the input column.</summary>
     public string InputColumnName => input.Name;

@@ -1,0 +1,344 @@
+using Mae.MLNet;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Mae.Tests.MLNet;
+
+/// <summary>The ML.NET step's options, input checks, scoring paths, concurrency, cancellation and logging.</summary>
+public sealed class PipelineBehaviourTests
+{
+    [Fact]
+    public void SimpleOverloadMapsArgumentsOntoOptions()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var estimator = mlContext.Transforms.MutualAutoencode("Code", "Pixels", targetInformation: 7.5, latentDimension: 9,
+            decoder: DecoderFamily.Bernoulli, numberOfEpochs: 4, seed: 123);
+
+        Assert.Equal("Code", estimator.OutputColumnName);
+        Assert.Equal("Pixels", estimator.InputColumnName);
+        var options = estimator.TrainingOptions;
+        Assert.Equal(7.5, options.TargetInformation);
+        Assert.Equal(9, options.LatentDimension);
+        Assert.Equal(DecoderFamily.Bernoulli, options.Decoder);
+        Assert.Equal(4, options.NumberOfEpochs);
+        Assert.Equal(123, options.Seed);
+        // Everything else keeps its default.
+        var defaults = new MutualAutoencoderEstimator.Options();
+        Assert.Equal(defaults.Objective, options.Objective);
+        Assert.Equal(defaults.Penalty, options.Penalty);
+        Assert.Equal(defaults.HiddenSizes, options.HiddenSizes);
+        Assert.Equal(defaults.BatchSize, options.BatchSize);
+        Assert.Equal(defaults.LearningRate, options.LearningRate);
+        Assert.Equal(defaults.ShuffleBufferSize, options.ShuffleBufferSize);
+        Assert.Null(options.LogVarianceColumnName);
+    }
+
+    [Fact]
+    public void OptionsOverloadCopiesTheOptions()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var options = new MutualAutoencoderEstimator.Options
+        {
+            TargetInformation = 3,
+            Objective = MutualAutoencoderObjective.VariationalAutoencoder,
+            Penalty = InformationPenalty.Adaptive,
+            HiddenSizes = [8, 4],
+            BatchSize = 17,
+            LearningRate = 0.01,
+            NumberOfThreads = 2,
+            ShuffleBufferSize = 99,
+            LogVarianceColumnName = "Spread",
+        };
+        var estimator = mlContext.Transforms.MutualAutoencode("Code", "Features", options);
+        options.TargetInformation = 100;
+        options.HiddenSizes = [1];
+
+        var copy = estimator.TrainingOptions;
+        Assert.Equal(3, copy.TargetInformation);
+        Assert.Equal(MutualAutoencoderObjective.VariationalAutoencoder, copy.Objective);
+        Assert.Equal(InformationPenalty.Adaptive, copy.Penalty);
+        Assert.Equal([8, 4], copy.HiddenSizes);
+        Assert.Equal(17, copy.BatchSize);
+        Assert.Equal(0.01, copy.LearningRate);
+        Assert.Equal(2, copy.NumberOfThreads);
+        Assert.Equal(99, copy.ShuffleBufferSize);
+        Assert.Equal("Spread", copy.LogVarianceColumnName);
+    }
+
+    [Fact]
+    public void BadOptionsAndColumnNamesThrowWhenTheEstimatorIsCreated()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var buffer = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            mlContext.Transforms.MutualAutoencode("Code", "Features", new MutualAutoencoderEstimator.Options { ShuffleBufferSize = 0 }));
+        Assert.Contains("ShuffleBufferSize must be positive; got 0", buffer.Message);
+        var epochs = Assert.Throws<ArgumentOutOfRangeException>(() => mlContext.Transforms.MutualAutoencode("Code", "Features", numberOfEpochs: -1));
+        Assert.Contains("NumberOfEpochs must be positive; got -1", epochs.Message);
+        var device = Assert.Throws<NotSupportedException>(() =>
+            mlContext.Transforms.MutualAutoencode("Code", "Features", new MutualAutoencoderEstimator.Options { Device = TrainingDevice.Cuda }));
+        Assert.Contains("Device is Cuda", device.Message);
+        var same = Assert.Throws<ArgumentException>(() => mlContext.Transforms.MutualAutoencode("Features", "Features"));
+        Assert.Contains("must differ from the input column name ('Features')", same.Message);
+        Assert.Throws<ArgumentException>(() => mlContext.Transforms.MutualAutoencode("Features"));
+        var spread = Assert.Throws<ArgumentException>(() =>
+            mlContext.Transforms.MutualAutoencode("Code", "Features", new MutualAutoencoderEstimator.Options { LogVarianceColumnName = "Code" }));
+        Assert.Contains("LogVarianceColumnName ('Code')", spread.Message);
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "Infinity")]
+    public void NonFiniteValueNamesTheColumnRowAndSlot(float bad, string shown)
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(50);
+        rows[37].Features[4] = bad;
+        var estimator = mlContext.Transforms.MutualAutoencode("Code", "Features", PipelineData.Quick());
+
+        var error = Assert.Throws<ArgumentException>(() => estimator.Fit(PipelineData.Load(mlContext, rows)));
+        Assert.Contains("column 'Features', row 37, slot 4", error.Message);
+        Assert.Contains(shown, error.Message);
+    }
+
+    [Fact]
+    public void ValueOutsideTheDecoderFamilyNamesTheColumnAndRow()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(40);
+        foreach (var row in rows)
+            row.Features = row.Features.Select(v => Math.Clamp(v, 0f, 1f)).ToArray();
+        rows[12].Features[2] = 1.5f;
+        var options = PipelineData.Quick();
+        options.Decoder = DecoderFamily.Bernoulli;
+        options.ShuffleBufferSize = 1000;
+
+        var error = Assert.Throws<ArgumentException>(() =>
+            mlContext.Transforms.MutualAutoencode("Code", "Features", options).Fit(PipelineData.Load(mlContext, rows)));
+        Assert.Contains("column 'Features', row 12", error.Message);
+        Assert.Contains("1.5", error.Message);
+    }
+
+    [Fact]
+    public void EmptyDataThrowsAndFewerRowsThanABatchStillTrain()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var estimator = mlContext.Transforms.MutualAutoencode("Code", "Features", PipelineData.Quick(epochs: 2));
+        var empty = Assert.Throws<ArgumentException>(() => estimator.Fit(PipelineData.Load(mlContext, [])));
+        Assert.Contains("no rows", empty.Message);
+        Assert.Contains("'Features'", empty.Message);
+
+        var few = PipelineData.Load(mlContext, PipelineData.Rows(5));
+        using var transformer = estimator.Fit(few);
+        Assert.Equal(2, transformer.Report.Epochs.Count);
+        Assert.Equal(2, transformer.Report.Final.Step);
+        Assert.Equal(5, PipelineData.ReadVectors(transformer.Transform(few), "Code").Length);
+    }
+
+    [Fact]
+    public void ShuffleBufferVisitsEveryRowOncePerEpochInANewOrder()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(1000);
+        var data = PipelineData.Load(mlContext, rows);
+        var column = InputColumn.FromSchema(data.Schema, "Features", DecoderFamily.Gaussian);
+        var training = new DataViewTrainingData(data, column, bufferRows: 100, CancellationToken.None);
+        var random = new Random(3);
+
+        var firstEpoch = new List<long>();
+        foreach (var batch in training.GetBatches(64, random))
+        {
+            for (int r = 0; r < batch.Rows; r++)
+            {
+                long row = batch.RowNumbers![r];
+                firstEpoch.Add(row);
+                Assert.Equal(rows[row].Features, batch.Values.AsSpan(r * PipelineData.Width, PipelineData.Width).ToArray());
+            }
+        }
+        var secondEpoch = training.GetBatches(64, random).SelectMany(b => b.RowNumbers!.Take(b.Rows).ToArray()).ToList();
+
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => (long)i), firstEpoch.Order());
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => (long)i), secondEpoch.Order());
+        Assert.NotEqual(firstEpoch, secondEpoch);
+        // A buffer of 100 rows moves rows far from their place: the order is not close to sequential.
+        Assert.True(firstEpoch.Zip(firstEpoch.Skip(1)).Count(p => p.Second == p.First + 1) < 50);
+        Assert.Equal(16, training.BatchesPerEpoch(64));
+    }
+
+    [Fact]
+    public void BatchedTransformRowMapperAndLibtorchForwardAgree()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(1000, seed: 4);
+        var data = PipelineData.Load(mlContext, rows);
+        var options = PipelineData.Quick(epochs: 2);
+        options.LogVarianceColumnName = "LogVariance";
+        using var transformer = mlContext.Transforms.MutualAutoencode("Code", "Features", options).Fit(data);
+
+        var transformed = transformer.Transform(data);
+        var code = PipelineData.ReadVectors(transformed, "Code");
+        var logVariance = PipelineData.ReadVectors(transformed, "LogVariance");
+
+        var flat = rows.SelectMany(r => r.Features).ToArray();
+        var mean = new float[rows.Length * 3];
+        var variance = new float[rows.Length * 3];
+        transformer.Model.Encode(flat, mean, variance);
+        PipelineData.AssertClose(mean.Chunk(3).ToArray(), code, 1e-5);
+        PipelineData.AssertClose(variance.Chunk(3).ToArray(), logVariance, 1e-5);
+
+        using var engine = mlContext.Model.CreatePredictionEngine<PipelineData.Row, CodeRow>(transformer, inputSchemaDefinition: PipelineData.Definition());
+        var predicted = rows.Select(r => engine.Predict(r).Code).ToArray();
+        PipelineData.AssertClose(code, predicted, 1e-5);
+
+        // A cursor over passed-through columns alone needs no encoding, and one over the code alone gives the same code.
+        using (var cursor = transformed.GetRowCursor([transformed.Schema["Value"]]))
+        {
+            var value = cursor.GetGetter<float>(transformed.Schema["Value"]);
+            float v = 0;
+            int count = 0;
+            while (cursor.MoveNext())
+            {
+                value(ref v);
+                Assert.Equal(rows[count++].Value, v);
+            }
+            Assert.Equal(rows.Length, count);
+        }
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            using var cursor = transformed.GetRowCursor([transformed.Schema["Value"]]);
+            cursor.GetGetter<VBuffer<float>>(transformed.Schema["Code"]);
+        });
+    }
+
+    [Fact]
+    public void PredictionEnginesOnSeveralThreadsGiveTheSameCodes()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(400, seed: 9);
+        var data = PipelineData.Load(mlContext, rows);
+        using var transformer = mlContext.Transforms.MutualAutoencode("Code", "Features", PipelineData.Quick(epochs: 1)).Fit(data);
+        var expected = PipelineData.ReadVectors(transformer.Transform(data), "Code");
+
+        // The PredictionEnginePool pattern: one engine per thread over the shared transformer.
+        var results = new float[8][][];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
+        {
+            // OwnsTransformer = false: by default a prediction engine disposes its transformer when it is disposed.
+            using var engine = mlContext.Model.CreatePredictionEngine<PipelineData.Row, CodeRow>(transformer,
+                new PredictionEngineOptions { OwnsTransformer = false, InputSchemaDefinition = PipelineData.Definition() });
+            var order = Enumerable.Range(0, rows.Length).Select(i => (i * (t + 3)) % rows.Length).Distinct().ToArray();
+            var mine = new float[rows.Length][];
+            foreach (int i in order)
+                mine[i] = engine.Predict(rows[i]).Code;
+            results[t] = mine;
+        });
+
+        foreach (var result in results)
+        {
+            var covered = Enumerable.Range(0, rows.Length).Where(i => result[i] is not null).ToArray();
+            Assert.NotEmpty(covered);
+            PipelineData.AssertClose(covered.Select(i => expected[i]).ToArray(), covered.Select(i => result[i]).ToArray(), 1e-5);
+        }
+
+        // Several cursors of the batched Transform at once also agree.
+        var transformed = transformer.Transform(data);
+        var parallel = new float[4][][];
+        Parallel.For(0, parallel.Length, t => parallel[t] = PipelineData.ReadVectors(transformed, "Code"));
+        foreach (var codes in parallel)
+            PipelineData.AssertClose(expected, codes, 0);
+    }
+
+    [Fact]
+    public void KeyColumnTrainsTheCategoricalDecoderAndSurvivesSaveAndLoad()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var random = new Random(2);
+        // LoadFromEnumerable reads a key field as a 0-based index (ML.NET stores it as key k = index + 1; 0 is missing).
+        var keys = Enumerable.Range(0, 600).Select(_ => (uint)random.Next(0, 4)).ToArray();
+        var data = PipelineData.LoadKeys(mlContext, keys, 4);
+        var options = PipelineData.Quick(latentDimension: 1, epochs: 3);
+        options.Decoder = DecoderFamily.Categorical;
+        options.NumberOfClasses = 0; // taken from the key's count
+        using var transformer = mlContext.Transforms.MutualAutoencode("Code", "Class", options).Fit(data);
+        Assert.Equal(4, transformer.Model.NumberOfClasses);
+
+        var code = PipelineData.ReadVectors(transformer.Transform(data), "Code");
+        var mean = transformer.Model.Encode(keys.Select(k => (float)k).ToArray());
+        PipelineData.AssertClose(mean.Chunk(1).ToArray(), code, 1e-5);
+
+        using var stream = new MemoryStream();
+        mlContext.Model.Save(transformer, data.Schema, stream);
+        stream.Position = 0;
+        var loaded = mlContext.Model.Load(stream, out _);
+        PipelineData.AssertClose(code, PipelineData.ReadVectors(loaded.Transform(data), "Code"), 1e-5);
+
+        var missing = keys.ToArray();
+        missing[21] = 9; // out of range: a missing key
+        var error = Assert.Throws<ArgumentException>(() =>
+            mlContext.Transforms.MutualAutoencode("Code", "Class", options).Fit(PipelineData.LoadKeys(mlContext, missing, 4)));
+        Assert.Contains("column 'Class', row 21: the key is missing", error.Message);
+
+        options.NumberOfClasses = 7;
+        var count = Assert.Throws<ArgumentException>(() => mlContext.Transforms.MutualAutoencode("Code", "Class", options).Fit(data));
+        Assert.Contains("NumberOfClasses is 7", count.Message);
+    }
+
+    [Fact]
+    public void CancellationStopsTrainingAfterTheCurrentStep()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = PipelineData.Load(mlContext, PipelineData.Rows(200));
+        using var source = new CancellationTokenSource();
+        var reports = new List<MutualAutoencoderEpochReport>();
+        var options = PipelineData.Quick(epochs: 50);
+        options.CancellationToken = source.Token;
+        options.Progress = new Callback(report =>
+        {
+            reports.Add(report);
+            source.Cancel();
+        });
+
+        Assert.ThrowsAny<OperationCanceledException>(() => mlContext.Transforms.MutualAutoencode("Code", "Features", options).Fit(data));
+        Assert.Single(reports);
+
+        reports.Clear();
+        Assert.ThrowsAny<OperationCanceledException>(() => mlContext.Transforms.MutualAutoencode("Code", "Features", options).Fit(data));
+        Assert.Empty(reports);
+    }
+
+    [Fact]
+    public void EpochsAreLoggedThroughTheContextAndReportedThroughProgress()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var messages = new List<string>();
+        mlContext.Log += (_, e) =>
+        {
+            lock (messages)
+                messages.Add(e.Message);
+        };
+        var reports = new List<MutualAutoencoderEpochReport>();
+        var options = PipelineData.Quick(epochs: 2);
+        options.Context = mlContext;
+        options.Progress = new Callback(reports.Add);
+        using var transformer = mlContext.Transforms.MutualAutoencode("Code", "Features", options).Fit(PipelineData.Load(mlContext, PipelineData.Rows(100)));
+
+        Assert.Equal([1, 2], reports.Select(r => r.Epoch));
+        string[] epochLines;
+        lock (messages)
+            epochLines = messages.Where(m => m.Contains("Epoch ")).ToArray();
+        Assert.Equal(2, epochLines.Length);
+        Assert.Contains("Epoch 2/2: ELBO", epochLines[1]);
+        Assert.Contains("information bound", epochLines[1]);
+        Assert.Contains("(target 2)", epochLines[1]);
+        Assert.Contains(messages, m => m.Contains("on column 'Features' (Vector<Single, 6>, 100 rows)"));
+    }
+
+    public sealed class CodeRow
+    {
+        public float[] Code = [];
+    }
+
+    private sealed class Callback(Action<MutualAutoencoderEpochReport> action) : IProgress<MutualAutoencoderEpochReport>
+    {
+        public void Report(MutualAutoencoderEpochReport value) => action(value);
+    }
+}
