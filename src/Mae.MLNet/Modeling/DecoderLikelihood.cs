@@ -78,7 +78,7 @@ internal abstract class DecoderLikelihood
 
     /// <summary>Keeps only the value part of a surrogate: value of <paramref name="estimate"/>, gradient of <paramref name="gradientCarrier"/>.</summary>
     protected static Tensor WithGradientOf(Tensor estimate, Tensor gradientCarrier) =>
-        estimate.detach() + (gradientCarrier - gradientCarrier.detach());
+        estimate.detach().Plus(gradientCarrier - gradientCarrier.detach());
 }
 
 /// <summary>Independent normals; the information gradient flows through reparameterised samples x = m + σ·ε.</summary>
@@ -182,10 +182,10 @@ internal sealed class BernoulliLikelihood(int featureCount) : DecoderLikelihood
     public override int DecoderOutputSize => featureCount;
 
     public override Tensor LogLikelihood(Tensor decoderOutput, Tensor rows) =>
-        (rows * decoderOutput - nn.functional.softplus(decoderOutput)).sum(1);
+        (rows * decoderOutput - decoderOutput.Softplus()).sum(1);
 
     public override Tensor PairwiseLogLikelihood(Tensor decoderOutput, Tensor rows) =>
-        rows.mm(decoderOutput.t()) - nn.functional.softplus(decoderOutput).sum(1).unsqueeze(0);
+        rows.mm(decoderOutput.t()) - decoderOutput.Softplus().sum(1).unsqueeze(0);
 
     public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary)
     {

@@ -27,7 +27,7 @@ internal static class Trunk
     {
         HiddenActivation.Tanh => new FastTanh(),
         HiddenActivation.Relu => nn.ReLU(),
-        HiddenActivation.Elu => nn.ELU(),
+        HiddenActivation.Elu => new ScalarSafeElu(),
         HiddenActivation.Gelu => nn.GELU(),
         HiddenActivation.Silu => nn.SiLU(),
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation."),
@@ -113,8 +113,10 @@ internal sealed class FastTanh : nn.Module<Tensor, Tensor>
 
 /// <summary>
 /// Constants as libtorch scalars that live for the whole process. TorchSharp 0.107 passes a temporary Scalar's native
-/// handle without keeping the object alive, so a garbage collection triggered by another thread can free it mid-call;
-/// long-lived Scalars avoid that.
+/// handle without keeping the object alive, so a garbage collection triggered by another thread can free it mid-call
+/// (an abort with "Expected false to be true ... toFloat"). Every Scalar that training, diagnostics and encoding pass is
+/// held in a field or a <c>using</c> variable; additions go through <see cref="TensorArithmetic"/>, ELU through
+/// <see cref="ScalarSafeElu"/>, and softplus is written out (see <see cref="TensorArithmetic.Softplus"/>).
 /// </summary>
 internal static class Scalars
 {
@@ -133,11 +135,11 @@ internal static class GaussianMath
     public static Tensor LogDensity(Tensor x, Tensor mean, Tensor logVariance)
     {
         var difference = x - mean;
-        return (logVariance + difference * difference * (-logVariance).exp()).add(Scalars.LogTwoPi).mul(Scalars.MinusHalf);
+        return logVariance.Plus(difference * difference * (-logVariance).exp()).Plus(Scalars.LogTwoPi).mul(Scalars.MinusHalf);
     }
 
     /// <summary>A reparameterised draw mean + exp(½·logVariance)·ε with ε ~ N(0, I): gradients flow to both parameters.</summary>
-    public static Tensor Sample(Tensor mean, Tensor logVariance) => mean + logVariance.mul(Scalars.Half).exp() * randn_like(mean);
+    public static Tensor Sample(Tensor mean, Tensor logVariance) => mean.Plus(logVariance.mul(Scalars.Half).exp() * randn_like(mean));
 
     /// <summary>Diagonal Gaussian log-density summed over dimensions: x [N, D], parameters [N, 2D] holding mean then log-variance → [N].</summary>
     public static Tensor DiagonalLogDensity(Tensor x, Tensor parameters)
@@ -155,4 +157,29 @@ internal static class GaussianMath
 
     /// <summary>Differential entropy of N(0, I_d) in nats: d/2·ln(2πe).</summary>
     public static double PriorEntropy(int latentDimension) => 0.5 * latentDimension * (LogTwoPi + 1);
+}
+
+/// <summary>
+/// Additions with an explicit, long-lived alpha: TorchSharp 0.107's <c>add(Tensor)</c>, <c>add(Scalar)</c> and the
+/// <c>+</c> operator pass a temporary alpha Scalar of 1 (see <see cref="Scalars"/>). Subtraction has no alpha and is safe.
+/// </summary>
+internal static class TensorArithmetic
+{
+    public static Tensor Plus(this Tensor left, Tensor right) => left.add(right, Scalars.One);
+
+    public static Tensor Plus(this Tensor left, Scalar right) => left.add(right, Scalars.One);
+
+    /// <summary>log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|), stable for any x; TorchSharp's softplus passes temporary Scalars.</summary>
+    public static Tensor Softplus(this Tensor x) => x.relu().Plus(x.abs().neg().exp().log1p());
+}
+
+/// <summary>ELU with α = 1 through long-lived Scalars (TorchSharp's <c>nn.ELU</c> passes temporary ones; see <see cref="Scalars"/>).</summary>
+internal sealed class ScalarSafeElu : nn.Module<Tensor, Tensor>
+{
+    public ScalarSafeElu()
+        : base(nameof(ScalarSafeElu))
+    {
+    }
+
+    public override Tensor forward(Tensor input) => input.elu(Scalars.One, Scalars.One, Scalars.One);
 }

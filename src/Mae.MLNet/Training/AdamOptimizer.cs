@@ -59,7 +59,7 @@ internal sealed class AdamOptimizer : IDisposable
                 continue;
             firstMoments[i].mul_(Beta1Scalar).add_(gradient, OneMinusBeta1);
             secondMoments[i].mul_(Beta2Scalar).addcmul_(gradient, gradient, OneMinusBeta2);
-            var denominator = secondMoments[i].sqrt().mul_(correction).add_(EpsilonScalar);
+            var denominator = secondMoments[i].sqrt().mul_(correction).add_(EpsilonScalar, Scalars.One);
             parameters[i].addcdiv_(firstMoments[i], denominator, stepSize);
         }
     }

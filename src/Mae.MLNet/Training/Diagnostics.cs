@@ -67,7 +67,7 @@ internal static class Diagnostics
         {
             using var inner = NewDisposeScope();
             var logP = likelihood.PairwiseLogLikelihood(decoded, rows.narrow(0, start, Math.Min(chunk, n - start))).to_type(ScalarType.Float64);
-            total += (logP + logWeights).logsumexp(1).sum().item<double>();
+            total += logP.Plus(logWeights).logsumexp(1).sum().item<double>();
         }
         return (information, total / n);
     }

@@ -68,12 +68,12 @@ internal sealed class TrainingStep : IDisposable
             decodedPrior = decodedPrior.detach(); // the baselines leave the decoder untouched by the bound
 
         var reconstruction = likelihood.LogLikelihood(decodedPosterior, rows).mean();
-        var ratePerDimension = (mean * mean + logVariance.exp() - logVariance).sub(Scalars.One).mul(Scalars.Half).mean(new long[] { 0 });
+        var ratePerDimension = ((mean * mean).Plus(logVariance.exp()) - logVariance).sub(Scalars.One).mul(Scalars.Half).mean(new long[] { 0 });
         var rate = ratePerDimension.sum();
         var elbo = reconstruction - rate;
 
         var information = likelihood.Information(decodedPrior, priorDraws, networks.Auxiliary);
-        var estimate = information.DecoderSurrogate.add(priorEntropy);
+        var estimate = information.DecoderSurrogate.Plus(priorEntropy);
 
         var (loss, penalty) = ModelLoss(elbo, reconstruction, rate, ratePerDimension, estimate, step);
 
@@ -131,10 +131,10 @@ internal sealed class TrainingStep : IDisposable
                         break;
                     default:
                         using (var multiplier = (-Multiplier).ToScalar())
-                            penalty = gap.mul(multiplier) + (gap * gap).mul(penaltyWeight);
+                            penalty = gap.mul(multiplier).Plus((gap * gap).mul(penaltyWeight));
                         break;
                 }
-                return (-elbo + penalty, penalty);
+                return ((-elbo).Plus(penalty), penalty);
             case MutualAutoencoderObjective.VariationalAutoencoder:
                 return (-elbo, noPenalty);
             case MutualAutoencoderObjective.BetaVariationalAutoencoder:
@@ -144,7 +144,7 @@ internal sealed class TrainingStep : IDisposable
                     return (-(reconstruction - rate.mul(weight)), noPenalty);
             case MutualAutoencoderObjective.CapacityTargeted:
                 using (var capacity = (options.TargetInformation * Math.Min(1.0, progress / options.CapacityIncreaseFraction)).ToScalar())
-                    return (-reconstruction + rate.sub(capacity).abs().mul(capacityWeight), noPenalty);
+                    return ((-reconstruction).Plus(rate.sub(capacity).abs().mul(capacityWeight)), noPenalty);
             case MutualAutoencoderObjective.FreeBits:
                 return (-(reconstruction - ratePerDimension.clamp_min(freeBitsFloor).sum()), noPenalty);
             default:
