@@ -1,12 +1,16 @@
 using System.Globalization;
 using Mae.Benchmarks;
 
-// Mae.Benchmarks training      : median wall time of one training step on the problems of issue 2 (compare with bench/peer).
-// Mae.Benchmarks penalties     : absolute vs squared vs adaptive penalty on the toy problems, against quadrature (--steps per run, default 4000).
-// Mae.Benchmarks featurization : rows/s of a trained 784→256→256→16 encoder, ONNX Runtime against the TorchSharp forward pass.
+// Mae.Benchmarks training             : median wall time of one training step on the problems of issue 2 (compare with bench/peer).
+// Mae.Benchmarks penalties            : absolute vs squared vs adaptive penalty on the toy problems, against quadrature (--steps per run, default 4000).
+// Mae.Benchmarks featurization        : rows/s of a trained 784→256→256→16 encoder, ONNX Runtime against the TorchSharp forward pass.
+// Mae.Benchmarks pipeline-memory      : peak RSS of the ML.NET step's Fit on 10^5, 10^6, 10^7 generated rows (--rows N,N,... to choose), one child process each.
+// Mae.Benchmarks transform-throughput : rows/s of the ML.NET step's Transform against ONNX Runtime alone (--rows N, default 100000; --runs N, default 5).
+const string Usage = "Usage: Mae.Benchmarks [training|penalties|featurization|pipeline-memory|transform-throughput] [--out DIR] [--steps N] [--warmup N] [--threads N] [--rows N[,N...]] [--runs N]";
 string mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "training";
 string outputDirectory = ".";
-int steps = 200, warmup = 20, threads = 1;
+int steps = 200, warmup = 20, threads = 1, runs = 5;
+long[]? rows = null;
 for (int i = mode == args.FirstOrDefault() ? 1 : 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -15,8 +19,10 @@ for (int i = mode == args.FirstOrDefault() ? 1 : 0; i < args.Length; i++)
         case "--steps": steps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--warmup": warmup = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--rows": rows = args[++i].Split(',').Select(r => long.Parse(r, NumberStyles.AllowThousands, CultureInfo.InvariantCulture)).ToArray(); break;
+        case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: Mae.Benchmarks [training|penalties|featurization] [--out DIR] [--steps N] [--warmup N] [--threads N]");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. {Usage}");
             return 2;
     }
 }
@@ -33,7 +39,16 @@ switch (mode)
     case "featurization":
         FeaturizationBenchmark.Run(outputDirectory, threads);
         return 0;
+    case "pipeline-memory":
+        PipelineMemoryBenchmark.Run(outputDirectory, rows ?? [100_000, 1_000_000, 10_000_000], threads);
+        return 0;
+    case PipelineMemoryBenchmark.ChildCommand when rows is [long childRows]:
+        PipelineMemoryBenchmark.FitInThisProcess(childRows, threads);
+        return 0;
+    case "transform-throughput":
+        TransformThroughputBenchmark.Run(outputDirectory, rows is [long count] ? checked((int)count) : 100_000, runs, threads);
+        return 0;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{mode}'; expected training, penalties or featurization.");
+        Console.Error.WriteLine($"Unknown benchmark '{mode}'. {Usage}");
         return 2;
 }

@@ -1,0 +1,162 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text;
+using Microsoft.ML;
+
+namespace Mae.Tests.MLNet;
+
+/// <summary>
+/// A pipeline with the Mutual Autoencoder step, saved with <c>mlContext.Model.Save</c>, loads and runs in a separate
+/// program (tests/ReloadWithoutMae) that references Microsoft.ML, Microsoft.ML.OnnxTransformer and
+/// Microsoft.ML.OnnxRuntime only, and gives the outputs of the pipeline that was saved.
+/// </summary>
+public sealed class ReloadWithoutMaeTests
+{
+    private static readonly TimeSpan ProgramTimeout = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public void SavedPipelineRunsInAProgramWithoutMaeAndGivesTheSameOutput()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(300);
+        var data = PipelineData.Load(mlContext, rows);
+        var pipeline = mlContext.Transforms.MutualAutoencode("Code", "Features", PipelineData.Quick())
+            .Append(mlContext.Transforms.Concatenate("Both", "Code", "Features"))
+            .Append(mlContext.Transforms.NormalizeMinMax("Scaled", "Both"));
+        var model = pipeline.Fit(data);
+        var directory = Directory.CreateTempSubdirectory("mae-reload-");
+        try
+        {
+            var expected = PipelineData.ReadVectors(model.Transform(data), "Scaled");
+            string modelPath = Path.Combine(directory.FullName, "model.zip");
+            string inputPath = Path.Combine(directory.FullName, "input.bin");
+            string outputPath = Path.Combine(directory.FullName, "output.bin");
+            mlContext.Model.Save(model, data.Schema, modelPath);
+            WriteRows(inputPath, rows.Select(r => r.Features).ToArray());
+
+            string project = Path.Combine(RepositoryRoot(), "tests", "ReloadWithoutMae");
+            var (exitCode, output) = Run(["run", "-c", "Release", "--project", project, "--", modelPath, inputPath, outputPath, "Scaled"]);
+
+            Assert.True(exitCode == 0, $"ReloadWithoutMae exited with {exitCode}.\n{output}");
+            PipelineData.AssertClose(expected, ReadRows(outputPath), 1e-5);
+            Assert.Contains("transformer: Microsoft.ML.Transforms.Onnx.OnnxTransformer", output);
+            Assert.Contains("Mae or TorchSharp assemblies loaded: none", output);
+
+            // The program's own output folder: neither Mae nor TorchSharp was built or copied next to it.
+            string programDirectory = output.Split('\n').Select(l => l.Trim())
+                .Single(l => l.StartsWith("Program directory: ", StringComparison.Ordinal))["Program directory: ".Length..];
+            Assert.True(File.Exists(Path.Combine(programDirectory, "ReloadWithoutMae.dll")), $"No ReloadWithoutMae.dll in '{programDirectory}'.\n{output}");
+            var foreign = Directory.EnumerateFiles(programDirectory, "*", SearchOption.AllDirectories)
+                .Select(Path.GetFileName)
+                .Where(name => name!.StartsWith("Mae", StringComparison.OrdinalIgnoreCase)
+                    || name.StartsWith("TorchSharp", StringComparison.OrdinalIgnoreCase)
+                    || name.Contains("LibTorchSharp", StringComparison.OrdinalIgnoreCase)
+                    || name.StartsWith("libtorch", StringComparison.OrdinalIgnoreCase))
+                .ToArray();
+            Assert.True(foreign.Length == 0, $"'{programDirectory}' holds {string.Join(", ", foreign)}.");
+            string dependencies = File.ReadAllText(Path.Combine(programDirectory, "ReloadWithoutMae.deps.json"));
+            Assert.DoesNotContain("\"Mae", dependencies);
+            Assert.DoesNotContain("TorchSharp", dependencies);
+        }
+        finally
+        {
+            foreach (var step in model)
+                (step as IDisposable)?.Dispose();
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Runs the dotnet CLI and returns its exit code and everything it printed.</summary>
+    private static (int ExitCode, string Output) Run(IReadOnlyList<string> arguments)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        // The test host's MSBuild variables would steer the child build; long-lived build servers would hold the
+        // redirected pipes open after the build.
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToArray())
+            start.Environment.Remove(name);
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "false";
+        start.Environment["UseSharedCompilation"] = "false";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+
+        var output = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(ProgramTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            lock (output)
+                Assert.Fail($"'dotnet {string.Join(' ', arguments)}' did not finish within {ProgramTimeout.TotalMinutes} minutes.\n{output}");
+        }
+        process.WaitForExit();
+        lock (output)
+            return (process.ExitCode, $"$ dotnet {string.Join(' ', arguments)}\n{output}");
+    }
+
+    private static string DotnetHost()
+    {
+        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(host) && File.Exists(host))
+            return host;
+        string? process = Environment.ProcessPath;
+        return process is not null && Path.GetFileNameWithoutExtension(process) == "dotnet" ? process : "dotnet";
+    }
+
+    /// <summary>The folder holding Mae.sln, found from the test's output folder upwards.</summary>
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "Mae.sln")))
+                return folder.FullName;
+        }
+        throw new InvalidOperationException($"No Mae.sln in '{AppContext.BaseDirectory}' or any folder above it.");
+    }
+
+    /// <summary>Writes rows in ReloadWithoutMae's format: row count and width (Int32), then the Single values, little-endian.</summary>
+    private static void WriteRows(string path, float[][] rows)
+    {
+        int width = rows[0].Length;
+        var bytes = new byte[8 + 4 * rows.Length * width];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, rows.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), width);
+        int offset = 8;
+        foreach (var row in rows)
+        {
+            foreach (float value in row)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(offset), value);
+                offset += 4;
+            }
+        }
+        File.WriteAllBytes(path, bytes);
+    }
+
+    private static float[][] ReadRows(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        int count = BinaryPrimitives.ReadInt32LittleEndian(bytes), width = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(4));
+        Assert.Equal(8 + 4 * count * width, bytes.Length);
+        var rows = new float[count][];
+        for (int r = 0; r < count; r++)
+        {
+            rows[r] = new float[width];
+            for (int j = 0; j < width; j++)
+                rows[r][j] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(8 + 4 * (r * width + j)));
+        }
+        return rows;
+    }
+}
