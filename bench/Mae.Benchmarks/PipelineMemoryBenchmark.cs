@@ -15,7 +15,6 @@ internal static class PipelineMemoryBenchmark
     public const string ChildCommand = "pipeline-memory-fit";
     private const string ResultPrefix = "pipeline-memory-result:";
     private const int Features = 100;
-    private const string ConcurrentGcVariable = "DOTNET_gcConcurrent";
 
     private static MutualAutoencoderEstimator.Options Options(int threads) => new()
     {
@@ -26,7 +25,7 @@ internal static class PipelineMemoryBenchmark
     {
         var options = Options(threads);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Fit of a {Features}-{string.Join('-', options.HiddenSizes)}-d{options.LatentDimension} {options.Decoder} model, batch {options.BatchSize}, {options.NumberOfEpochs} epoch, shuffle buffer {options.ShuffleBufferSize:N0} rows, {threads} thread(s); one child process per size, {ConcurrentGcVariable}={Environment.GetEnvironmentVariable(ConcurrentGcVariable) ?? "0"}."));
+            $"Fit of a {Features}-{string.Join('-', options.HiddenSizes)}-d{options.LatentDimension} {options.Decoder} model, batch {options.BatchSize}, {options.NumberOfEpochs} epoch, shuffle buffer {options.ShuffleBufferSize:N0} rows, {threads} thread(s); one child process per size."));
         Console.WriteLine($"{"rows",12} {"stored size MiB",16} {"RSS before Fit MiB",19} {"peak after data pass MiB",25} {"peak RSS MiB",13} {"fit s",9} {"rows/s",10}");
         var lines = new List<string> { "benchmark,rows,features,hidden,latent,batch,shuffle_buffer,epochs,threads,rss_before_fit_mib,peak_rss_after_data_pass_mib,peak_rss_mib,fit_seconds,rows_per_second" };
         foreach (long rows in sizes)
@@ -66,11 +65,6 @@ internal static class PipelineMemoryBenchmark
         // Run as `dotnet Mae.Benchmarks.dll` when this process runs that way, or the apphost directly.
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("The benchmark cannot find its own executable.");
         var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
-        // With background GC, TorchSharp 0.107 frees the temporary alpha Scalar of add/sub mid-call often enough that about
-        // half of the 10⁶-row fits abort ("Expected false to be true ... toFloat"); blocking GCs make that rare. A value set
-        // in the environment wins.
-        if (Environment.GetEnvironmentVariable(ConcurrentGcVariable) is null)
-            start.Environment[ConcurrentGcVariable] = "0";
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
             start.ArgumentList.Add(typeof(PipelineMemoryBenchmark).Assembly.Location);
         foreach (var argument in new[] { ChildCommand, "--rows", rows.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture) })

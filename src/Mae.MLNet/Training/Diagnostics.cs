@@ -32,11 +32,17 @@ internal static class Diagnostics
         var parameters = networks.Encoder.forward(networks.Likelihood.ToNetworkInput(rows));
         var halves = parameters.chunk(2, 1);
         var z = GaussianMath.Sample(halves[0], halves[1]);
-        var pairwise = GaussianNetwork.PairwiseLogDensity(z, parameters); // [n, n]: log q(z_i | x_j)
-        var own = pairwise.diagonal();
-        using var logCount = Math.Log(n).ToScalar(); // held for the call (see Scalars)
-        var aggregate = pairwise.logsumexp(1).sub(logCount);
-        double information = (own - aggregate).mean().item<float>();
+        var own = GaussianMath.DiagonalLogDensity(z, parameters); // log q(z_i | x_i)
+        // log q(z_i) = logsumexp_j log q(z_i | x_j) − log n, over chunks of i so that memory stays near 16 MB for any n and d.
+        long chunk = Math.Max(1, 4_000_000 / (n * networks.LatentDimension));
+        double aggregateSum = 0;
+        for (long start = 0; start < n; start += chunk)
+        {
+            using var inner = NewDisposeScope();
+            var pairwise = GaussianNetwork.PairwiseLogDensity(z.narrow(0, start, Math.Min(chunk, n - start)), parameters);
+            aggregateSum += pairwise.logsumexp(1).to_type(ScalarType.Float64).sum().item<double>();
+        }
+        double information = own.to_type(ScalarType.Float64).mean().item<double>() - (aggregateSum / n - Math.Log(n));
         var variance = halves[0].var(0, unbiased: true, keepdim: false);
         int active = (int)variance.ge(ActiveUnitThreshold).sum().item<long>();
         return (information, active);
