@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Mae's examples, tests and benchmarks use; does nothing when they are all present.
-#   fonts-dejavu-core  text in the example figures (Skia draws no text without a font)
-#   python3-onnx       the reference onnx.checker that the export tests run
+#   fonts-dejavu-core      text in the example figures (Skia draws no text without a font)
+#   python3-onnx           the reference onnx.checker that the export tests run
+#   dataset-fashion-mnist  Fashion-MNIST's IDX files (/usr/share/datasets/fashion-mnist) for examples/FashionMnist
 # Pass --benchmark-peer to also install Debian's PyTorch with OpenBLAS for bench/peer.
 set -euo pipefail
 
-packages=(fonts-dejavu-core python3-onnx)
+packages=(fonts-dejavu-core python3-onnx dataset-fashion-mnist)
 if [[ "${1:-}" == "--benchmark-peer" ]]; then
     packages+=(python3-torch python3-numpy libopenblas0-openmp)
 fi

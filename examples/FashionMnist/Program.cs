@@ -1,0 +1,254 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Mae;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Spectre.Console;
+
+// MAE features against raw pixels, PCA and a plain VAE on Fashion-MNIST, judged by two downstream classifiers.
+// Every featurizer (PCA with 16 components, a VAE, and an MAE per target information M, all with codes of d = 16) is fitted
+// on the same 20,000 random training images (--rows). It then encodes all 60,000 training images (--classifier-rows), on
+// which SdcaMaximumEntropy and LightGbm (default settings) are trained, and the 10,000 test images they are scored on.
+// The VAE and the MAEs differ only in the objective: Bernoulli decoder (pixels/255 are in [0, 1]), two tanh layers of 256,
+// batches of 256, 10 epochs (--epochs). Codes are standardised for the classifiers; raw pixels are used as they are.
+//
+//   dotnet run -c Release --project examples/FashionMnist -- [--rows N] [--epochs N] [--targets M1 M2 ...] [--out DIR]
+//
+// Writes fashion-mnist.csv and fashion-mnist-accuracy.png to DIR (default out/fashion-mnist). Needs Debian's
+// dataset-fashion-mnist package (`sudo apt-get install dataset-fashion-mnist`, or `bash scripts/setup.sh`); exits with
+// code 2 when it is missing. The default run takes about 5 minutes on two cores, the build included.
+
+const int LatentDimension = 16;
+const string DefaultDataDirectory = "/usr/share/datasets/fashion-mnist";
+
+var outOption = new Option<string>("--out") { Description = "Output directory.", HelpName = "DIR", DefaultValueFactory = _ => "out/fashion-mnist" };
+var dataOption = new Option<string>("--data") { Description = "Directory of the IDX files (plain or .gz).", HelpName = "DIR", DefaultValueFactory = _ => DefaultDataDirectory };
+var rowsOption = new Option<int>("--rows") { Description = "Training images the featurizers (PCA, VAE, MAE) are fitted on.", HelpName = "N", DefaultValueFactory = _ => 20_000 };
+var classifierRowsOption = new Option<int>("--classifier-rows")
+{
+    Description = "Training images the classifiers train on (encoded by each featurizer); they include the featurizers' images.", HelpName = "N",
+    DefaultValueFactory = _ => 60_000,
+};
+var epochsOption = new Option<int>("--epochs") { Description = "Epochs of the VAE and of every MAE.", HelpName = "N", DefaultValueFactory = _ => 10 };
+var targetsOption = new Option<double[]>("--targets")
+{
+    Description = "Target informations M of the MAE runs, in nats.", HelpName = "M", DefaultValueFactory = _ => [2, 5, 10, 20],
+    AllowMultipleArgumentsPerToken = true,
+};
+var seedOption = new Option<int>("--seed") { Description = "Seed of the subset, the featurizers and the learners.", HelpName = "N", DefaultValueFactory = _ => 1 };
+var threadsOption = new Option<int>("--threads") { Description = "Tensor threads of the VAE and MAE training.", HelpName = "N", DefaultValueFactory = _ => 2 };
+rowsOption.Validators.Add(result => { if (result.GetValueOrDefault<int>() is < 1 or > 60_000) result.AddError("--rows must be within 1..60000."); });
+classifierRowsOption.Validators.Add(result => { if (result.GetValueOrDefault<int>() is < 1 or > 60_000) result.AddError("--classifier-rows must be within 1..60000."); });
+epochsOption.Validators.Add(result => { if (result.GetValueOrDefault<int>() < 1) result.AddError("--epochs must be at least 1."); });
+threadsOption.Validators.Add(result => { if (result.GetValueOrDefault<int>() < 1) result.AddError("--threads must be at least 1."); });
+targetsOption.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<double[]>() is not { Length: > 0 } targets || targets.Any(m => !double.IsFinite(m) || m < 0))
+        result.AddError("--targets must list at least one finite, non-negative number of nats.");
+});
+var command = new RootCommand("MAE features against raw pixels, PCA and a VAE on Fashion-MNIST.")
+    { outOption, dataOption, rowsOption, classifierRowsOption, epochsOption, targetsOption, seedOption, threadsOption };
+command.SetAction(parsed => Run(parsed.GetValue(outOption)!, parsed.GetValue(dataOption)!, parsed.GetValue(rowsOption), parsed.GetValue(classifierRowsOption), parsed.GetValue(epochsOption),
+    parsed.GetValue(targetsOption)!, parsed.GetValue(seedOption), parsed.GetValue(threadsOption)));
+return command.Parse(args).Invoke();
+
+int Run(string outputDirectory, string dataDirectory, int rows, int classifierRows, int epochs, double[] targets, int seed, int threads)
+{
+    NativeEnvironment.UsePassiveOpenMPThreads(); // before LightGbm loads its OpenMP runtime
+    FashionMnistSplit train, test;
+    try
+    {
+        AccuracyFigure.UseDejaVuSans();
+        train = FashionMnistSplit.Read(dataDirectory, "train");
+        test = FashionMnistSplit.Read(dataDirectory, "t10k");
+    }
+    catch (FileNotFoundException exception)
+    {
+        Console.Error.WriteLine(exception.Message);
+        return 2;
+    }
+    catch (InvalidDataException exception)
+    {
+        Console.Error.WriteLine(exception.Message);
+        return 1;
+    }
+
+    var mlContext = new MLContext(seed);
+    int[] order = Enumerable.Range(0, train.Count).ToArray();
+    new Random(seed).Shuffle(order);
+    rows = Math.Min(rows, train.Count);
+    classifierRows = Math.Min(classifierRows, train.Count);
+    var fitView = train.ToDataView(mlContext, order[..rows]);
+    var trainView = train.ToDataView(mlContext, order[..classifierRows]);
+    var testView = test.ToDataView(mlContext);
+    Console.WriteLine($"Fashion-MNIST from {dataDirectory}: {train.Count:N0} training and {test.Count:N0} test images of {FashionMnistSplit.PixelCount} pixels.");
+    Console.WriteLine($"Featurizers are fitted on {rows:N0} random training images; the classifiers train on {classifierRows:N0} encoded training images " +
+        $"and are scored on all {test.Count:N0} test images. Codes of d = {LatentDimension}. VAE and MAE: Bernoulli decoder, networks of two tanh layers " +
+        $"of 256, {epochs} epochs of batches of 256, {threads} thread(s), seed {seed}.");
+
+    // The feature sets. PCA, VAE and MAE codes are standardised (fitted on the same subset) for the linear learner.
+    IEstimator<ITransformer> Standardised(IEstimator<ITransformer> featurizer) => featurizer.Append(mlContext.Transforms.NormalizeMeanVariance("Code"));
+    IEstimator<ITransformer> Autoencoder(string name, MutualAutoencoderObjective objective, double target) => Standardised(mlContext.Transforms.MutualAutoencode(
+        "Code", "Features", new MutualAutoencoderEstimator.Options
+        {
+            Objective = objective,
+            TargetInformation = target,
+            LatentDimension = LatentDimension,
+            Decoder = DecoderFamily.Bernoulli,
+            NumberOfEpochs = epochs,
+            Seed = seed,
+            NumberOfThreads = threads,
+            ShuffleBufferSize = rows, // the whole subset: a full shuffle every epoch
+            Progress = new EpochPrinter(name, epochs),
+        }));
+    var featureSets = new List<FeatureSet>
+    {
+        new("raw pixels", null, null),
+        new("PCA", null, Standardised(mlContext.Transforms.ProjectToPrincipalComponents("Code", "Features", rank: LatentDimension, seed: seed))),
+        new("VAE", null, Autoencoder("VAE", MutualAutoencoderObjective.VariationalAutoencoder, 0)),
+    };
+    featureSets.AddRange(targets.Select(target => new FeatureSet("MAE", target,
+        Autoencoder(string.Create(CultureInfo.InvariantCulture, $"MAE M={target:0.##}"), MutualAutoencoderObjective.MutualAutoencoder, target))));
+
+    var learners = new (string Name, string Short, Func<string, IEstimator<ITransformer>> Create)[]
+    {
+        ("SdcaMaximumEntropy", "SDCA", features => mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", features)),
+        ("LightGbm", "LightGbm", features => mlContext.MulticlassClassification.Trainers.LightGbm("Label", features)),
+    };
+
+    var results = new List<Result>();
+    var total = Stopwatch.StartNew();
+    foreach (var set in featureSets)
+    {
+        var clock = Stopwatch.StartNew();
+        ITransformer? featurizer = set.Featurizer?.Fit(fitView);
+        double fitSeconds = clock.Elapsed.TotalSeconds;
+        var autoencoder = (featurizer as IEnumerable<ITransformer>)?.OfType<MutualAutoencoderTransformer>().SingleOrDefault();
+        try
+        {
+            string features = featurizer is null ? "Features" : "Code";
+            clock.Restart();
+            var trainCodes = Materialize(mlContext, featurizer?.Transform(trainView) ?? trainView, features);
+            var testCodes = Materialize(mlContext, featurizer?.Transform(testView) ?? testView, features);
+            double encodeSeconds = clock.Elapsed.TotalSeconds;
+            foreach (var (learner, _, create) in learners)
+            {
+                clock.Restart();
+                var classifier = create(features).Fit(trainCodes);
+                double trainSeconds = clock.Elapsed.TotalSeconds;
+                var metrics = mlContext.MulticlassClassification.Evaluate(classifier.Transform(testCodes), "Label");
+                var final = autoencoder?.Report.Final;
+                results.Add(new Result(set.Name, set.Target, final?.InformationBound, final?.Rate, final?.ActiveUnits,
+                    fitSeconds, encodeSeconds, learner, trainSeconds, metrics.MicroAccuracy, metrics.MacroAccuracy));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{set.Label,-14} {learner,-18} test accuracy {metrics.MicroAccuracy:F4}  (fit {fitSeconds:F1} s, encode {encodeSeconds:F1} s, train {trainSeconds:F1} s)"));
+            }
+        }
+        finally
+        {
+            autoencoder?.Dispose();
+        }
+    }
+
+    Directory.CreateDirectory(outputDirectory);
+    PrintTable(results, learners.Select(learner => (learner.Name, learner.Short)).ToList());
+    Console.WriteLine($"Total {total.Elapsed.TotalMinutes:F1} min after loading the data.");
+    string csvPath = Path.Combine(outputDirectory, "fashion-mnist.csv"), figurePath = Path.Combine(outputDirectory, "fashion-mnist-accuracy.png");
+    WriteCsv(results, csvPath);
+    AccuracyFigure.Save(results, figurePath);
+    Console.WriteLine($"Wrote {csvPath}");
+    Console.WriteLine($"Wrote {figurePath}");
+    return 0;
+}
+
+// Caches the label and feature columns and fills the cache now, so that encoding is timed apart from the learners.
+static IDataView Materialize(MLContext mlContext, IDataView view, string features)
+{
+    var cached = mlContext.Data.Cache(view, "Label", features);
+    using var cursor = cached.GetRowCursor(cached.Schema.Where(column => column.Name is "Label" || column.Name == features));
+    while (cursor.MoveNext())
+    {
+    }
+    return cached;
+}
+
+static void PrintTable(IReadOnlyList<Result> results, IReadOnlyList<(string Name, string Short)> learners)
+{
+    // Narrow enough for 80 columns; fashion-mnist.csv has the same figures and the encoding times.
+    var table = new Table().AddColumns("features", "Î_p", "rate", "units", "fit s");
+    foreach (var (_, name) in learners)
+        table.AddColumns(name, "s");
+    foreach (var column in table.Columns.Skip(1))
+        column.RightAligned();
+    foreach (var group in results.GroupBy(result => (result.Features, result.Target)))
+    {
+        var first = group.First();
+        var cells = new List<string>
+        {
+            first.Label, Number(first.InformationBound, "F2"), Number(first.Rate, "F2"),
+            first.ActiveUnits?.ToString(CultureInfo.InvariantCulture) ?? "-", Number(first.FeaturizerSeconds, "F1"),
+        };
+        foreach (var (learner, _) in learners)
+        {
+            var result = group.Single(r => r.Learner == learner);
+            cells.Add(Number(result.MicroAccuracy, "F4"));
+            cells.Add(Number(result.TrainSeconds, "F1"));
+        }
+        table.AddRow(cells.Select(Markup.Escape).ToArray());
+    }
+    AnsiConsole.Write(table);
+    Console.WriteLine("Î_p: information bound, rate: KL(q(z|x) ‖ p(z)), both in nats; units: active latent units; all at the last epoch.");
+    Console.WriteLine($"{string.Join(", ", learners.Select(l => l.Short == l.Name ? l.Name : $"{l.Short} ({l.Name})"))}: test accuracy (micro; the test");
+    Console.WriteLine("set is balanced, so macro accuracy is the same) and seconds to train. fit s: seconds to fit the featurizer.");
+
+    static string Number(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
+}
+
+static void WriteCsv(IReadOnlyList<Result> results, string path)
+{
+    var lines = new List<string>
+    {
+        "features,target_nats,information_bound_nats,rate_nats,active_units,featurizer_seconds,encode_seconds,learner,train_seconds,micro_accuracy,macro_accuracy",
+    };
+    lines.AddRange(results.Select(r => string.Create(CultureInfo.InvariantCulture,
+        $"{r.Features},{r.Target},{r.InformationBound:F4},{r.Rate:F4},{r.ActiveUnits},{r.FeaturizerSeconds:F2},{r.EncodeSeconds:F2},{r.Learner},{r.TrainSeconds:F2},{r.MicroAccuracy:F4},{r.MacroAccuracy:F4}")));
+    File.WriteAllLines(path, lines);
+}
+
+/// <summary>A feature set: <paramref name="Featurizer"/> writes the <c>Code</c> column, or is <c>null</c> for the raw pixels.</summary>
+sealed record FeatureSet(string Name, double? Target, IEstimator<ITransformer>? Featurizer)
+{
+    public string Label => Target is double m ? string.Create(CultureInfo.InvariantCulture, $"{Name} M={m:0.##}") : Name;
+}
+
+/// <summary>One classifier trained on one feature set, and its score on the test set.</summary>
+sealed record Result(string Features, double? Target, double? InformationBound, double? Rate, int? ActiveUnits,
+    double FeaturizerSeconds, double EncodeSeconds, string Learner, double TrainSeconds, double MicroAccuracy, double MacroAccuracy)
+{
+    public string Label => Target is double m ? string.Create(CultureInfo.InvariantCulture, $"{Features} M={m:0.##}") : Features;
+}
+
+/// <summary>Prints one line per training epoch, on the training thread (<see cref="Progress{T}"/> would post to the thread pool).</summary>
+sealed class EpochPrinter(string name, int epochs) : IProgress<MutualAutoencoderEpochReport>
+{
+    public void Report(MutualAutoencoderEpochReport value) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  {name,-10} epoch {value.Epoch,2}/{epochs}  ELBO {value.Elbo,8:F2}  rate {value.Rate,6:F2}  Î_p {value.InformationBound,6:F2}  {value.Seconds,6:F1} s"));
+}
+
+// Output of the default run (seed 1; the seconds are from a two-core machine; 5 min 8 s in all with the build):
+// ┌────────────┬───────┬───────┬───────┬───────┬────────┬─────┬──────────┬──────┐
+// │ features   │   Î_p │  rate │ units │ fit s │   SDCA │   s │ LightGbm │    s │
+// ├────────────┼───────┼───────┼───────┼───────┼────────┼─────┼──────────┼──────┤
+// │ raw pixels │     - │     - │     - │   0.0 │ 0.8286 │ 7.2 │   0.8912 │ 74.9 │
+// │ PCA        │     - │     - │     - │   0.5 │ 0.7770 │ 2.3 │   0.8372 │  7.1 │
+// │ VAE        │  5.96 │  9.87 │    10 │  29.8 │ 0.7501 │ 2.2 │   0.8042 │  6.7 │
+// │ MAE M=2    │  2.02 │ 10.94 │    16 │  33.0 │ 0.7274 │ 2.0 │   0.7660 │  7.2 │
+// │ MAE M=5    │  4.97 │ 11.24 │    16 │  31.0 │ 0.7546 │ 2.4 │   0.7907 │  7.0 │
+// │ MAE M=10   │  9.99 │ 12.03 │    16 │  29.2 │ 0.7386 │ 2.2 │   0.8040 │  5.8 │
+// │ MAE M=20   │ 19.02 │ 27.50 │     0 │  27.6 │ 0.6918 │ 2.3 │   0.7980 │  6.6 │
+// └────────────┴───────┴───────┴───────┴───────┴────────┴─────┴──────────┴──────┘
+// Raw pixels win with both learners. PCA's 16 components beat every learnt 16-dimensional code. The MAE matches the VAE
+// near M = 5 (SDCA) and M = 10 (LightGbm) and is worse elsewhere; its ELBO is lower at every M (−318 to −568 nats per
+// image against the VAE's −259). At M = 20 the encoder packs all images into a small ball (posterior means vary by a
+// standard deviation of 0.04–0.08 per unit: no active unit, yet a rate of 27.5 nats); the linear learner suffers most.
