@@ -283,6 +283,33 @@ public sealed class PipelineBehaviourTests
     }
 
     [Fact]
+    public void SingleColumnsTrainAsOneFeatureOrAsAClassIndex()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(300, seed: 6);
+        var data = PipelineData.Load(mlContext, rows);
+        using (var transformer = mlContext.Transforms.MutualAutoencode("Code", "Value", PipelineData.Quick(latentDimension: 1, epochs: 2)).Fit(data))
+        {
+            var code = PipelineData.ReadVectors(transformer.Transform(data), "Code");
+            var mean = transformer.Model.Encode(rows.Select(r => r.Value).ToArray());
+            PipelineData.AssertClose(mean.Chunk(1).ToArray(), code, 1e-5);
+        }
+
+        // A Single column for the categorical decoder holds class indices 0..K−1 and needs the class count.
+        var options = PipelineData.Quick(latentDimension: 1, epochs: 2);
+        options.Decoder = DecoderFamily.Categorical;
+        var estimator = mlContext.Transforms.MutualAutoencode("Code", "Label", options);
+        var missing = Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Fit(data));
+        Assert.Contains("NumberOfClasses must be at least 2 for the categorical decoder on input column 'Label'", missing.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => estimator.GetOutputSchema(PipelineWorkoutTests.ShapeOf<PipelineData.Row>(mlContext, PipelineData.Definition())));
+
+        options.NumberOfClasses = 2;
+        using var classes = mlContext.Transforms.MutualAutoencode("Code", "Label", options).Fit(data);
+        var codes = PipelineData.ReadVectors(classes.Transform(data), "Code");
+        Assert.Equal(2, codes.Select(c => c[0]).Distinct().Count());
+    }
+
+    [Fact]
     public void CancellationStopsTrainingAfterTheCurrentStep()
     {
         var mlContext = new MLContext(seed: 1);
