@@ -12,7 +12,9 @@ namespace Mae.MLNet;
 /// A cursor runs two cursors over the input in the same order: one that the caller's position follows (for the
 /// columns passed through), and one that reads the input column ahead in batches of up to <see cref="MaxBatchRows"/>
 /// rows and encodes them in one call. Batches start small and double, so a caller that reads a few rows pays for few.
-/// The view does not shuffle (<see cref="CanShuffle"/> is false): both cursors must see the rows in the same order.
+/// Both cursors must see the same rows in the same order, so the input must give the same rows each time it is read
+/// (true of loaders, in-memory and cached views; not of a one-shot enumerable). A shuffling cursor is asked of the
+/// input twice with the same seed. When the read-ahead cursor runs out first the cursor throws.
 /// </remarks>
 internal sealed class EncoderDataView : IDataView
 {
@@ -29,7 +31,7 @@ internal sealed class EncoderDataView : IDataView
         Schema = schema;
     }
 
-    public bool CanShuffle => false;
+    public bool CanShuffle => input.CanShuffle;
 
     public DataViewSchema Schema { get; }
 
@@ -49,10 +51,12 @@ internal sealed class EncoderDataView : IDataView
             else
                 outputActive[column.Index - inputCount] = true;
         }
-        var main = input.GetRowCursor(passThrough);
+        // Both cursors shuffle, when asked, with the same seed, so that they see the rows in the same order.
+        int? seed = rand is not null && input.CanShuffle ? rand.Next() : null;
+        var main = input.GetRowCursor(passThrough, seed is int s ? new Random(s) : null);
         try
         {
-            var ahead = outputActive.Any(a => a) ? input.GetRowCursor([input.Schema[session.Column.Name]]) : null;
+            var ahead = outputActive.Any(a => a) ? input.GetRowCursor([input.Schema[session.Column.Name]], seed is int t ? new Random(t) : null) : null;
             return new Cursor(this, main, ahead, outputActive);
         }
         catch
@@ -100,7 +104,10 @@ internal sealed class EncoderDataView : IDataView
         public override bool MoveNext()
         {
             if (!main.MoveNext())
+            {
+                batchIndex = batchRows = 0;
                 return false;
+            }
             if (ahead is not null && ++batchIndex >= batchRows)
             {
                 batchRows = readAhead(nextBatchRows);
@@ -132,8 +139,8 @@ internal sealed class EncoderDataView : IDataView
             int width = parent.session.LatentDimension;
             ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> value) =>
             {
-                if (batchIndex < 0)
-                    throw new InvalidOperationException("The cursor is not on a row; call MoveNext first.");
+                if (batchIndex < 0 || batchIndex >= batchRows)
+                    throw new InvalidOperationException("The cursor is not on a row; call MoveNext first, and read only while it returns true.");
                 var editor = VBufferEditor.Create(ref value, width);
                 outputs[output].AsSpan(batchIndex * width, width).CopyTo(editor.Values);
                 value = editor.Commit();
@@ -170,6 +177,8 @@ internal sealed class EncoderDataView : IDataView
                         while (read < rows && cursor.MoveNext())
                         {
                             getter(ref buffer);
+                            if (buffer.Length != width)
+                                throw new InvalidOperationException($"Column '{column.Name}' promises {width} values per row, but row {cursor.Position} has {buffer.Length}.");
                             buffer.CopyTo(inputBatch.AsSpan(read * width, width));
                             read++;
                         }
@@ -209,6 +218,7 @@ internal sealed class EncoderSession : IDisposable
     private readonly InferenceSession session;
     private readonly string[] inputNames;
     private readonly string[] outputNames;
+    private bool disposed;
 
     public EncoderSession(byte[] model, InputColumn column, int latentDimension, IReadOnlyList<string> outputNames)
     {
@@ -230,6 +240,7 @@ internal sealed class EncoderSession : IDisposable
     /// <summary>Encodes <paramref name="rows"/> rows and copies each output into the matching array (empty arrays are skipped).</summary>
     public void Run(float[] values, uint[] keys, int rows, float[][] outputs)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         long[] shape = [rows, Column.Width];
         using var inputValue = Column.Kind == InputColumnKind.Key
             ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, keys.AsMemory(0, rows), shape)
@@ -244,5 +255,10 @@ internal sealed class EncoderSession : IDisposable
         }
     }
 
-    public void Dispose() => session.Dispose();
+    /// <summary>Releases the session; cursors still open must not be used after this.</summary>
+    public void Dispose()
+    {
+        disposed = true;
+        session.Dispose();
+    }
 }

@@ -79,12 +79,18 @@ internal sealed record InputColumn(string Name, InputColumnKind Kind, int Width,
         return input;
     }
 
-    /// <summary>Checks that a schema to transform has this column with the type the model was trained on.</summary>
+    /// <summary>
+    /// Checks that a schema to transform has this column with the type the model was trained on: for a vector, Single
+    /// values of the same total size, whatever its dimensions (Vector&lt;Single, 2, 3&gt; and Vector&lt;Single, 6&gt; both hold 6).
+    /// </summary>
     public void CheckScoring(DataViewSchema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
         var column = schema.GetColumnOrNull(Name) ?? throw Missing(Name);
-        if (!column.Type.Equals(Type))
+        bool ok = Kind == InputColumnKind.Vector
+            ? column.Type is VectorDataViewType { ItemType: var item, Size: var size } && item == NumberDataViewType.Single && size == Width
+            : column.Type.Equals(Type);
+        if (!ok)
             throw Mismatch(Name, $"{Type} (the type the model was trained on)", Describe(column.Type));
     }
 

@@ -90,7 +90,12 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         return Scorer.GetOutputSchema(inputSchema);
     }
 
-    /// <summary>Adds the code columns to <paramref name="input"/>. Lazy: rows are encoded, in batches, as a cursor reads them.</summary>
+    /// <summary>
+    /// Adds the code columns to <paramref name="input"/>. Lazy: rows are encoded, in batches, as a cursor reads them. A cursor
+    /// reads the input twice, in step (once ahead, for the batches), so <paramref name="input"/> must give the same rows
+    /// each time it is read, as loaders, in-memory and cached views do; upstream transforms of the input column run twice.
+    /// The view shuffles when the input can. Do not use the view after disposing the transformer.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or does not have the type the model was trained on.</exception>
     public IDataView Transform(IDataView input)
     {

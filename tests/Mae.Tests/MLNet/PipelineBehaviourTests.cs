@@ -310,6 +310,86 @@ public sealed class PipelineBehaviourTests
     }
 
     [Fact]
+    public void MultiDimensionalVectorsTrainAndStepsStack()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(200, seed: 8);
+        var definition = PipelineData.Definition();
+        definition[nameof(PipelineData.Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 2, 3);
+        var data = mlContext.Data.LoadFromEnumerable(rows, definition);
+
+        // The second step reads the first one's Vector<Single, 1, d> output.
+        var pipeline = mlContext.Transforms.MutualAutoencode("Code", "Features", PipelineData.Quick(epochs: 1))
+            .Append(mlContext.Transforms.MutualAutoencode("Code2", "Code", PipelineData.Quick(latentDimension: 2, epochs: 1)));
+        var model = pipeline.Fit(data);
+        try
+        {
+            var code = PipelineData.ReadVectors(model.Transform(data), "Code");
+            var second = PipelineData.ReadVectors(model.Transform(data), "Code2");
+            var first = (MutualAutoencoderTransformer)model.First();
+            PipelineData.AssertClose(first.Model.Encode(rows.SelectMany(r => r.Features).ToArray()).Chunk(3).ToArray(), code, 1e-5);
+            Assert.Equal(rows.Length, second.Length);
+            Assert.All(second, c => Assert.Equal(2, c.Length));
+        }
+        finally
+        {
+            foreach (var step in model)
+                (step as IDisposable)?.Dispose();
+        }
+    }
+
+    [Fact]
+    public void ShufflingCursorsKeepEachCodeWithItsRow()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(700, seed: 12);
+        var data = mlContext.Data.Cache(PipelineData.Load(mlContext, rows));
+        using var transformer = mlContext.Transforms.MutualAutoencode("Code", "Features", PipelineData.Quick(epochs: 1)).Fit(data);
+        var transformed = transformer.Transform(data);
+        Assert.True(transformed.CanShuffle);
+        var expected = PipelineData.ReadVectors(transformed, "Code");
+        var byValue = rows.Select((r, i) => (r.Value, i)).ToDictionary(p => p.Value, p => p.i);
+
+        using var cursor = transformed.GetRowCursor(transformed.Schema, new Random(5));
+        var value = cursor.GetGetter<float>(transformed.Schema["Value"]);
+        var code = cursor.GetGetter<VBuffer<float>>(transformed.Schema["Code"]);
+        float v = 0;
+        VBuffer<float> c = default;
+        var seen = new List<int>();
+        while (cursor.MoveNext())
+        {
+            value(ref v);
+            code(ref c);
+            int row = byValue[v];
+            seen.Add(row);
+            PipelineData.AssertClose([expected[row]], [c.DenseValues().ToArray()], 1e-5);
+        }
+        Assert.Equal(Enumerable.Range(0, rows.Length), seen.Order());
+        Assert.NotEqual(Enumerable.Range(0, rows.Length), seen);
+        Assert.Throws<InvalidOperationException>(() => code(ref c));
+    }
+
+    [Fact]
+    public void TrainerRejectsACategoricalModelWithoutClassCount()
+    {
+        var options = new MutualAutoencoderEstimator.Options { Decoder = DecoderFamily.Categorical };
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new MutualAutoencoderTrainer(options));
+        Assert.Contains("NumberOfClasses must be at least 2", error.Message);
+    }
+
+    [Fact]
+    public void AViewOfADisposedTransformerThrowsObjectDisposed()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = PipelineData.Load(mlContext, PipelineData.Rows(50));
+        var transformer = mlContext.Transforms.MutualAutoencode("Code", "Features", PipelineData.Quick(epochs: 1)).Fit(data);
+        var transformed = transformer.Transform(data);
+        transformer.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => PipelineData.ReadVectors(transformed, "Code"));
+        Assert.Throws<ObjectDisposedException>(() => transformer.Transform(data));
+    }
+
+    [Fact]
     public void CancellationStopsTrainingAfterTheCurrentStep()
     {
         var mlContext = new MLContext(seed: 1);
