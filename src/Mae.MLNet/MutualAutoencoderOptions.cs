@@ -95,11 +95,10 @@ public class MutualAutoencoderOptions
 
     internal int EffectivePriorSampleSize => PriorSampleSize ?? BatchSize;
 
-    /// <summary>Whether a categorical decoder may leave <see cref="NumberOfClasses"/> at 0 for the data to supply it (a key column's count).</summary>
-    private protected virtual bool ClassCountFromData => false;
 
     /// <summary>Checks every option; throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the option, the expected range and the actual value.</summary>
-    internal virtual void Validate()
+    /// <param name="classCountFromData">Whether a categorical decoder may leave <see cref="NumberOfClasses"/> at 0 for the data to supply it (the ML.NET estimator, from a key column's count).</param>
+    internal virtual void Validate(bool classCountFromData = false)
     {
         Positive(LatentDimension, nameof(LatentDimension));
         if (!double.IsFinite(TargetInformation) || TargetInformation < 0)
@@ -115,7 +114,7 @@ public class MutualAutoencoderOptions
         Fraction(KLAnnealingFraction, nameof(KLAnnealingFraction));
         FinitePositive(CapacityWeight, nameof(CapacityWeight));
         Fraction(CapacityIncreaseFraction, nameof(CapacityIncreaseFraction));
-        if (Decoder == DecoderFamily.Categorical && NumberOfClasses < 2 && !(NumberOfClasses == 0 && ClassCountFromData))
+        if (Decoder == DecoderFamily.Categorical && NumberOfClasses < 2 && !(NumberOfClasses == 0 && classCountFromData))
             throw OutOfRange(nameof(NumberOfClasses), "must be at least 2 for the categorical decoder", NumberOfClasses);
         if (HiddenSizes is null || HiddenSizes.Count == 0)
             throw new ArgumentException($"{nameof(MutualAutoencoderOptions)}.{nameof(HiddenSizes)} must name at least one hidden layer; got none.", nameof(HiddenSizes));
@@ -162,7 +161,7 @@ public class MutualAutoencoderOptions
             throw OutOfRange(name, "must be within (0, 1]", value);
     }
 
-    private static void Defined<TEnum>(TEnum value, string name)
+    private protected static void Defined<TEnum>(TEnum value, string name)
         where TEnum : struct, Enum
     {
         if (!Enum.IsDefined(value))

@@ -24,9 +24,6 @@ public sealed class MutualAutoencoderTrainer
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        // The ML.NET estimator's options may leave the class count to a key column; by the time a trainer exists it must be known.
-        if (options.Decoder == DecoderFamily.Categorical && options.NumberOfClasses < 2)
-            throw new ArgumentOutOfRangeException(nameof(options), options.NumberOfClasses, $"{nameof(MutualAutoencoderOptions)}.{nameof(MutualAutoencoderOptions.NumberOfClasses)} must be at least 2 for the categorical decoder; got {options.NumberOfClasses}.");
         this.options = options.Clone();
     }
 

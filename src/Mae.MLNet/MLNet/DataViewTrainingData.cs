@@ -115,49 +115,27 @@ internal sealed class DataViewTrainingData : TrainingData
     /// <summary>A reader that copies the current row into a span of <see cref="TrainingData.FeatureCount"/> floats, checking it is finite.</summary>
     private Action<Span<float>> MakeReader(DataViewRowCursor cursor)
     {
-        var schemaColumn = cursor.Schema[column.Name];
-        switch (column.Kind)
+        if (column.Kind != InputColumnKind.Key)
         {
-            case InputColumnKind.Vector:
+            var readValues = column.MakeValueReader(cursor);
+            return destination =>
             {
-                var getter = cursor.GetGetter<VBuffer<float>>(schemaColumn);
-                VBuffer<float> buffer = default;
-                return destination =>
-                {
-                    getter(ref buffer);
-                    if (buffer.Length != destination.Length)
-                        throw WidthChanged(cursor.Position, buffer.Length);
-                    buffer.CopyTo(destination);
-                    ThrowIfNotFinite(destination, cursor.Position);
-                };
-            }
-            case InputColumnKind.Scalar:
-            {
-                var getter = cursor.GetGetter<float>(schemaColumn);
-                float value = 0;
-                return destination =>
-                {
-                    getter(ref value);
-                    destination[0] = value;
-                    ThrowIfNotFinite(destination, cursor.Position);
-                };
-            }
-            default:
-            {
-                var getter = cursor.GetGetter<uint>(schemaColumn);
-                uint key = 0;
-                return destination =>
-                {
-                    getter(ref key);
-                    if (key == 0 || key > column.KeyCount)
-                    {
-                        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                            $"Training data column '{column.Name}', row {cursor.Position}: the key is {(key == 0 ? "missing" : key.ToString(CultureInfo.InvariantCulture))}; every row needs a class key in 1..{column.KeyCount}."), "input");
-                    }
-                    destination[0] = key - 1;
-                };
-            }
+                readValues(destination);
+                ThrowIfNotFinite(destination, cursor.Position);
+            };
         }
+        var getter = column.MakeKeyReader(cursor);
+        uint key = 0;
+        return destination =>
+        {
+            getter(ref key);
+            if (key == 0 || key > column.KeyCount)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Training data column '{column.Name}', row {cursor.Position}: the key is {(key == 0 ? "missing" : key.ToString(CultureInfo.InvariantCulture))}; every row needs a class key in 1..{column.KeyCount}."), "input");
+            }
+            destination[0] = key - 1;
+        };
     }
 
     private void ThrowIfNotFinite(ReadOnlySpan<float> values, long row)
@@ -172,7 +150,4 @@ internal sealed class DataViewTrainingData : TrainingData
             }
         }
     }
-
-    private InvalidOperationException WidthChanged(long row, int length) => new(string.Create(CultureInfo.InvariantCulture,
-        $"Training data column '{column.Name}', row {row}: the vector has {length} values, but the column type promises {column.Width}."));
 }

@@ -163,51 +163,26 @@ internal sealed class EncoderDataView : IDataView
         /// <summary>A function that reads up to the given number of rows of the input column and returns how many it read.</summary>
         private Func<int, int> MakeReadAhead(DataViewRowCursor cursor, InputColumn column)
         {
-            var schemaColumn = cursor.Schema[column.Name];
-            switch (column.Kind)
+            if (column.Kind == InputColumnKind.Key)
             {
-                case InputColumnKind.Vector:
+                var getter = column.MakeKeyReader(cursor);
+                return rows =>
                 {
-                    var getter = cursor.GetGetter<VBuffer<float>>(schemaColumn);
-                    VBuffer<float> buffer = default;
-                    int width = column.Width;
-                    return rows =>
-                    {
-                        int read = 0;
-                        while (read < rows && cursor.MoveNext())
-                        {
-                            getter(ref buffer);
-                            if (buffer.Length != width)
-                                throw new InvalidOperationException($"Column '{column.Name}' promises {width} values per row, but row {cursor.Position} has {buffer.Length}.");
-                            buffer.CopyTo(inputBatch.AsSpan(read * width, width));
-                            read++;
-                        }
-                        return read;
-                    };
-                }
-                case InputColumnKind.Scalar:
-                {
-                    var getter = cursor.GetGetter<float>(schemaColumn);
-                    return rows =>
-                    {
-                        int read = 0;
-                        while (read < rows && cursor.MoveNext())
-                            getter(ref inputBatch[read++]);
-                        return read;
-                    };
-                }
-                default:
-                {
-                    var getter = cursor.GetGetter<uint>(schemaColumn);
-                    return rows =>
-                    {
-                        int read = 0;
-                        while (read < rows && cursor.MoveNext())
-                            getter(ref keyBatch[read++]);
-                        return read;
-                    };
-                }
+                    int read = 0;
+                    while (read < rows && cursor.MoveNext())
+                        getter(ref keyBatch[read++]);
+                    return read;
+                };
             }
+            var readValues = column.MakeValueReader(cursor);
+            int width = column.Width;
+            return rows =>
+            {
+                int read = 0;
+                for (; read < rows && cursor.MoveNext(); read++)
+                    readValues(inputBatch.AsSpan(read * width, width));
+                return read;
+            };
         }
     }
 }

@@ -94,6 +94,35 @@ internal sealed record InputColumn(string Name, InputColumnKind Kind, int Width,
             throw Mismatch(Name, $"{Type} (the type the model was trained on)", Describe(column.Type));
     }
 
+    /// <summary>
+    /// A reader that copies the current row of a vector or Single column of <paramref name="cursor"/> into a span of
+    /// <see cref="Width"/> floats; a vector that breaks its declared size throws. (Key columns are read with <see cref="MakeKeyReader"/>.)
+    /// </summary>
+    public Action<Span<float>> MakeValueReader(DataViewRowCursor cursor)
+    {
+        var column = cursor.Schema[Name];
+        if (Kind == InputColumnKind.Scalar)
+        {
+            var single = cursor.GetGetter<float>(column);
+            return destination => single(ref destination[0]);
+        }
+        var getter = cursor.GetGetter<VBuffer<float>>(column);
+        VBuffer<float> buffer = default;
+        return destination =>
+        {
+            getter(ref buffer);
+            if (buffer.Length != Width)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"Column '{Name}', row {cursor.Position}: the vector has {buffer.Length} values, but the column type promises {Width}."));
+            }
+            buffer.CopyTo(destination);
+        };
+    }
+
+    /// <summary>The getter of a key column's raw value (1..K, 0 for a missing key).</summary>
+    public ValueGetter<uint> MakeKeyReader(DataViewRowCursor cursor) => cursor.GetGetter<uint>(cursor.Schema[Name]);
+
     private static string Expected(DecoderFamily decoder) => decoder switch
     {
         DecoderFamily.Categorical => "Single (a class index) or Key<UInt32> for the categorical decoder",

@@ -50,7 +50,7 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
             throw new ArgumentException(
                 $"{nameof(Options)}.{nameof(Options.LogVarianceColumnName)} ('{logVariance}') must differ from the input and output column names.", nameof(options));
         }
-        options.Validate();
+        options.Validate(classCountFromData: true);
         this.catalog = catalog;
         this.options = (Options)options.Clone();
         OutputColumnName = outputColumnName;
@@ -164,14 +164,11 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         /// </summary>
         public MLContext? Context { get; set; }
 
-        private protected override bool ClassCountFromData => true;
-
-        internal override void Validate()
+        internal override void Validate(bool classCountFromData = false)
         {
-            base.Validate();
+            base.Validate(classCountFromData);
             Positive(ShuffleBufferSize, nameof(ShuffleBufferSize));
-            if (!Enum.IsDefined(Device))
-                throw OutOfRange(nameof(Device), $"must be one of {string.Join(", ", Enum.GetNames<TrainingDevice>())}", Device);
+            Defined(Device, nameof(Device));
             if (Device != TrainingDevice.Cpu)
             {
                 throw new NotSupportedException(

@@ -31,7 +31,7 @@ public sealed class PipelineWorkoutTests
         Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 1, 3), transformed.Schema["LogVariance"].Type);
         Assert.Equal(transformer.GetOutputSchema(data.Schema).Select(c => c.Name), transformed.Schema.Select(c => c.Name));
 
-        // The code is the encoder's posterior mean: compare with the model's own (TorchSharp) forward pass.
+        // The code is finite and varies with the input (PipelineBehaviourTests compares it with the libtorch forward pass).
         var rows = PipelineData.ReadVectors(data, "Features");
         var code = PipelineData.ReadVectors(transformed, "Code");
         var logVariance = PipelineData.ReadVectors(transformed, "LogVariance");
