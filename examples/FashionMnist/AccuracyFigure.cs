@@ -29,12 +29,13 @@ static class AccuracyFigure
 
     /// <summary>
     /// One panel per downstream learner: its test accuracy on MAE features against M, and on raw pixels, PCA and VAE
-    /// features as horizontal lines (values in the legend). The panels share the accuracy axis.
+    /// features as horizontal lines (values in the legend). The panels share the accuracy axis. A last panel shows the
+    /// information I_q that the MAE's code holds about the test images against M, beside the line I_q = M and the VAE's I_q.
     /// </summary>
     public static void Save(IReadOnlyList<Result> results, string path)
     {
         var learners = results.Select(result => result.Learner).Distinct().ToList();
-        double[] targets = results.Where(r => r.Target is not null).Select(r => r.Target!.Value).Distinct().Order().ToArray();
+        double[] targets = results.Where(r => r.Features == "MAE").Select(r => r.Target!.Value).Distinct().Order().ToArray();
         double low = results.Min(r => r.MicroAccuracy), high = results.Max(r => r.MicroAccuracy);
         double right = targets.Max() * 1.06;
         var palette = new ScottPlot.Palettes.Category10();
@@ -46,7 +47,7 @@ static class AccuracyFigure
         ];
 
         var figure = new Multiplot { Layout = new ScottPlot.MultiplotLayouts.Columns() };
-        figure.AddPlots(learners.Count); // a new Multiplot already holds one plot
+        figure.AddPlots(learners.Count); // a new Multiplot already holds one plot: one per learner and the information panel
         foreach (var (learner, plot) in learners.Zip(figure.GetPlots()))
         {
             foreach (var (features, color, pattern) in references)
@@ -61,7 +62,7 @@ static class AccuracyFigure
                 level.LegendText = string.Create(CultureInfo.InvariantCulture, $"{name}: {reference.MicroAccuracy:F3}");
             }
 
-            var mae = results.Where(r => r.Learner == learner && r.Target is not null).OrderBy(r => r.Target).ToList();
+            var mae = results.Where(r => r.Learner == learner && r.Features == "MAE").OrderBy(r => r.Target).ToList();
             var line = plot.Add.Scatter(mae.Select(r => r.Target!.Value).ToArray(), mae.Select(r => r.MicroAccuracy).ToArray(), palette.GetColor(0));
             line.LineWidth = 2.5f;
             line.MarkerSize = 9;
@@ -84,8 +85,38 @@ static class AccuracyFigure
             plot.Axes.SetLimits(0, right, low - 0.02, Math.Min(1, high + 0.02));
             plot.ShowLegend(Edge.Bottom);
         }
-        figure.SavePng(path, 1400, 560);
+        InformationPanel(figure.GetPlots()[^1], results, targets, right, palette);
+        figure.SavePng(path, 2000, 560);
         foreach (var plot in figure.GetPlots())
             plot.Dispose();
+    }
+
+    private static void InformationPanel(Plot plot, IReadOnlyList<Result> results, double[] targets, double right, ScottPlot.Palettes.Category10 palette)
+    {
+        var learner = results[0].Learner; // the information figures are the featurizer's, the same for every learner
+        var mae = results.Where(r => r.Learner == learner && r.Features == "MAE" && r.HeldOut is not null).OrderBy(r => r.Target).ToList();
+        var identity = plot.Add.Line(0, 0, right, right);
+        identity.LineColor = Colors.Gray;
+        identity.LinePattern = LinePattern.Dotted;
+        identity.LegendText = "I_q = M";
+        if (results.FirstOrDefault(r => r.Features == "VAE" && r.HeldOut is not null) is { } vae)
+        {
+            var level = plot.Add.HorizontalLine(vae.HeldOut!.AggregatePosteriorInformation, width: 2, color: palette.GetColor(3), pattern: LinePattern.Dashed);
+            level.LegendText = string.Create(CultureInfo.InvariantCulture, $"VAE: {vae.HeldOut.AggregatePosteriorInformation:F2}");
+        }
+        var line = plot.Add.Scatter(mae.Select(r => r.Target!.Value).ToArray(), mae.Select(r => r.HeldOut!.AggregatePosteriorInformation).ToArray(), palette.GetColor(0));
+        line.LineWidth = 2.5f;
+        line.MarkerSize = 9;
+        line.LegendText = "MAE code";
+        double cap = mae.Select(r => r.HeldOut!.InformationCap).DefaultIfEmpty(Math.Log(10_000)).First();
+        var ceiling = plot.Add.HorizontalLine(cap, width: 1, color: Colors.Black, pattern: LinePattern.Dotted);
+        ceiling.LegendText = string.Create(CultureInfo.InvariantCulture, $"estimator cap ln N = {cap:F2}");
+        plot.Title("Information in the code, test images", size: 16);
+        plot.XLabel("target information M of the MAE (nats)");
+        plot.YLabel("I_q on 10,000 test images (nats)");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            targets, targets.Select(t => t.ToString("0.##", CultureInfo.InvariantCulture)).ToArray());
+        plot.Axes.SetLimits(0, right, 0, cap + 0.5);
+        plot.ShowLegend(Edge.Bottom);
     }
 }

@@ -52,8 +52,14 @@ public static class OnnxMetadataKeys
     /// <summary>Training only: the final exact I_p in nats, where quadrature gives it (one-dimensional codes).</summary>
     public const string ExactInformation = "mae.exact_information";
 
-    /// <summary>Training only: the final I_q in nats from the aggregate-posterior estimator.</summary>
+    /// <summary>Training only: the final I_q in nats from the aggregate-posterior estimator, on rows held out of training.</summary>
     public const string AggregatePosteriorInformation = "mae.aggregate_posterior_information";
+
+    /// <summary>Training only: ln N, the cap of the aggregate-posterior estimator on the N evaluation rows, in nats.</summary>
+    public const string InformationCap = "mae.information_cap";
+
+    /// <summary>Training only: the final KL(q(z) ‖ p(z)) of the evaluation rows' aggregate posterior from the prior, in nats.</summary>
+    public const string MarginalDivergence = "mae.marginal_divergence";
 
     /// <summary>Training only: the final rate KL(q(z|x) ‖ p(z)) in nats per row.</summary>
     public const string Rate = "mae.rate";

@@ -41,4 +41,11 @@ public enum InformationPenalty
     /// ν ← ν + η·(M − Î_p), so the constraint is met without the offset a fixed penalty leaves.
     /// </summary>
     Adaptive,
+
+    /// <summary>
+    /// λ·(Î_p − M)², with the factor (Î_p − M) and the gradient ∇Î_p taken from two independent halves of the prior draws. The
+    /// plain squared penalty's gradient 2λ(Î − M)∇Î also carries λ∇Var(Î), which rewards a low-variance estimate rather than
+    /// Î = M; this one is an unbiased gradient of λ(E Î − M)².
+    /// </summary>
+    IndependentSquared,
 }

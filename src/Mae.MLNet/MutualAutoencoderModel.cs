@@ -74,6 +74,35 @@ public sealed class MutualAutoencoderModel : IDisposable
         }
     }
 
+    /// <summary>
+    /// Measures how much the code says about <paramref name="rows"/> (stored one after another): I_q with its cap ln N, the rate and
+    /// KL(q(z) ‖ p(z)). Pass rows that did not train the model. Draws z ~ q(z|x) from libtorch's random generator.
+    /// </summary>
+    /// <exception cref="ArgumentException">Fewer than two rows, a length that is not a multiple of <see cref="FeatureCount"/>, or a value that breaks the decoder family's rule.</exception>
+    public InformationEvaluation EvaluateInformation(ReadOnlySpan<float> rows)
+    {
+        int count = RowCount(rows, FeatureCount, nameof(rows));
+        if (count < 2)
+            throw new ArgumentException($"The information estimate needs at least 2 rows; got {count}.", nameof(rows));
+        Networks.Likelihood.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            using var scope = NewDisposeScope();
+            bool training = Networks.training;
+            Networks.eval();
+            try
+            {
+                return Diagnostics.Encoded(Networks, tensor(rows.ToArray(), [count, FeatureCount]));
+            }
+            finally
+            {
+                if (training)
+                    Networks.train();
+            }
+        }
+    }
+
     /// <summary>The decoder's distribution parameters p(x|z) for latent codes stored one after another ([rows × d]).</summary>
     public DecoderOutput Decode(ReadOnlySpan<float> latent)
     {

@@ -36,6 +36,45 @@ public class MutualAutoencoderOptions
     /// <summary>Step size η of the dual ascent on the multiplier of <see cref="InformationPenalty.Adaptive"/>. Must be finite and positive.</summary>
     public double MultiplierLearningRate { get; set; } = Defaults.MultiplierLearningRate;
 
+    /// <summary>
+    /// Weight γ of the aggregate-posterior matching term γ·MMD²(q(z), p(z)) of the Mutual Autoencoder: it keeps the codes of the
+    /// data where the information bound draws its z, the prior. 0 turns it off. Must be finite and non-negative.
+    /// </summary>
+    public double MarginalMatchingWeight { get; set; } = Defaults.MarginalMatchingWeight;
+
+    /// <summary>
+    /// Weight λ_q of the code-side target λ_q·(Î_q − M)² of the Mutual Autoencoder, where Î_q estimates the information I_q(z, x)
+    /// in the code on the training batches (the aggregate-posterior estimator over the batch and the last
+    /// <see cref="CodeInformationSampleSize"/> training rows). It holds the code that users consume at M, as the information penalty
+    /// holds the generative side. 0 turns it off. Must be finite and non-negative.
+    /// </summary>
+    public double CodeInformationWeight { get; set; } = Defaults.CodeInformationWeight;
+
+    /// <summary>
+    /// Training rows whose posteriors, besides the batch's, form the aggregate posterior q(z) of the code-side estimate; its cap is
+    /// ln(this + batch). Must be positive. Memory: 2·d floats a row.
+    /// </summary>
+    public int CodeInformationSampleSize { get; set; } = Defaults.CodeInformationSampleSize;
+
+    /// <summary>
+    /// Weight λ_q of the rate target λ_q·(KL(q(z|x) ‖ p(z)) − M)² of the Mutual Autoencoder: it holds the encoder's side at M as the
+    /// information penalty holds the generative side. With the aggregate posterior matched to the prior, the rate is the information
+    /// I_q of the code the user consumes. 0 turns it off. Must be finite and non-negative.
+    /// </summary>
+    public double RateWeight { get; set; } = Defaults.RateWeight;
+
+    /// <summary>
+    /// When <c>true</c> (Mutual Autoencoder only), the encoder q(z|x) is also the auxiliary r(z|x) of the information bound: it learns
+    /// to recover z from the decoder's draws as well as from the data, and no separate auxiliary network is trained.
+    /// </summary>
+    public bool EncoderServesAsAuxiliary { get; set; } = Defaults.EncoderServesAsAuxiliary;
+
+    /// <summary>
+    /// Fraction of training (Mutual Autoencoder only) spent as a plain VAE before the information penalty is turned on; r trains
+    /// throughout. Must be within [0, 1).
+    /// </summary>
+    public double WarmStartFraction { get; set; } = Defaults.WarmStartFraction;
+
     /// <summary>Weight β of the KL term for <see cref="MutualAutoencoderObjective.BetaVariationalAutoencoder"/>. Must be finite and non-negative.</summary>
     public double Beta { get; set; } = Defaults.Beta;
 
@@ -111,6 +150,15 @@ public class MutualAutoencoderOptions
         FinitePositive(MultiplierLearningRate, nameof(MultiplierLearningRate));
         if (!double.IsFinite(Beta) || Beta < 0)
             throw OutOfRange(nameof(Beta), "must be finite and non-negative", Beta);
+        if (!double.IsFinite(MarginalMatchingWeight) || MarginalMatchingWeight < 0)
+            throw OutOfRange(nameof(MarginalMatchingWeight), "must be finite and non-negative", MarginalMatchingWeight);
+        if (!double.IsFinite(CodeInformationWeight) || CodeInformationWeight < 0)
+            throw OutOfRange(nameof(CodeInformationWeight), "must be finite and non-negative", CodeInformationWeight);
+        Positive(CodeInformationSampleSize, nameof(CodeInformationSampleSize));
+        if (!double.IsFinite(RateWeight) || RateWeight < 0)
+            throw OutOfRange(nameof(RateWeight), "must be finite and non-negative", RateWeight);
+        if (!(WarmStartFraction >= 0 && WarmStartFraction < 1))
+            throw OutOfRange(nameof(WarmStartFraction), "must be within [0, 1)", WarmStartFraction);
         Fraction(KLAnnealingFraction, nameof(KLAnnealingFraction));
         FinitePositive(CapacityWeight, nameof(CapacityWeight));
         Fraction(CapacityIncreaseFraction, nameof(CapacityIncreaseFraction));
@@ -179,6 +227,12 @@ public class MutualAutoencoderOptions
         public const InformationPenalty Penalty = InformationPenalty.Squared;
         public const double PenaltyWeight = 50.0;
         public const double MultiplierLearningRate = 0.05;
+        public const double MarginalMatchingWeight = 0.0;
+        public const bool EncoderServesAsAuxiliary = false;
+        public const double RateWeight = 0.0;
+        public const double CodeInformationWeight = 0.0;
+        public const int CodeInformationSampleSize = 8192;
+        public const double WarmStartFraction = 0.0;
         public const double Beta = 4.0;
         public const double KLAnnealingFraction = 0.3;
         public const double CapacityWeight = 100.0;

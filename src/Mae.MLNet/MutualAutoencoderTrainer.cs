@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using Mae.Modeling;
 using Mae.Training;
@@ -46,11 +47,15 @@ public sealed class MutualAutoencoderTrainer
         var random = new Random(seed);
 
         var likelihood = DecoderLikelihood.Create(options.Decoder, data.FeatureCount, options.NumberOfClasses);
-        var networks = new MutualAutoencoderNetworks(likelihood, options.LatentDimension, options.HiddenSizes, options.Activation);
+        var networks = new MutualAutoencoderNetworks(likelihood, options.LatentDimension, options.HiddenSizes, options.Activation,
+            options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.EncoderServesAsAuxiliary);
         try
         {
-            var epochs = Train(networks, data, random, progress, cancellationToken);
-            var report = new MutualAutoencoderTrainingReport(options.Objective, options.Penalty, options.TargetInformation, seed, epochs);
+            // Rows the trainer never trains on, for the diagnostics; their own generator leaves the training draws as they were.
+            var split = data.SplitEvaluation(EvaluationRowCount(options), new Random(unchecked(seed * 31 + EvaluationSeedOffset)));
+            likelihood.ThrowIfInvalid(split.Rows, data.FeatureCount, row => $"Training data {split.DescribeRow(row)}", nameof(data));
+            var epochs = Train(networks, split, random, progress, cancellationToken);
+            var report = new MutualAutoencoderTrainingReport(options.Objective, options.Penalty, options.TargetInformation, seed, split.HeldOut, epochs);
             return new MutualAutoencoderModel(networks, options.Clone(), data.FeatureCount, report);
         }
         catch
@@ -60,13 +65,31 @@ public sealed class MutualAutoencoderTrainer
         }
     }
 
+    private const int EvaluationSeedOffset = 0x4D4145;
+
+    /// <summary>
+    /// Rows for the final diagnostics: <see cref="MutualAutoencoderOptions.EvaluationSampleSize"/>, raised so that the estimator's cap
+    /// ln N lies a nat above the target (up to <see cref="MaximumEvaluationRows"/>). The data may hold out fewer (a fifth at most).
+    /// </summary>
+    internal static int EvaluationRowCount(MutualAutoencoderOptions options) =>
+        (int)Math.Max(options.EvaluationSampleSize, Math.Min(MaximumEvaluationRows, Math.Ceiling(Math.Exp(options.TargetInformation + 1))));
+
+    /// <summary>The most rows the automatic raise of <see cref="EvaluationRowCount"/> asks for (ln 16,384 = 9.70 nats).</summary>
+    internal const int MaximumEvaluationRows = 16_384;
+
     private List<MutualAutoencoderEpochReport> Train(
-        MutualAutoencoderNetworks networks, TrainingData data, Random random,
+        MutualAutoencoderNetworks networks, EvaluationSplit split, Random random,
         IProgress<MutualAutoencoderEpochReport>? progress, CancellationToken cancellationToken)
     {
+        var data = split.Training;
+        int width = data.FeatureCount;
         long totalSteps = (long)options.NumberOfEpochs * data.BatchesPerEpoch(options.BatchSize);
         var reports = new List<MutualAutoencoderEpochReport>(options.NumberOfEpochs);
-        var evaluationRows = new float[options.EvaluationSampleSize * data.FeatureCount];
+        // Each epoch but the last is judged on an evenly spread subset of at most EvaluationSampleSize rows; the last on all of them.
+        int epochRows = Math.Min(split.RowCount, options.EvaluationSampleSize);
+        var epochValues = new float[epochRows * width];
+        for (int r = 0; r < epochRows; r++)
+            split.Rows.AsSpan((int)((long)r * split.RowCount / epochRows) * width, width).CopyTo(epochValues.AsSpan(r * width));
         var clock = Stopwatch.StartNew();
         long step = 0;
         using var trainingStep = new TrainingStep(networks, options, totalSteps);
@@ -74,18 +97,15 @@ public sealed class MutualAutoencoderTrainer
         for (int epoch = 1; epoch <= options.NumberOfEpochs; epoch++)
         {
             double elbo = 0, reconstruction = 0, rate = 0, penalty = 0;
-            int batches = 0, evaluationCount = 0;
+            int batches = 0;
             foreach (var batch in data.GetBatches(options.BatchSize, random))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int valueCount = batch.Rows * data.FeatureCount;
-                networks.Likelihood.ThrowIfInvalid(batch.Values.AsSpan(0, valueCount), data.FeatureCount, row => $"Training data {batch.DescribeRow(row)}", nameof(data));
-                int keep = Math.Min(batch.Rows, options.EvaluationSampleSize - evaluationCount);
-                batch.Values.AsSpan(0, keep * data.FeatureCount).CopyTo(evaluationRows.AsSpan(evaluationCount * data.FeatureCount));
-                evaluationCount += keep;
+                int valueCount = batch.Rows * width;
+                networks.Likelihood.ThrowIfInvalid(batch.Values.AsSpan(0, valueCount), width, row => $"Training data {batch.DescribeRow(row)}", nameof(data));
 
                 using var scope = NewDisposeScope();
-                var rows = tensor(batch.Values.AsSpan(0, valueCount).ToArray(), [batch.Rows, data.FeatureCount]);
+                var rows = tensor(batch.Values.AsSpan(0, valueCount).ToArray(), [batch.Rows, width]);
                 var figures = trainingStep.Run(rows, step++);
                 elbo += figures.Elbo;
                 reconstruction += figures.Reconstruction;
@@ -94,7 +114,8 @@ public sealed class MutualAutoencoderTrainer
                 batches++;
             }
 
-            var report = Evaluate(networks, evaluationRows.AsSpan(0, evaluationCount * data.FeatureCount), data.FeatureCount);
+            bool last = epoch == options.NumberOfEpochs;
+            var evaluation = Evaluate(networks, last ? split.Rows : epochValues, width);
             var epochReport = new MutualAutoencoderEpochReport
             {
                 Epoch = epoch,
@@ -106,11 +127,14 @@ public sealed class MutualAutoencoderTrainer
                 Multiplier = options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.Penalty == InformationPenalty.Adaptive
                     ? trainingStep.Multiplier
                     : null,
-                InformationBound = report.InformationBound,
-                AggregatePosteriorInformation = report.AggregatePosteriorInformation,
-                ActiveUnits = report.ActiveUnits,
-                ExactInformation = report.ExactInformation,
-                ExactLogLikelihood = report.ExactLogLikelihood,
+                InformationBound = evaluation.InformationBound,
+                AggregatePosteriorInformation = evaluation.Encoded?.AggregatePosteriorInformation ?? double.NaN,
+                EvaluationRowCount = evaluation.Encoded?.RowCount ?? 0,
+                EvaluationRate = evaluation.Encoded?.Rate ?? double.NaN,
+                ActiveUnits = evaluation.Encoded?.ActiveUnits ?? 0,
+                ExactInformation = evaluation.ExactInformation,
+                ExactLogLikelihood = evaluation.ExactLogLikelihood,
+                Warning = last ? InformationWarning(evaluation.Encoded, split.HeldOut) : null,
                 Seconds = clock.Elapsed.TotalSeconds,
             };
             reports.Add(epochReport);
@@ -119,19 +143,38 @@ public sealed class MutualAutoencoderTrainer
         return reports;
     }
 
-    private readonly record struct Evaluation(double InformationBound, double AggregatePosteriorInformation, int ActiveUnits, double? ExactInformation, double? ExactLogLikelihood);
+    /// <summary>
+    /// The warning of a Mutual Autoencoder whose code holds more than 20% less than min(M, cap) on the evaluation rows, naming both
+    /// numbers and what to try; <c>null</c> otherwise, and for the baselines, which set no information target.
+    /// </summary>
+    internal string? InformationWarning(InformationEvaluation? encoded, bool heldOut)
+    {
+        if (options.Objective != MutualAutoencoderObjective.MutualAutoencoder || encoded is null)
+            return null;
+        double expected = Math.Min(options.TargetInformation, encoded.InformationCap);
+        if (!(encoded.AggregatePosteriorInformation < 0.8 * expected))
+            return null;
+        string rows = heldOut ? "held-out" : "evaluation (also training, as the data could not spare any)";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"The code holds I_q = {encoded.AggregatePosteriorInformation:F2} nats on {encoded.RowCount} {rows} rows, more than 20% below " +
+            $"min(M = {options.TargetInformation:G4}, cap ln N = {encoded.InformationCap:F2}) = {expected:F2} nats; KL(q(z) ‖ p(z)) is " +
+            $"{encoded.MarginalDivergence:F2} nats. Try more epochs, a larger {nameof(MutualAutoencoderOptions.MarginalMatchingWeight)} " +
+            $"(now {options.MarginalMatchingWeight:G4}), or {nameof(MutualAutoencoderOptions.EncoderServesAsAuxiliary)} = true (now {options.EncoderServesAsAuxiliary}).");
+    }
 
-    private Evaluation Evaluate(MutualAutoencoderNetworks networks, ReadOnlySpan<float> rowValues, int featureCount)
+    private readonly record struct Evaluation(double InformationBound, InformationEvaluation? Encoded, double? ExactInformation, double? ExactLogLikelihood);
+
+    private Evaluation Evaluate(MutualAutoencoderNetworks networks, float[] rowValues, int featureCount)
     {
         networks.eval();
         try
         {
             using var scope = NewDisposeScope();
-            var rows = tensor(rowValues.ToArray(), [rowValues.Length / featureCount, featureCount]);
+            var rows = tensor(rowValues, [rowValues.Length / featureCount, featureCount]);
             double bound = Diagnostics.InformationBound(networks, options.EvaluationPriorSampleSize);
-            var (aggregate, active) = rows.shape[0] >= 2 ? Diagnostics.AggregatePosterior(networks, rows) : (double.NaN, 0);
+            var encoded = rows.shape[0] >= 2 ? Diagnostics.Encoded(networks, rows) : null;
             var (exactInformation, exactLogLikelihood) = Diagnostics.Exact(networks, rows);
-            return new Evaluation(bound, aggregate, active, exactInformation, exactLogLikelihood);
+            return new Evaluation(bound, encoded, exactInformation, exactLogLikelihood);
         }
         finally
         {

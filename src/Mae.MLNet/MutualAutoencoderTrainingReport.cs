@@ -33,13 +33,40 @@ public sealed class MutualAutoencoderEpochReport
     public double? Multiplier { get; init; }
 
     /// <summary>
-    /// Information I_q(z, x) under the encoder and the data, from the aggregate-posterior estimator (He et al., 2019) on the epoch's
-    /// evaluation rows. It cannot exceed the log of the number of evaluation rows.
+    /// Information I_q(z, x) between the data and the code that users consume, from the aggregate-posterior estimator (He et al., 2019)
+    /// on the evaluation rows, which the trainer kept out of training (see <see cref="MutualAutoencoderTrainingReport.EvaluationRowsHeldOut"/>).
+    /// It cannot exceed <see cref="InformationCap"/>.
     /// </summary>
     public double AggregatePosteriorInformation { get; init; }
 
-    /// <summary>Latent units u whose posterior mean varies with the data: Var_x E_q[z_u] ≥ 0.01.</summary>
+    /// <summary>
+    /// Number N of evaluation rows behind <see cref="AggregatePosteriorInformation"/>, <see cref="EvaluationRate"/> and <see cref="ActiveUnits"/>:
+    /// an evenly spread subset of at most <see cref="MutualAutoencoderOptions.EvaluationSampleSize"/> held-out rows for each epoch but the
+    /// last, and every held-out row for the last.
+    /// </summary>
+    public int EvaluationRowCount { get; init; }
+
+    /// <summary>ln N, the largest value the aggregate-posterior estimator can return on <see cref="EvaluationRowCount"/> rows.</summary>
+    public double InformationCap => EvaluationRowCount > 0 ? Math.Log(EvaluationRowCount) : double.NaN;
+
+    /// <summary>The rate E_x KL(q(z|x) ‖ p(z)) on the evaluation rows (the <see cref="Rate"/> is the training batches' average).</summary>
+    public double EvaluationRate { get; init; }
+
+    /// <summary>
+    /// KL(q(z) ‖ p(z)) = <see cref="EvaluationRate"/> − <see cref="AggregatePosteriorInformation"/>: how far the evaluation rows' aggregate
+    /// posterior lies from the prior. Large values mean the data's codes sit in a corner of the prior, away from where the information
+    /// bound draws z. Biased upwards when I_q comes close to the cap.
+    /// </summary>
+    public double MarginalDivergence => EvaluationRate - AggregatePosteriorInformation;
+
+    /// <summary>Latent units u whose posterior mean varies across the evaluation rows: Var_x E_q[z_u] ≥ 0.01.</summary>
     public int ActiveUnits { get; init; }
+
+    /// <summary>
+    /// Set on the last epoch of a Mutual Autoencoder whose code holds more than 20% less than min(M, <see cref="InformationCap"/>) on the
+    /// evaluation rows: the message names both numbers and what to try. <c>null</c> otherwise.
+    /// </summary>
+    public string? Warning { get; init; }
 
     /// <summary>
     /// Exact I_p(z, x) by quadrature over z, for a one-dimensional code with a categorical decoder or a one-feature Gaussian decoder; otherwise <c>null</c>.
@@ -56,8 +83,9 @@ public sealed class MutualAutoencoderEpochReport
 /// <summary>The read-only record of a training run: one <see cref="MutualAutoencoderEpochReport"/> per epoch.</summary>
 public sealed class MutualAutoencoderTrainingReport
 {
-    internal MutualAutoencoderTrainingReport(MutualAutoencoderObjective objective, InformationPenalty penalty, double targetInformation, int seed, IReadOnlyList<MutualAutoencoderEpochReport> epochs)
+    internal MutualAutoencoderTrainingReport(MutualAutoencoderObjective objective, InformationPenalty penalty, double targetInformation, int seed, bool evaluationRowsHeldOut, IReadOnlyList<MutualAutoencoderEpochReport> epochs)
     {
+        EvaluationRowsHeldOut = evaluationRowsHeldOut;
         Objective = objective;
         Penalty = penalty;
         TargetInformation = targetInformation;
@@ -76,6 +104,12 @@ public sealed class MutualAutoencoderTrainingReport
 
     /// <summary>The seed the run used (drawn when none was given), so that it can be repeated.</summary>
     public int Seed { get; }
+
+    /// <summary>
+    /// Whether the evaluation rows were kept out of training: true for a sampler (fresh draws) and for data of at least ten rows, of which
+    /// up to a fifth are held out; false for smaller data, whose first rows then serve as evaluation rows and train too.
+    /// </summary>
+    public bool EvaluationRowsHeldOut { get; }
 
     /// <summary>One report per epoch, in order.</summary>
     public IReadOnlyList<MutualAutoencoderEpochReport> Epochs { get; }

@@ -49,6 +49,33 @@ public abstract class TrainingData
 
     /// <summary>Number of batches in one epoch.</summary>
     internal abstract int BatchesPerEpoch(int batchSize);
+
+    /// <summary>
+    /// Keeps up to <paramref name="rows"/> rows out of training for the diagnostics: rows chosen with <paramref name="random"/>,
+    /// at most a fifth of a finite data set, and fresh draws from a sampler. The split's <see cref="EvaluationSplit.Training"/>
+    /// yields every other row. A data set too small to spare two rows lends its first rows instead, and says so.
+    /// </summary>
+    internal abstract EvaluationSplit SplitEvaluation(int rows, Random random);
+
+    /// <summary>How many rows a finite data set of <paramref name="rowCount"/> rows can hold out: a fifth, and none below two.</summary>
+    private protected static int HeldOutCount(int wanted, long rowCount)
+    {
+        long spare = Math.Min(wanted, rowCount / 5);
+        return spare >= 2 ? (int)spare : 0;
+    }
+}
+
+/// <summary>
+/// The training rows and the evaluation rows of a run. <see cref="HeldOut"/> is false when the data was too small to spare rows
+/// and the evaluation rows are training rows. <see cref="RowNumbers"/> names each evaluation row's source row, when it has one.
+/// </summary>
+internal sealed record EvaluationSplit(TrainingData Training, float[] Rows, int RowCount, bool HeldOut, long[]? RowNumbers, string? Column = null)
+{
+    public string DescribeRow(int row)
+    {
+        string position = RowNumbers is null ? $"sampled evaluation row {row}" : $"row {RowNumbers[row]}";
+        return Column is null ? position : $"column '{Column}', {position}";
+    }
 }
 
 /// <summary>
@@ -68,6 +95,7 @@ internal sealed class ArrayTrainingData : TrainingData
 {
     private readonly float[] values;
     private readonly int rowCount;
+    private readonly long[]? rows; // the rows in use, when only some are
 
     public ArrayTrainingData(float[] values, int featureCount)
         : base(featureCount)
@@ -79,13 +107,50 @@ internal sealed class ArrayTrainingData : TrainingData
         rowCount = values.Length / featureCount;
     }
 
+    private ArrayTrainingData(float[] values, int featureCount, long[] rows)
+        : base(featureCount)
+    {
+        this.values = values;
+        this.rows = rows;
+        rowCount = rows.Length;
+    }
+
     internal override int BatchesPerEpoch(int batchSize) => (rowCount + batchSize - 1) / batchSize;
+
+    internal override EvaluationSplit SplitEvaluation(int wanted, Random random)
+    {
+        var order = rows?.ToArray() ?? Enumerable.Range(0, rowCount).Select(i => (long)i).ToArray();
+        int width = FeatureCount;
+        int heldOut = HeldOutCount(wanted, rowCount);
+        if (heldOut == 0)
+        {
+            // Too few rows to spare: the first rows, which also train.
+            int lent = Math.Min(wanted, rowCount);
+            return new EvaluationSplit(this, Copy(order.AsSpan(0, lent)), lent, false, order[..lent]);
+        }
+        random.Shuffle(order);
+        var evaluation = order[..heldOut];
+        var training = order[heldOut..];
+        Array.Sort(training); // the order of the source, so that the training shuffle alone decides the batches
+        return new EvaluationSplit(new ArrayTrainingData(values, width, training), Copy(evaluation), heldOut, true, evaluation);
+
+        float[] Copy(ReadOnlySpan<long> chosen)
+        {
+            var copy = new float[chosen.Length * width];
+            for (int r = 0; r < chosen.Length; r++)
+                values.AsSpan((int)chosen[r] * width, width).CopyTo(copy.AsSpan(r * width, width));
+            return copy;
+        }
+    }
 
     internal override IEnumerable<TrainingBatch> GetBatches(int batchSize, Random random)
     {
-        var order = new long[rowCount];
-        for (int i = 0; i < order.Length; i++)
-            order[i] = i;
+        var order = rows?.ToArray() ?? new long[rowCount];
+        if (rows is null)
+        {
+            for (int i = 0; i < order.Length; i++)
+                order[i] = i;
+        }
         random.Shuffle(order);
         int width = FeatureCount;
         var buffer = new float[Math.Min(batchSize, rowCount) * width];
@@ -114,6 +179,15 @@ internal sealed class SampledTrainingData : TrainingData
     }
 
     internal override int BatchesPerEpoch(int batchSize) => (rowsPerEpoch + batchSize - 1) / batchSize;
+
+    /// <summary>Fresh draws, which training never sees: the sampler's rows are independent.</summary>
+    internal override EvaluationSplit SplitEvaluation(int rows, Random random)
+    {
+        var values = new float[rows * FeatureCount];
+        for (int r = 0; r < rows; r++)
+            sampleRow(random, values.AsSpan(r * FeatureCount, FeatureCount));
+        return new EvaluationSplit(this, values, rows, true, null);
+    }
 
     internal override IEnumerable<TrainingBatch> GetBatches(int batchSize, Random random)
     {

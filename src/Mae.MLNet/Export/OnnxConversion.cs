@@ -49,6 +49,8 @@ internal static class OnnxConversion
         if (final.ExactInformation is double exact)
             metadata[OnnxMetadataKeys.ExactInformation] = Format(exact);
         metadata[OnnxMetadataKeys.AggregatePosteriorInformation] = Format(final.AggregatePosteriorInformation);
+        metadata[OnnxMetadataKeys.InformationCap] = Format(final.InformationCap);
+        metadata[OnnxMetadataKeys.MarginalDivergence] = Format(final.MarginalDivergence);
         metadata[OnnxMetadataKeys.Rate] = Format(final.Rate);
         metadata[OnnxMetadataKeys.Elbo] = Format(final.Elbo);
         metadata[OnnxMetadataKeys.ActiveUnits] = final.ActiveUnits.ToString(CultureInfo.InvariantCulture);

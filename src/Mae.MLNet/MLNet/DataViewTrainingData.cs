@@ -19,6 +19,7 @@ internal sealed class DataViewTrainingData : TrainingData
     private readonly InputColumn column;
     private readonly int bufferRows;
     private readonly CancellationToken cancellationToken;
+    private readonly HashSet<long>? heldOut; // positions kept out of training
     private long? rowCount;
 
     public DataViewTrainingData(IDataView data, InputColumn column, int bufferRows, CancellationToken cancellationToken)
@@ -30,18 +31,80 @@ internal sealed class DataViewTrainingData : TrainingData
         this.cancellationToken = cancellationToken;
     }
 
+    private DataViewTrainingData(DataViewTrainingData source, HashSet<long> heldOut)
+        : this(source.data, source.column, source.bufferRows, source.cancellationToken)
+    {
+        rowCount = source.RowCount;
+        this.heldOut = heldOut;
+    }
+
     /// <summary>Rows in the data: the view's own count, or one pass with no active columns.</summary>
     public long RowCount => rowCount ??= CountRows();
 
-    internal override int BatchesPerEpoch(int batchSize) => (int)Math.Min(int.MaxValue, (RowCount + batchSize - 1) / batchSize);
+    /// <summary>Rows that train: all but the held-out ones.</summary>
+    private long TrainingRowCount => RowCount - (heldOut?.Count ?? 0);
+
+    internal override int BatchesPerEpoch(int batchSize) => (int)Math.Min(int.MaxValue, (TrainingRowCount + batchSize - 1) / batchSize);
+
+    /// <summary>Holds out rows at positions drawn uniformly without replacement, read in one pass; training then skips them.</summary>
+    internal override EvaluationSplit SplitEvaluation(int wanted, Random random)
+    {
+        int count = HeldOutCount(wanted, RowCount);
+        bool lent = count == 0;
+        HashSet<long> chosen;
+        if (lent)
+        {
+            count = (int)Math.Min(wanted, RowCount);
+            chosen = [.. Enumerable.Range(0, count).Select(i => (long)i)];
+        }
+        else
+        {
+            // Floyd's algorithm: count distinct positions out of RowCount.
+            chosen = new HashSet<long>(count);
+            for (long j = RowCount - count; j < RowCount; j++)
+            {
+                long t = random.NextInt64(j + 1);
+                chosen.Add(chosen.Contains(t) ? j : t);
+            }
+        }
+        var (values, rowNumbers) = ReadRows(count, chosen.Contains);
+        var training = lent ? this : new DataViewTrainingData(this, chosen);
+        return new EvaluationSplit(training, values, count, !lent, rowNumbers, column.Name);
+    }
+
+    /// <summary>Reads the first <paramref name="count"/> rows that <paramref name="include"/> accepts, with their positions; checks each value as training does.</summary>
+    internal (float[] Values, long[] RowNumbers) ReadRows(int count, Func<long, bool> include)
+    {
+        int width = FeatureCount;
+        var values = new float[count * width];
+        var rowNumbers = new long[count];
+        int filled = 0;
+        using (var cursor = data.GetRowCursor([data.Schema[column.Name]]))
+        {
+            var read = MakeReader(cursor);
+            while (filled < count && cursor.MoveNext())
+            {
+                if (!include(cursor.Position))
+                    continue;
+                read(values.AsSpan(filled * width, width));
+                rowNumbers[filled++] = cursor.Position;
+                if ((filled & 0xFF) == 0)
+                    cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        if (filled != count)
+            throw new InvalidOperationException($"Column '{column.Name}': the data gave {filled} rows where {count} were expected; the input must give the same rows on every pass.");
+        return (values, rowNumbers);
+    }
 
     internal override IEnumerable<TrainingBatch> GetBatches(int batchSize, Random random)
     {
         int width = FeatureCount;
-        int poolRows = (int)Math.Min(bufferRows, RowCount);
+        long rows = TrainingRowCount;
+        int poolRows = (int)Math.Min(bufferRows, rows);
         var pool = new float[poolRows * width];
         var poolRowNumbers = new long[poolRows];
-        int batchRows = (int)Math.Min(batchSize, RowCount);
+        int batchRows = (int)Math.Min(batchSize, rows);
         var batch = new float[batchRows * width];
         var batchRowNumbers = new long[batchRows];
         int filled = 0, inBatch = 0;
@@ -50,6 +113,8 @@ internal sealed class DataViewTrainingData : TrainingData
         var read = MakeReader(cursor);
         while (cursor.MoveNext())
         {
+            if (heldOut is not null && heldOut.Contains(cursor.Position))
+                continue;
             if (filled < poolRows)
             {
                 read(pool.AsSpan(filled * width, width));

@@ -116,6 +116,24 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)Scorer).Save(ctx);
 
     /// <summary>
+    /// Measures how much the code says about the rows of <paramref name="data"/>: I_q with its cap ln N, the rate and KL(q(z) ‖ p(z)),
+    /// from the first <paramref name="maximumRows"/> rows (all of them when fewer). Pass rows that did not train the step, such as a
+    /// test set, to see what the output column holds; <see cref="Report"/> gives the same figures on the rows training held out.
+    /// </summary>
+    /// <exception cref="ArgumentException">The input column is missing or of another type, a value breaks the decoder family's rule, or there are fewer than two rows.</exception>
+    public InformationEvaluation EvaluateInformation(IDataView data, int maximumRows = 16_384)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maximumRows, 2);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        input.CheckScoring(data.Schema);
+        var rows = new DataViewTrainingData(data, input, bufferRows: 1, CancellationToken.None);
+        int count = (int)Math.Min(maximumRows, rows.RowCount);
+        var (values, _) = rows.ReadRows(count, _ => true);
+        return model.EvaluateInformation(values);
+    }
+
+    /// <summary>
     /// Writes the encoder as an ONNX model with the generic tensor names of <see cref="MutualAutoencoderModel.ExportEncoderToOnnx(string, bool)"/>
     /// (input <c>features</c>, output <c>mean</c>), for apps that run ONNX Runtime without ML.NET.
     /// </summary>

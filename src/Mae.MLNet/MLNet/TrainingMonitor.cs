@@ -42,8 +42,11 @@ internal sealed class TrainingMonitor : IProgress<MutualAutoencoderEpochReport>,
             if (informationTargeted)
                 text += string.Create(CultureInfo.InvariantCulture, $" (target {target:G4})");
             text += string.Create(CultureInfo.InvariantCulture,
-                $", aggregate posterior information {value.AggregatePosteriorInformation:F4}, active units {value.ActiveUnits}, {value.Seconds:F1} s.");
+                $", held-out I_q {value.AggregatePosteriorInformation:F4} (cap ln {value.EvaluationRowCount} = {value.InformationCap:F2}), " +
+                $"KL(q(z) || p(z)) {value.MarginalDivergence:F4}, active units {value.ActiveUnits}, {value.Seconds:F1} s.");
             channel.Info(MessageSensitivity.None, text);
+            if (value.Warning is not null)
+                channel.Warning(MessageSensitivity.None, value.Warning);
         }
         progress?.Report(value);
     }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Mae.Modeling;
 
 /// <summary>The three tensors of one information estimate Î_p − H(z) = E_{z~p(z), x~p(x|z)} log r(z|x).</summary>
-/// <param name="DecoderSurrogate">A scalar whose value is the estimate and whose gradient with respect to the decoder is an estimate of the true gradient; carries no gradient to r.</param>
+/// <param name="DecoderSurrogate">A scalar whose value is the estimate and whose gradient with respect to the decoder is an estimate of the true gradient; carries no gradient to r, so that the decoder's loss and r's objective share one backward pass.</param>
 /// <param name="AuxiliaryObjective">A scalar whose gradient with respect to r tightens the bound; carries no gradient to the decoder.</param>
 internal readonly record struct InformationTerms(Tensor DecoderSurrogate, Tensor AuxiliaryObjective);
 
@@ -36,12 +36,6 @@ internal abstract class DecoderLikelihood
 
     /// <summary>log p(x_n | z_g) for every row n and every decoded code g: decoder outputs [G, out], rows [N, F] → [N, G].</summary>
     public abstract Tensor PairwiseLogLikelihood(Tensor decoderOutput, Tensor rows);
-
-    /// <summary>
-    /// True when <see cref="InformationTerms.DecoderSurrogate"/> carries no gradient to r, so that the decoder's loss and r's
-    /// objective can share one backward pass.
-    /// </summary>
-    public virtual bool AuxiliaryObjectiveIsSeparate => true;
 
     /// <summary>Builds the information terms from decoder outputs for prior draws z [S, d].</summary>
     public abstract InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary);
@@ -77,7 +71,7 @@ internal abstract class DecoderLikelihood
     }
 
     /// <summary>Keeps only the value part of a surrogate: value of <paramref name="estimate"/>, gradient of <paramref name="gradientCarrier"/>.</summary>
-    protected static Tensor WithGradientOf(Tensor estimate, Tensor gradientCarrier) =>
+    internal static Tensor WithGradientOf(Tensor estimate, Tensor gradientCarrier) =>
         estimate.detach().Plus(gradientCarrier - gradientCarrier.detach());
 }
 
@@ -94,15 +88,18 @@ internal sealed class GaussianLikelihood(int featureCount) : DecoderLikelihood
 
     public override Tensor PairwiseLogLikelihood(Tensor decoderOutput, Tensor rows) => GaussianMath.PairwiseDiagonalLogDensity(rows, decoderOutput);
 
-    public override bool AuxiliaryObjectiveIsSeparate => false;
-
     public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary)
     {
         var halves = decoderOutput.chunk(2, 1);
         var samples = GaussianMath.Sample(halves[0], halves[1]);
-        // Through the samples for the decoder; on detached samples for r (a second, cheaper pass).
-        var decoderSurrogate = GaussianNetwork.LogDensity(z, auxiliary.forward(samples)).mean();
-        var auxiliaryObjective = GaussianNetwork.LogDensity(z, auxiliary.forward(samples.detach())).mean();
+        // One pass of r on detached samples: its parameters learn from the objective, and the decoder's gradient is carried
+        // through the reparameterised samples alone, as ∂E log r/∂x · x, so that none of it reaches r (which may be the encoder).
+        var input = samples.detach().requires_grad_(is_grad_enabled());
+        var auxiliaryObjective = GaussianNetwork.LogDensity(z, auxiliary.forward(input)).mean();
+        if (!is_grad_enabled())
+            return new InformationTerms(auxiliaryObjective, auxiliaryObjective);
+        var slope = torch.autograd.grad([auxiliaryObjective], [input], retain_graph: true)[0].detach();
+        var decoderSurrogate = WithGradientOf(auxiliaryObjective, (slope * samples).sum());
         return new InformationTerms(decoderSurrogate, auxiliaryObjective);
     }
 }

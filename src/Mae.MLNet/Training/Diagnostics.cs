@@ -22,16 +22,17 @@ internal static class Diagnostics
 
     /// <summary>
     /// I_q from the aggregate-posterior estimator: E_x E_{q(z|x)}[log q(z|x) − log q(z)], with q(z) the mixture of the
-    /// posteriors of the same rows. Also counts active units. <paramref name="rows"/> is [n, F].
+    /// posteriors of the same rows; the rate E_x KL(q(z|x) ‖ p(z)) of the same rows; and the active units. <paramref name="rows"/> is [n, F], n ≥ 2.
     /// </summary>
-    public static (double Information, int ActiveUnits) AggregatePosterior(MutualAutoencoderNetworks networks, Tensor rows)
+    public static InformationEvaluation Encoded(MutualAutoencoderNetworks networks, Tensor rows)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         long n = rows.shape[0];
         var parameters = networks.Encoder.forward(networks.Likelihood.ToNetworkInput(rows));
         var halves = parameters.chunk(2, 1);
-        var z = GaussianMath.Sample(halves[0], halves[1]);
+        var (mean, logVariance) = (halves[0], halves[1]);
+        var z = GaussianMath.Sample(mean, logVariance);
         var own = GaussianMath.DiagonalLogDensity(z, parameters); // log q(z_i | x_i)
         // log q(z_i) = logsumexp_j log q(z_i | x_j) − log n, over chunks of i so that memory stays near 16 MB for any n and d.
         long chunk = Math.Max(1, 4_000_000 / (n * networks.LatentDimension));
@@ -43,9 +44,11 @@ internal static class Diagnostics
             aggregateSum += pairwise.logsumexp(1).to_type(ScalarType.Float64).sum().item<double>();
         }
         double information = own.to_type(ScalarType.Float64).mean().item<double>() - (aggregateSum / n - Math.Log(n));
-        var variance = halves[0].var(0, unbiased: true, keepdim: false);
+        var rate = ((mean * mean).Plus(logVariance.exp()) - logVariance).sub(Scalars.One).mul(Scalars.Half).sum(1)
+            .to_type(ScalarType.Float64).mean().item<double>();
+        var variance = mean.var(0, unbiased: true, keepdim: false);
         int active = (int)variance.ge(ActiveUnitThreshold).sum().item<long>();
-        return (information, active);
+        return new InformationEvaluation((int)n, information, rate, active);
     }
 
     /// <summary>Exact I_p (when it has a closed form by quadrature) and the exact mean log p(x) of <paramref name="rows"/>, for d = 1.</summary>

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Mae.Training;
 
 /// <summary>The scalar figures of one training step, read back to the CPU in one transfer.</summary>
-internal readonly record struct StepFigures(double Elbo, double Reconstruction, double Rate, double InformationEstimate, double Penalty);
+internal readonly record struct StepFigures(double Elbo, double Reconstruction, double Rate, double InformationEstimate, double Penalty, double MarginalDiscrepancy);
 
 /// <summary>
 /// One optimisation step of the chosen objective. θ (encoder and decoder) descends the objective's loss; ω (the auxiliary r)
@@ -13,7 +13,7 @@ internal readonly record struct StepFigures(double Elbo, double Reconstruction, 
 /// </summary>
 internal sealed class TrainingStep : IDisposable
 {
-    private static readonly string[] FigureNames = ["ELBO", "reconstruction term", "KL term", "information estimate", "penalty"];
+    private static readonly string[] FigureNames = ["ELBO", "reconstruction term", "KL term", "information estimate", "penalty", "marginal discrepancy"];
 
     private readonly MutualAutoencoderNetworks networks;
     private readonly MutualAutoencoderOptions options;
@@ -28,6 +28,11 @@ internal sealed class TrainingStep : IDisposable
     private readonly Scalar beta;
     private readonly Scalar capacityWeight;
     private readonly Scalar freeBitsFloor;
+    private readonly Scalar marginalMatchingWeight;
+    private readonly Scalar rateWeight;
+    private readonly MaximumMeanDiscrepancy? discrepancy;
+    private readonly AggregatePosteriorBank? codeInformation;
+    private readonly Scalar codeInformationWeight;
 
     public TrainingStep(MutualAutoencoderNetworks networks, MutualAutoencoderOptions options, long totalSteps)
     {
@@ -42,6 +47,13 @@ internal sealed class TrainingStep : IDisposable
         beta = options.Beta.ToScalar();
         capacityWeight = options.CapacityWeight.ToScalar();
         freeBitsFloor = (options.TargetInformation / networks.LatentDimension).ToScalar();
+        marginalMatchingWeight = options.MarginalMatchingWeight.ToScalar();
+        rateWeight = options.RateWeight.ToScalar();
+        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.MarginalMatchingWeight > 0)
+            discrepancy = new MaximumMeanDiscrepancy(networks.LatentDimension);
+        codeInformationWeight = options.CodeInformationWeight.ToScalar();
+        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.CodeInformationWeight > 0)
+            codeInformation = new AggregatePosteriorBank(options.CodeInformationSampleSize, networks.LatentDimension);
     }
 
     /// <summary>The adaptive multiplier ν (zero unless the penalty is adaptive).</summary>
@@ -55,7 +67,8 @@ internal sealed class TrainingStep : IDisposable
         bool informationShapesDecoder = options.Objective == MutualAutoencoderObjective.MutualAutoencoder;
 
         // ELBO with reparameterised posterior samples and the analytic KL to N(0, I).
-        var posterior = networks.Encoder.forward(likelihood.ToNetworkInput(rows)).chunk(2, 1);
+        var encoded = networks.Encoder.forward(likelihood.ToNetworkInput(rows));
+        var posterior = encoded.chunk(2, 1);
         var (mean, logVariance) = (posterior[0], posterior[1]);
         var z = GaussianMath.Sample(mean, logVariance);
 
@@ -72,15 +85,43 @@ internal sealed class TrainingStep : IDisposable
         var rate = ratePerDimension.sum();
         var elbo = reconstruction - rate;
 
-        var information = likelihood.Information(decodedPrior, priorDraws, networks.Auxiliary);
-        var estimate = information.DecoderSurrogate.Plus(priorEntropy);
+        InformationTerms information;
+        Tensor estimate;
+        (Tensor First, Tensor Second)? halves = null;
+        if (options.Penalty == InformationPenalty.IndependentSquared && informationShapesDecoder && priorDraws.shape[0] >= 2)
+        {
+            // Two independent estimates from the two halves of the prior draws: one gives the factor (Î − M), the other the gradient.
+            long half = priorDraws.shape[0] / 2;
+            var first = likelihood.Information(decodedPrior.narrow(0, 0, half), priorDraws.narrow(0, 0, half), networks.Auxiliary);
+            var second = likelihood.Information(decodedPrior.narrow(0, half, half), priorDraws.narrow(0, half, half), networks.Auxiliary);
+            halves = (first.DecoderSurrogate.Plus(priorEntropy), second.DecoderSurrogate.Plus(priorEntropy));
+            information = new InformationTerms(
+                first.DecoderSurrogate.Plus(second.DecoderSurrogate).mul(Scalars.Half),
+                first.AuxiliaryObjective.Plus(second.AuxiliaryObjective).mul(Scalars.Half));
+        }
+        else
+        {
+            information = likelihood.Information(decodedPrior, priorDraws, networks.Auxiliary);
+        }
+        estimate = information.DecoderSurrogate.Plus(priorEntropy);
 
-        var (loss, penalty) = ModelLoss(elbo, reconstruction, rate, ratePerDimension, estimate, step);
+        var (loss, penalty) = ModelLoss(elbo, reconstruction, rate, ratePerDimension, estimate, halves, step);
+        // Aggregate-posterior matching: the data's codes are kept where the bound's prior draws are.
+        var mismatch = discrepancy is not null && z.shape[0] >= 2 ? discrepancy.Squared(z, priorDraws) : zeros(1).squeeze();
+        if (discrepancy is not null)
+            loss = loss.Plus(mismatch.mul(marginalMatchingWeight));
+        if (codeInformation is not null && (double)step / totalSteps >= options.WarmStartFraction)
+        {
+            var codeGap = codeInformation.Information(z, encoded).sub(target);
+            var codePenalty = (codeGap * codeGap).mul(codeInformationWeight);
+            loss = loss.Plus(codePenalty);
+            penalty = penalty.Plus(codePenalty);
+        }
 
         // Checked before the update, so a diverged step never reaches the weights.
-        var figures = stack([elbo, reconstruction, rate, estimate, penalty]).detach().to_type(ScalarType.Float64).data<double>().ToArray();
+        var figures = stack([elbo, reconstruction, rate, estimate, penalty, mismatch]).detach().to_type(ScalarType.Float64).data<double>().ToArray();
         // The parts before their sum, so the message names the term that broke.
-        foreach (int i in (int[])[1, 2, 3, 4, 0])
+        foreach (int i in (int[])[1, 2, 3, 4, 5, 0])
         {
             if (!double.IsFinite(figures[i]))
             {
@@ -92,33 +133,28 @@ internal sealed class TrainingStep : IDisposable
 
         modelOptimizer.ZeroGrad();
         auxiliaryOptimizer.ZeroGrad();
-        if (likelihood.AuxiliaryObjectiveIsSeparate)
-        {
-            // Neither term reaches the other's parameters: one backward pass serves both.
-            (loss - information.AuxiliaryObjective).backward();
-        }
-        else
-        {
-            loss.backward();
-            // The penalty's gradient also reached r through the reparameterised samples: r learns from its own objective only.
-            auxiliaryOptimizer.ZeroGrad();
-            (-information.AuxiliaryObjective).backward();
-        }
+        // Neither term reaches the other's parameters (see InformationTerms): one backward pass serves both. When the encoder
+        // serves as r, it learns from the ELBO and from r's objective, and never from the penalty.
+        (loss - information.AuxiliaryObjective).backward();
         modelOptimizer.Step();
         auxiliaryOptimizer.Step();
+        codeInformation?.Add(encoded);
 
-        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.Penalty == InformationPenalty.Adaptive)
+        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.Penalty == InformationPenalty.Adaptive
+            && (double)step / totalSteps >= options.WarmStartFraction)
             Multiplier += options.MultiplierLearningRate * (options.TargetInformation - figures[3]);
-        return new StepFigures(figures[0], figures[1], figures[2], figures[3], figures[4]);
+        return new StepFigures(figures[0], figures[1], figures[2], figures[3], figures[4], figures[5]);
     }
 
-    private (Tensor Loss, Tensor Penalty) ModelLoss(Tensor elbo, Tensor reconstruction, Tensor rate, Tensor ratePerDimension, Tensor estimate, long step)
+    private (Tensor Loss, Tensor Penalty) ModelLoss(Tensor elbo, Tensor reconstruction, Tensor rate, Tensor ratePerDimension, Tensor estimate, (Tensor First, Tensor Second)? halves, long step)
     {
         double progress = (double)step / totalSteps;
         var noPenalty = zeros(1).squeeze();
         switch (options.Objective)
         {
             case MutualAutoencoderObjective.MutualAutoencoder:
+                if (progress < options.WarmStartFraction)
+                    return (-elbo, noPenalty);
                 var gap = estimate.sub(target);
                 Tensor penalty;
                 switch (options.Penalty)
@@ -129,10 +165,23 @@ internal sealed class TrainingStep : IDisposable
                     case InformationPenalty.Squared:
                         penalty = (gap * gap).mul(penaltyWeight);
                         break;
+                    case InformationPenalty.IndependentSquared when halves is var (first, second):
+                        // Value λ(Î − M)²; gradient λ[(Î₁ − M)∇Î₂ + (Î₂ − M)∇Î₁], unbiased for ∇ λ(E Î − M)².
+                        var crossed = first.sub(target).detach() * second + second.sub(target).detach() * first;
+                        penalty = DecoderLikelihood.WithGradientOf((gap * gap).mul(penaltyWeight), crossed.mul(penaltyWeight));
+                        break;
+                    case InformationPenalty.IndependentSquared:
+                        penalty = (gap * gap).mul(penaltyWeight);
+                        break;
                     default:
                         using (var multiplier = (-Multiplier).ToScalar())
                             penalty = gap.mul(multiplier).Plus((gap * gap).mul(penaltyWeight));
                         break;
+                }
+                if (options.RateWeight > 0)
+                {
+                    var rateGap = rate.sub(target);
+                    penalty = penalty.Plus((rateGap * rateGap).mul(rateWeight));
                 }
                 return ((-elbo).Plus(penalty), penalty);
             case MutualAutoencoderObjective.VariationalAutoencoder:
@@ -166,7 +215,9 @@ internal sealed class TrainingStep : IDisposable
     {
         modelOptimizer.Dispose();
         auxiliaryOptimizer.Dispose();
-        foreach (var scalar in (Scalar[])[priorEntropy, target, penaltyWeight, beta, capacityWeight, freeBitsFloor])
+        foreach (var scalar in (Scalar[])[priorEntropy, target, penaltyWeight, beta, capacityWeight, freeBitsFloor, marginalMatchingWeight, rateWeight, codeInformationWeight])
             scalar.Dispose();
+        discrepancy?.Dispose();
+        codeInformation?.Dispose();
     }
 }

@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Mae.Benchmarks;
+
+/// <summary>
+/// Candidate fixes for the information knob, measured on Fashion-MNIST (Bernoulli decoder, d = 16, fitted on --rows training
+/// images, 10 epochs): for each configuration, Î_p and the ELBO from the training report, and on the 10,000 test images the
+/// information I_q in the code (with its cap), KL(q(z) ‖ p(z)), the rate and the active units, and the test accuracy of
+/// SdcaMaximumEntropy trained on the codes of the fitted images. With --factor, the linear factor model x = A s + ε instead
+/// (20 features, 4 factors, Gaussian decoder, d = 4), whose I(x; s) is known in closed form.
+/// </summary>
+/// <remarks>
+/// A configuration is name:key=value,... with keys objective (mae|vae), m, penalty, weight, code, bank, matching, rate,
+/// encoder-r (true|false), warm, epochs, lr, eta; everything else keeps the library's defaults. One line per configuration is
+/// printed and appended to the CSV.
+/// </remarks>
+internal static class KnobCandidates
+{
+    public static int Run(string[] args)
+    {
+        string dataDirectory = "/usr/share/datasets/fashion-mnist", csv = "knob-candidates.csv";
+        int rows = 20_000, seed = 1, threads = 2;
+        bool factor = false;
+        var configurations = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--rows": rows = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--csv": csv = args[++i]; break;
+                case "--seed": seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--data": dataDirectory = args[++i]; break;
+                case "--factor": factor = true; break;
+                default: configurations.Add(args[i]); break;
+            }
+        }
+
+        if (factor)
+            return FactorModel();
+        var (trainPixels, trainLabels) = Load("train");
+        var (testPixels, testLabels) = Load("t10k");
+        int[] order = Enumerable.Range(0, trainLabels.Length).ToArray();
+        new Random(seed).Shuffle(order);
+        var fitRows = Rows(trainPixels, order[..rows]);
+        var fitLabels = order[..rows].Select(i => trainLabels[i]).ToArray();
+        var testRows = Rows(testPixels, Enumerable.Range(0, testLabels.Length).ToArray());
+        var mlContext = new MLContext(seed);
+        if (!File.Exists(csv))
+            File.WriteAllText(csv, "name,configuration,target_nats,information_bound_nats,heldout_information_nats,information_cap_nats,marginal_kl_nats,rate_nats,active_units,elbo,seconds,sdca_accuracy\n");
+
+        foreach (var configuration in configurations)
+        {
+            var (name, options) = Parse(configuration);
+            options.Decoder = DecoderFamily.Bernoulli;
+            options.LatentDimension = 16;
+            options.Seed = seed;
+            options.NumberOfThreads = threads;
+            var clock = Stopwatch.StartNew();
+            using var model = new MutualAutoencoderTrainer(options).Fit(TrainingData.FromArray(fitRows, 784));
+            double seconds = clock.Elapsed.TotalSeconds;
+            var heldOut = model.EvaluateInformation(testRows);
+            var final = model.Report.Final;
+            double accuracy = Sdca(model.Encode(fitRows), fitLabels, model.Encode(testRows), testLabels);
+            string line = string.Create(CultureInfo.InvariantCulture,
+                $"{name},\"{configuration}\",{options.TargetInformation},{final.InformationBound:F3},{heldOut.AggregatePosteriorInformation:F3},{heldOut.InformationCap:F3},{heldOut.MarginalDivergence:F3},{heldOut.Rate:F3},{heldOut.ActiveUnits},{final.Elbo:F2},{seconds:F1},{accuracy:F4}");
+            Console.WriteLine(line);
+            File.AppendAllText(csv, line + "\n");
+        }
+        return 0;
+
+        (string, MutualAutoencoderOptions) Parse(string text)
+        {
+            int colon = text.IndexOf(':');
+            string name = colon < 0 ? text : text[..colon];
+            var options = new MutualAutoencoderOptions { NumberOfEpochs = 10 };
+            if (colon < 0)
+                return (name, options);
+            foreach (var pair in text[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var (key, value) = (pair.Split('=')[0], pair.Split('=')[1]);
+                double number = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed : double.NaN;
+                switch (key)
+                {
+                    case "objective": options.Objective = value == "vae" ? MutualAutoencoderObjective.VariationalAutoencoder : MutualAutoencoderObjective.MutualAutoencoder; break;
+                    case "m": options.TargetInformation = number; break;
+                    case "penalty": options.Penalty = Enum.Parse<InformationPenalty>(value, ignoreCase: true); break;
+                    case "weight": options.PenaltyWeight = number; break;
+                    case "rate": options.RateWeight = number; break;
+                    case "code": options.CodeInformationWeight = number; break;
+                    case "bank": options.CodeInformationSampleSize = (int)number; break;
+                    case "matching": options.MarginalMatchingWeight = number; break;
+                    case "encoder-r": options.EncoderServesAsAuxiliary = bool.Parse(value); break;
+                    case "warm": options.WarmStartFraction = number; break;
+                    case "epochs": options.NumberOfEpochs = (int)number; break;
+                    case "lr": options.LearningRate = number; options.AuxiliaryLearningRate = number; break;
+                    case "eta": options.MultiplierLearningRate = number; break;
+                    default: throw new ArgumentException($"Unknown key '{key}' in '{text}'.");
+                }
+            }
+            return (name, options);
+        }
+
+        // x = A s + σ ε, 20 features, s ~ N(0, I_4), σ = 1: I(x; s) = ½ ln det(I + AᵀA/σ²).
+        int FactorModel()
+        {
+            const int features = 20, factors = 4;
+            var random = new Random(seed);
+            var a = new double[features, factors];
+            for (int i = 0; i < features; i++)
+                for (int j = 0; j < factors; j++)
+                    a[i, j] = Normal(random);
+            double exact = FactorInformation(a);
+            float[] Sample(int n, Random r)
+            {
+                var values = new float[n * features];
+                var s = new double[factors];
+                for (int row = 0; row < n; row++)
+                {
+                    for (int j = 0; j < factors; j++) s[j] = Normal(r);
+                    for (int i = 0; i < features; i++)
+                    {
+                        double x = Normal(r);
+                        for (int j = 0; j < factors; j++) x += a[i, j] * s[j];
+                        values[row * features + i] = (float)x;
+                    }
+                }
+                return values;
+            }
+            var train = Sample(rows, new Random(seed + 1));
+            var test = Sample(8192, new Random(seed + 2));
+            Console.WriteLine($"I(x; s) = {exact:F3} nats");
+            foreach (var configuration in configurations)
+            {
+                var (name, options) = Parse(configuration);
+                options.Decoder = DecoderFamily.Gaussian;
+                options.LatentDimension = factors;
+                options.Seed = seed;
+                options.NumberOfThreads = threads;
+                var clock = Stopwatch.StartNew();
+                using var model = new MutualAutoencoderTrainer(options).Fit(TrainingData.FromArray(train, features));
+                var heldOut = model.EvaluateInformation(test);
+                var final = model.Report.Final;
+                string line = string.Create(CultureInfo.InvariantCulture,
+                    $"{name},\"{configuration}\",{options.TargetInformation},{final.InformationBound:F3},{heldOut.AggregatePosteriorInformation:F3},{heldOut.InformationCap:F3},{heldOut.MarginalDivergence:F3},{heldOut.Rate:F3},{heldOut.ActiveUnits},{final.Elbo:F2},{clock.Elapsed.TotalSeconds:F1},{exact:F3}");
+                Console.WriteLine(line);
+                File.AppendAllText(csv, line + "\n");
+            }
+            return 0;
+        }
+
+        static double Normal(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+        // ½ ln det(I + AᵀA) by Cholesky of the factors × factors matrix.
+        static double FactorInformation(double[,] a)
+        {
+            int k = a.GetLength(1), f = a.GetLength(0);
+            var m = new double[k, k];
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++)
+                {
+                    double sum = i == j ? 1 : 0;
+                    for (int r = 0; r < f; r++) sum += a[r, i] * a[r, j];
+                    m[i, j] = sum;
+                }
+            double logDet = 0;
+            for (int j = 0; j < k; j++)
+            {
+                double d = m[j, j];
+                for (int p = 0; p < j; p++) d -= m[j, p] * m[j, p];
+                double l = Math.Sqrt(d);
+                m[j, j] = l;
+                logDet += 2 * Math.Log(l);
+                for (int i = j + 1; i < k; i++)
+                {
+                    double v = m[i, j];
+                    for (int p = 0; p < j; p++) v -= m[i, p] * m[j, p];
+                    m[i, j] = v / l;
+                }
+            }
+            return 0.5 * logDet;
+        }
+
+        (byte[] Pixels, byte[] Labels) Load(string prefix)
+        {
+            var images = IdxFile.Read(Path.Combine(dataDirectory, $"{prefix}-images-idx3-ubyte.gz"), 3);
+            var labels = IdxFile.Read(Path.Combine(dataDirectory, $"{prefix}-labels-idx1-ubyte.gz"), 1);
+            return (images.Values, labels.Values);
+        }
+
+        static float[] Rows(byte[] pixels, int[] indices)
+        {
+            var values = new float[indices.Length * 784];
+            for (int r = 0; r < indices.Length; r++)
+                for (int i = 0; i < 784; i++)
+                    values[r * 784 + i] = pixels[indices[r] * 784 + i] / 255f;
+            return values;
+        }
+
+        double Sdca(float[] trainCodes, byte[] trainClasses, float[] testCodes, byte[] testClasses)
+        {
+            IDataView View(float[] codes, byte[] classes) => mlContext.Data.LoadFromEnumerable(
+                Enumerable.Range(0, classes.Length).Select(i => new CodeRow { Code = codes.AsSpan(i * 16, 16).ToArray(), Label = classes[i] + 1u }).ToList());
+            var pipeline = mlContext.Transforms.NormalizeMeanVariance("Code")
+                .Append(mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", "Code"));
+            var model = pipeline.Fit(View(trainCodes, trainClasses));
+            return mlContext.MulticlassClassification.Evaluate(model.Transform(View(testCodes, testClasses)), "Label").MicroAccuracy;
+        }
+
+    }
+
+    private sealed class CodeRow
+    {
+        [VectorType(16)] public float[] Code { get; set; } = [];
+        [KeyType(10)] public uint Label { get; set; }
+    }
+}

@@ -1,0 +1,201 @@
+using Mae;
+using Mae.MLNet;
+using Mae.Tests.MLNet;
+using Mae.Modeling;
+using Mae.Training;
+using Microsoft.ML;
+using static TorchSharp.torch;
+
+namespace Mae.Tests;
+
+/// <summary>The rows that judge the code are kept out of training, and the figures computed on them match closed forms.</summary>
+public class HeldOutEvaluationTests
+{
+    /// <summary>Rows whose first feature is the row's index, so that a batch row names its source row.</summary>
+    private static float[] IndexedRows(int count, int width = 2)
+    {
+        var values = new float[count * width];
+        for (int row = 0; row < count; row++)
+            values[row * width] = row;
+        return values;
+    }
+
+    private static List<long> TrainedRows(TrainingData data, Random random) =>
+        data.GetBatches(64, random).SelectMany(batch => Enumerable.Range(0, batch.Rows).Select(r => (long)batch.Values[r * data.FeatureCount])).ToList();
+
+    [Fact]
+    public void ArrayRowsHeldOutNeverTrainAndEveryOtherRowTrainsOncePerEpoch()
+    {
+        var data = TrainingData.FromArray(IndexedRows(1000), 2);
+        var split = data.SplitEvaluation(150, new Random(4));
+        Assert.True(split.HeldOut);
+        Assert.Equal(150, split.RowCount);
+        var heldOut = Enumerable.Range(0, 150).Select(r => (long)split.Rows[r * 2]).ToHashSet();
+        Assert.Equal(150, heldOut.Count);
+        Assert.Equal(heldOut, split.RowNumbers!.ToHashSet());
+
+        var random = new Random(9);
+        for (int epoch = 0; epoch < 2; epoch++)
+        {
+            var trained = TrainedRows(split.Training, random);
+            Assert.Equal(Enumerable.Range(0, 1000).Select(i => (long)i).Where(i => !heldOut.Contains(i)), trained.Order());
+        }
+        Assert.Equal((850 + 63) / 64, split.Training.BatchesPerEpoch(64));
+    }
+
+    [Theory]
+    [InlineData(1000, 500, 200, true)]  // at most a fifth
+    [InlineData(10, 2048, 2, true)]     // the smallest data that can spare two rows
+    [InlineData(9, 2048, 9, false)]     // too small: its rows are lent, and train too
+    public void ArrayDataHoldsOutAtMostAFifthAndLendsItsRowsWhenTooSmall(int rows, int wanted, int expected, bool heldOut)
+    {
+        var split = TrainingData.FromArray(IndexedRows(rows), 2).SplitEvaluation(wanted, new Random(1));
+        Assert.Equal(expected, split.RowCount);
+        Assert.Equal(heldOut, split.HeldOut);
+        int trained = TrainedRows(split.Training, new Random(2)).Count;
+        Assert.Equal(heldOut ? rows - expected : rows, trained);
+    }
+
+    [Fact]
+    public void SampledDataEvaluatesOnFreshDrawsAndTrainsAsBefore()
+    {
+        int draws = 0;
+        var data = TrainingData.FromSampler(1, 256, (random, row) => { row[0] = random.Next(10); draws++; });
+        var split = data.SplitEvaluation(300, new Random(1));
+        Assert.True(split.HeldOut);
+        Assert.Equal(300, split.RowCount);
+        Assert.Equal(300, draws);
+        Assert.Same(data, split.Training);
+    }
+
+    [Fact]
+    public void DataViewRowsHeldOutNeverTrain()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(1000);
+        var view = PipelineData.Load(mlContext, rows);
+        var column = InputColumn.FromSchema(view.Schema, "Features", DecoderFamily.Gaussian);
+        var data = new DataViewTrainingData(view, column, bufferRows: 100, CancellationToken.None);
+        var split = data.SplitEvaluation(100, new Random(3));
+        Assert.True(split.HeldOut);
+        Assert.Equal(100, split.RowCount);
+        for (int r = 0; r < 100; r++)
+            Assert.Equal(rows[split.RowNumbers![r]].Features, split.Rows.AsSpan(r * PipelineData.Width, PipelineData.Width).ToArray());
+
+        var trained = split.Training.GetBatches(64, new Random(5)).SelectMany(b => b.RowNumbers!.Take(b.Rows).ToArray()).ToList();
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => (long)i).Except(split.RowNumbers!), trained.Order());
+        Assert.Equal((900 + 63) / 64, split.Training.BatchesPerEpoch(64));
+        // The chosen rows spread over the whole view, not its start.
+        Assert.True(split.RowNumbers!.Max() > 500 && split.RowNumbers!.Min() < 500);
+    }
+
+    [Fact]
+    public void ReportNamesItsEvaluationRowsAndTheirCap()
+    {
+        var options = new MutualAutoencoderOptions
+        {
+            Decoder = DecoderFamily.Gaussian, LatentDimension = 2, HiddenSizes = [16], BatchSize = 100, NumberOfEpochs = 2,
+            TargetInformation = 5, Seed = 3, EvaluationSampleSize = 64, EvaluationPriorSampleSize = 128,
+        };
+        var values = new float[2000 * 3];
+        var random = new Random(1);
+        for (int i = 0; i < values.Length; i++)
+            values[i] = (float)TestData.StandardNormal(random);
+        using var model = new MutualAutoencoderTrainer(options).Fit(TrainingData.FromArray(values, 3));
+        var report = model.Report;
+        Assert.True(report.EvaluationRowsHeldOut);
+        // Each epoch but the last on EvaluationSampleSize rows; the last on all the held-out rows: asked for so that ln N ≥ M + 1
+        // (e⁶ → 404 rows), and limited to a fifth of the 2,000 rows.
+        Assert.Equal(64, report.Epochs[0].EvaluationRowCount);
+        Assert.Equal((int)Math.Ceiling(Math.Exp(6)), MutualAutoencoderTrainer.EvaluationRowCount(options));
+        int expected = 400;
+        Assert.Equal(expected, report.Final.EvaluationRowCount);
+        Assert.Equal(Math.Log(expected), report.Final.InformationCap, 12);
+        Assert.Equal(report.Final.EvaluationRate - report.Final.AggregatePosteriorInformation, report.Final.MarginalDivergence, 12);
+        Assert.True(report.Final.AggregatePosteriorInformation <= report.Final.InformationCap);
+    }
+
+    [Theory]
+    [InlineData(2.0, 0.25)]
+    [InlineData(0.6, 0.5)]
+    public void EncodedFiguresMatchTheLinearGaussianEncoder(double slope, double variance)
+    {
+        // A ReLU trunk [max(x,0), max(−x,0)] and head mean = slope·x, log-variance = ln variance: q(z|x) = N(slope·x, variance),
+        // x ~ N(0, 1). Then I_q = ½ ln(1 + slope²/variance), rate = ½(slope² + variance − 1 − ln variance), and
+        // q(z) = N(0, slope² + variance), so KL(q(z) ‖ p(z)) = ½(v − 1 − ln v) with v = slope² + variance.
+        using var networks = new MutualAutoencoderNetworks(DecoderLikelihood.Create(DecoderFamily.Gaussian, 1, 0), 1, [2], HiddenActivation.Relu);
+        using (no_grad())
+        {
+            var first = (TorchSharp.Modules.Linear)networks.Encoder.Hidden[0];
+            first.weight!.copy_(tensor(new float[] { 1, -1 }).view(2, 1));
+            first.bias!.zero_();
+            networks.Encoder.Head.weight!.copy_(tensor(new float[] { (float)slope, (float)-slope, 0, 0 }).view(2, 2));
+            networks.Encoder.Head.bias!.copy_(tensor(new float[] { 0, (float)Math.Log(variance) }));
+        }
+        const int n = 8192;
+        var random = new Random(2);
+        var x = Enumerable.Range(0, n).Select(_ => (float)TestData.StandardNormal(random)).ToArray();
+        manual_seed(3);
+        var figures = Diagnostics.Encoded(networks, tensor(x, [n, 1]));
+
+        double information = 0.5 * Math.Log(1 + slope * slope / variance);
+        double rate = 0.5 * (slope * slope + variance - 1 - Math.Log(variance));
+        double v = slope * slope + variance;
+        Assert.Equal(n, figures.RowCount);
+        Assert.Equal(Math.Log(n), figures.InformationCap, 12);
+        // Monte-Carlo and finite-N error of the estimator: a few hundredths of a nat at 8,192 rows.
+        Assert.Equal(information, figures.AggregatePosteriorInformation, 0.04);
+        Assert.Equal(rate, figures.Rate, 0.03);
+        Assert.Equal(0.5 * (v - 1 - Math.Log(v)), figures.MarginalDivergence, 0.05);
+        Assert.Equal(1, figures.ActiveUnits);
+    }
+
+    [Fact]
+    public void AShortfallOfTheCodeIsWarnedWithBothNumbersAndTheBaselinesAreNot()
+    {
+        // One short epoch cannot reach 4 nats in the code of 8 features of noise.
+        var options = new MutualAutoencoderOptions
+        {
+            Decoder = DecoderFamily.Gaussian, LatentDimension = 2, HiddenSizes = [16], BatchSize = 256, NumberOfEpochs = 1,
+            TargetInformation = 4, Seed = 3, EvaluationSampleSize = 512, EvaluationPriorSampleSize = 128, LearningRate = 1e-4,
+        };
+        var values = new float[4000 * 8];
+        var random = new Random(1);
+        for (int i = 0; i < values.Length; i++)
+            values[i] = (float)TestData.StandardNormal(random);
+        using var model = new MutualAutoencoderTrainer(options).Fit(TrainingData.FromArray(values, 8));
+        var final = model.Report.Final;
+        Assert.True(final.AggregatePosteriorInformation < 0.8 * 4, $"I_q = {final.AggregatePosteriorInformation}: the setting no longer falls short.");
+        Assert.NotNull(final.Warning);
+        Assert.Contains(final.AggregatePosteriorInformation.ToString("F2", System.Globalization.CultureInfo.InvariantCulture), final.Warning);
+        Assert.Contains("min(M = 4", final.Warning);
+        Assert.Contains(nameof(MutualAutoencoderOptions.MarginalMatchingWeight), final.Warning);
+
+        options.Objective = MutualAutoencoderObjective.VariationalAutoencoder;
+        using var baseline = new MutualAutoencoderTrainer(options).Fit(TrainingData.FromArray(values, 8));
+        Assert.Null(baseline.Report.Final.Warning);
+    }
+
+    [Fact]
+    public void ModelAndTransformerEvaluateRowsTheyAreGiven()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(600);
+        var view = PipelineData.Load(mlContext, rows);
+        using var transformer = mlContext.Transforms.MutualAutoencode("Code", "Features", PipelineData.Quick()).Fit(view);
+        var fromView = transformer.EvaluateInformation(view, maximumRows: 500);
+        Assert.Equal(500, fromView.RowCount);
+        Assert.Equal(Math.Log(500), fromView.InformationCap, 12);
+        Assert.InRange(fromView.AggregatePosteriorInformation, -0.05, fromView.InformationCap);
+        Assert.True(fromView.Rate >= fromView.AggregatePosteriorInformation - 0.05, $"rate {fromView.Rate} < I_q {fromView.AggregatePosteriorInformation}");
+
+        var model = transformer.Model;
+        var values = rows.Take(500).SelectMany(r => r.Features).ToArray();
+        var direct = model.EvaluateInformation(values);
+        // Only the draws z ~ q(z|x) differ; the rate is deterministic.
+        Assert.Equal(fromView.Rate, direct.Rate, 1e-4);
+        Assert.Equal(fromView.ActiveUnits, direct.ActiveUnits);
+        var error = Assert.Throws<ArgumentException>(() => model.EvaluateInformation(values.AsSpan(0, PipelineData.Width)));
+        Assert.Contains("at least 2 rows; got 1", error.Message);
+    }
+}
