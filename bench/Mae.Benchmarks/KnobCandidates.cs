@@ -13,7 +13,7 @@ namespace Mae.Benchmarks;
 /// (20 features, 4 factors, Gaussian decoder, d = 4), whose I(x; s) is known in closed form.
 /// </summary>
 /// <remarks>
-/// A configuration is name:key=value,... with keys objective (mae|vae), m, penalty, weight, code, bank, matching, rate,
+/// A configuration is name:key=value,... with keys objective (mae|vae), m, penalty, weight, eta-q, bank, matching,
 /// encoder-r (true|false), warm, epochs, lr, eta; everything else keeps the library's defaults. One line per configuration is
 /// printed and appended to the CSV.
 /// </remarks>
@@ -50,7 +50,7 @@ internal static class KnobCandidates
         var testRows = Rows(testPixels, Enumerable.Range(0, testLabels.Length).ToArray());
         var mlContext = new MLContext(seed);
         if (!File.Exists(csv))
-            File.WriteAllText(csv, "name,configuration,target_nats,information_bound_nats,heldout_information_nats,information_cap_nats,marginal_kl_nats,rate_nats,active_units,elbo,seconds,sdca_accuracy\n");
+            File.WriteAllText(csv, "name,configuration,target_nats,information_bound_nats,heldout_information_nats,information_cap_nats,marginal_kl_nats,rate_nats,active_units,elbo,seconds,sdca_accuracy,rate_multiplier\n");
 
         foreach (var configuration in configurations)
         {
@@ -60,13 +60,13 @@ internal static class KnobCandidates
             options.Seed = seed;
             options.NumberOfThreads = threads;
             var clock = Stopwatch.StartNew();
-            using var model = new MutualAutoencoderTrainer(options).Fit(TrainingData.FromArray(fitRows, 784));
+            using var model = new MutualAutoencoderTrainer(options).Fit(TrainingData.FromArray(fitRows, 784), new EpochLog(name));
             double seconds = clock.Elapsed.TotalSeconds;
             var heldOut = model.EvaluateInformation(testRows);
             var final = model.Report.Final;
             double accuracy = Sdca(model.Encode(fitRows), fitLabels, model.Encode(testRows), testLabels);
             string line = string.Create(CultureInfo.InvariantCulture,
-                $"{name},\"{configuration}\",{options.TargetInformation},{final.InformationBound:F3},{heldOut.AggregatePosteriorInformation:F3},{heldOut.InformationCap:F3},{heldOut.MarginalDivergence:F3},{heldOut.Rate:F3},{heldOut.ActiveUnits},{final.Elbo:F2},{seconds:F1},{accuracy:F4}");
+                $"{name},\"{configuration}\",{options.TargetInformation},{final.InformationBound:F3},{heldOut.AggregatePosteriorInformation:F3},{heldOut.InformationCap:F3},{heldOut.MarginalDivergence:F3},{heldOut.Rate:F3},{heldOut.ActiveUnits},{final.Elbo:F2},{seconds:F1},{accuracy:F4},{final.RateMultiplier:F3}");
             Console.WriteLine(line);
             File.AppendAllText(csv, line + "\n");
         }
@@ -89,8 +89,9 @@ internal static class KnobCandidates
                     case "m": options.TargetInformation = number; break;
                     case "penalty": options.Penalty = Enum.Parse<InformationPenalty>(value, ignoreCase: true); break;
                     case "weight": options.PenaltyWeight = number; break;
-                    case "rate": options.RateWeight = number; break;
-                    case "code": options.CodeInformationWeight = number; break;
+                    case "eta-q": options.RateMultiplierLearningRate = number; break;
+                    case "prior": options.PriorSampleSize = (int)number; break;
+                    case "eval": options.EvaluationSampleSize = (int)number; break;
                     case "bank": options.CodeInformationSampleSize = (int)number; break;
                     case "matching": options.MarginalMatchingWeight = number; break;
                     case "encoder-r": options.EncoderServesAsAuxiliary = bool.Parse(value); break;
@@ -210,6 +211,13 @@ internal static class KnobCandidates
             return mlContext.MulticlassClassification.Evaluate(model.Transform(View(testCodes, testClasses)), "Label").MicroAccuracy;
         }
 
+    }
+
+    /// <summary>Writes each epoch's figures to standard error, on the training thread.</summary>
+    private sealed class EpochLog(string name) : IProgress<MutualAutoencoderEpochReport>
+    {
+        public void Report(MutualAutoencoderEpochReport value) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {name} epoch {value.Epoch}: ELBO {value.Elbo:F2}, rate {value.Rate:F2}, Î_p {value.InformationBound:F2}, held-out I_q {value.AggregatePosteriorInformation:F2}, β {value.RateMultiplier:F3}"));
     }
 
     private sealed class CodeRow

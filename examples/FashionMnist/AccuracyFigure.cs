@@ -47,7 +47,7 @@ static class AccuracyFigure
         ];
 
         var figure = new Multiplot { Layout = new ScottPlot.MultiplotLayouts.Columns() };
-        figure.AddPlots(learners.Count); // a new Multiplot already holds one plot: one per learner and the information panel
+        figure.AddPlots(learners.Count + 1); // one panel per learner, and the information panel (AddPlots sets the total)
         foreach (var (learner, plot) in learners.Zip(figure.GetPlots()))
         {
             foreach (var (features, color, pattern) in references)

@@ -29,39 +29,43 @@ public class MutualAutoencoderOptions
 
     /// <summary>
     /// Weight λ of the information penalty (the quadratic weight for <see cref="InformationPenalty.Adaptive"/>).
-    /// Must be finite and positive. Too small a weight undershoots high targets.
+    /// Must be finite and positive when set. Too small a weight misses the target; too large a one feeds the estimator's noise
+    /// into the decoder and costs ELBO. <c>null</c> (the default) uses 50/∛D, where D is the number of features the information
+    /// estimate draws per z: the features of a Gaussian or Bernoulli decoder, 1 for the categorical decoder, whose expectation is
+    /// exact. 50 suits one feature (the paper's toy problems); on 784 Bernoulli pixels 50 cost 85 nats of ELBO at M = 5, 1.8
+    /// (50/√D) missed M = 2 by a nat, and 5.4 (50/∛D) met M = 2 to 8 within 0.5 nat (docs/results/knob-candidates.csv).
     /// </summary>
-    public double PenaltyWeight { get; set; } = Defaults.PenaltyWeight;
+    public double? PenaltyWeight { get; set; }
 
     /// <summary>Step size η of the dual ascent on the multiplier of <see cref="InformationPenalty.Adaptive"/>. Must be finite and positive.</summary>
     public double MultiplierLearningRate { get; set; } = Defaults.MultiplierLearningRate;
 
     /// <summary>
     /// Weight γ of the aggregate-posterior matching term γ·MMD²(q(z), p(z)) of the Mutual Autoencoder: it keeps the codes of the
-    /// data where the information bound draws its z, the prior. 0 turns it off. Must be finite and non-negative.
+    /// data where the information bound draws its z, the prior, so that the rate is the code's information. 0 turns it off.
+    /// Must be finite and non-negative when set. <c>null</c> (the default) uses F/8 for F features a row (1 for the categorical
+    /// decoder): the ELBO grows with F, and so must the term to weigh the same. On 784 pixels (γ = 98) it holds
+    /// KL(q(z) ‖ p(z)) within the VAE's at M ≤ 6; on the paper's one-feature toys any weight above 1 distorts the model marginal.
     /// </summary>
-    public double MarginalMatchingWeight { get; set; } = Defaults.MarginalMatchingWeight;
+    public double? MarginalMatchingWeight { get; set; }
 
     /// <summary>
-    /// Weight λ_q of the code-side target λ_q·(Î_q − M)² of the Mutual Autoencoder, where Î_q estimates the information I_q(z, x)
-    /// in the code on the training batches (the aggregate-posterior estimator over the batch and the last
-    /// <see cref="CodeInformationSampleSize"/> training rows). It holds the code that users consume at M, as the information penalty
-    /// holds the generative side. 0 turns it off. Must be finite and non-negative.
+    /// Step size η_q of the dual ascent that holds the code users consume at M (Mutual Autoencoder only): the weight β of the rate
+    /// in the loss −E_q[log p(x|z)] + β·KL(q(z|x) ‖ p(z)) follows β ← max(0, β + η_q·(Î_q − M)), where Î_q estimates the information
+    /// I_q(z, x) of the code on the training batches. β starts at 1 (the ELBO). 0 turns the control off. Must be finite and non-negative.
     /// </summary>
-    public double CodeInformationWeight { get; set; } = Defaults.CodeInformationWeight;
+    /// <remarks>
+    /// β is the Lagrange multiplier of the constraint I_q = M when the aggregate posterior matches the prior (so that the rate is
+    /// I_q; see <see cref="MarginalMatchingWeight"/>). The estimate only steers β and sends no gradient: an encoder trained on the
+    /// estimate's gradient learns to move the estimate, not the information.
+    /// </remarks>
+    public double RateMultiplierLearningRate { get; set; } = Defaults.RateMultiplierLearningRate;
 
     /// <summary>
-    /// Training rows whose posteriors, besides the batch's, form the aggregate posterior q(z) of the code-side estimate; its cap is
-    /// ln(this + batch). Must be positive. Memory: 2·d floats a row.
+    /// Recent training rows whose posteriors, besides the batch's, form the aggregate posterior q(z) of the estimate Î_q that steers
+    /// <see cref="RateMultiplierLearningRate"/>'s β; the estimate's cap is ln(this + batch). Must be positive. Memory: 2·d floats a row.
     /// </summary>
     public int CodeInformationSampleSize { get; set; } = Defaults.CodeInformationSampleSize;
-
-    /// <summary>
-    /// Weight λ_q of the rate target λ_q·(KL(q(z|x) ‖ p(z)) − M)² of the Mutual Autoencoder: it holds the encoder's side at M as the
-    /// information penalty holds the generative side. With the aggregate posterior matched to the prior, the rate is the information
-    /// I_q of the code the user consumes. 0 turns it off. Must be finite and non-negative.
-    /// </summary>
-    public double RateWeight { get; set; } = Defaults.RateWeight;
 
     /// <summary>
     /// When <c>true</c> (Mutual Autoencoder only), the encoder q(z|x) is also the auxiliary r(z|x) of the information bound: it learns
@@ -105,7 +109,11 @@ public class MutualAutoencoderOptions
     /// <summary>Data rows per training step. Must be positive. A data set smaller than a batch still trains, in one smaller batch per epoch.</summary>
     public int BatchSize { get; set; } = Defaults.BatchSize;
 
-    /// <summary>Draws z ~ p(z) per training step for the information estimate; <c>null</c> uses <see cref="BatchSize"/>. Must be positive when set.</summary>
+    /// <summary>
+    /// Draws z ~ p(z) per training step for the information estimate; <c>null</c> uses the larger of <see cref="BatchSize"/> and
+    /// 1,024. Must be positive when set. More draws mean a less noisy penalty gradient (the ELBO of 784 Bernoulli pixels at
+    /// M = 6 gains about 7 nats from 256 to 1,024 draws) at the cost of a larger decoder pass.
+    /// </summary>
     public int? PriorSampleSize { get; set; }
 
     /// <summary>Adam learning rate of the encoder and decoder. Must be finite and positive.</summary>
@@ -132,7 +140,13 @@ public class MutualAutoencoderOptions
     /// <summary>Draws z ~ p(z) for the information estimate reported each epoch. Must be positive.</summary>
     public int EvaluationPriorSampleSize { get; set; } = Defaults.EvaluationPriorSampleSize;
 
-    internal int EffectivePriorSampleSize => PriorSampleSize ?? BatchSize;
+    internal int EffectivePriorSampleSize => PriorSampleSize ?? Math.Max(BatchSize, Defaults.MinimumPriorSampleSize);
+
+    /// <summary>γ as set, or F/8 for rows of F features (see <see cref="MarginalMatchingWeight"/>).</summary>
+    internal double EffectiveMarginalMatchingWeight(int featureCount) => MarginalMatchingWeight ?? featureCount * Defaults.MarginalMatchingWeightPerFeature;
+
+    /// <summary>λ as set, or 50/∛D for an estimate that draws D features per z (see <see cref="PenaltyWeight"/>).</summary>
+    internal double EffectivePenaltyWeight(int drawnFeatures) => PenaltyWeight ?? Defaults.PenaltyWeight / Math.Cbrt(drawnFeatures);
 
 
     /// <summary>Checks every option; throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the option, the expected range and the actual value.</summary>
@@ -146,17 +160,16 @@ public class MutualAutoencoderOptions
         Defined(Penalty, nameof(Penalty));
         Defined(Decoder, nameof(Decoder));
         Defined(Activation, nameof(Activation));
-        FinitePositive(PenaltyWeight, nameof(PenaltyWeight));
+        if (PenaltyWeight is double weight)
+            FinitePositive(weight, nameof(PenaltyWeight));
         FinitePositive(MultiplierLearningRate, nameof(MultiplierLearningRate));
         if (!double.IsFinite(Beta) || Beta < 0)
             throw OutOfRange(nameof(Beta), "must be finite and non-negative", Beta);
-        if (!double.IsFinite(MarginalMatchingWeight) || MarginalMatchingWeight < 0)
-            throw OutOfRange(nameof(MarginalMatchingWeight), "must be finite and non-negative", MarginalMatchingWeight);
-        if (!double.IsFinite(CodeInformationWeight) || CodeInformationWeight < 0)
-            throw OutOfRange(nameof(CodeInformationWeight), "must be finite and non-negative", CodeInformationWeight);
+        if (MarginalMatchingWeight is double matching && !(double.IsFinite(matching) && matching >= 0))
+            throw OutOfRange(nameof(MarginalMatchingWeight), "must be finite and non-negative", matching);
+        if (!double.IsFinite(RateMultiplierLearningRate) || RateMultiplierLearningRate < 0)
+            throw OutOfRange(nameof(RateMultiplierLearningRate), "must be finite and non-negative", RateMultiplierLearningRate);
         Positive(CodeInformationSampleSize, nameof(CodeInformationSampleSize));
-        if (!double.IsFinite(RateWeight) || RateWeight < 0)
-            throw OutOfRange(nameof(RateWeight), "must be finite and non-negative", RateWeight);
         if (!(WarmStartFraction >= 0 && WarmStartFraction < 1))
             throw OutOfRange(nameof(WarmStartFraction), "must be within [0, 1)", WarmStartFraction);
         Fraction(KLAnnealingFraction, nameof(KLAnnealingFraction));
@@ -227,10 +240,9 @@ public class MutualAutoencoderOptions
         public const InformationPenalty Penalty = InformationPenalty.Squared;
         public const double PenaltyWeight = 50.0;
         public const double MultiplierLearningRate = 0.05;
-        public const double MarginalMatchingWeight = 0.0;
+        public const double MarginalMatchingWeightPerFeature = 0.125;
         public const bool EncoderServesAsAuxiliary = false;
-        public const double RateWeight = 0.0;
-        public const double CodeInformationWeight = 0.0;
+        public const double RateMultiplierLearningRate = 0.02;
         public const int CodeInformationSampleSize = 8192;
         public const double WarmStartFraction = 0.0;
         public const double Beta = 4.0;
@@ -246,5 +258,6 @@ public class MutualAutoencoderOptions
         public const int NumberOfThreads = 1;
         public const int EvaluationSampleSize = 2048;
         public const int EvaluationPriorSampleSize = 4096;
+        public const int MinimumPriorSampleSize = 1024;
     }
 }

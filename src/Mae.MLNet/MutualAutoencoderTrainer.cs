@@ -127,6 +127,9 @@ public sealed class MutualAutoencoderTrainer
                 Multiplier = options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.Penalty == InformationPenalty.Adaptive
                     ? trainingStep.Multiplier
                     : null,
+                RateMultiplier = options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.RateMultiplierLearningRate > 0
+                    ? trainingStep.RateMultiplier
+                    : null,
                 InformationBound = evaluation.InformationBound,
                 AggregatePosteriorInformation = evaluation.Encoded?.AggregatePosteriorInformation ?? double.NaN,
                 EvaluationRowCount = evaluation.Encoded?.RowCount ?? 0,
@@ -158,8 +161,8 @@ public sealed class MutualAutoencoderTrainer
         return string.Create(CultureInfo.InvariantCulture,
             $"The code holds I_q = {encoded.AggregatePosteriorInformation:F2} nats on {encoded.RowCount} {rows} rows, more than 20% below " +
             $"min(M = {options.TargetInformation:G4}, cap ln N = {encoded.InformationCap:F2}) = {expected:F2} nats; KL(q(z) ‖ p(z)) is " +
-            $"{encoded.MarginalDivergence:F2} nats. Try more epochs, a larger {nameof(MutualAutoencoderOptions.MarginalMatchingWeight)} " +
-            $"(now {options.MarginalMatchingWeight:G4}), or {nameof(MutualAutoencoderOptions.EncoderServesAsAuxiliary)} = true (now {options.EncoderServesAsAuxiliary}).");
+            $"{encoded.MarginalDivergence:F2} nats. Try more epochs, a positive {nameof(MutualAutoencoderOptions.RateMultiplierLearningRate)} " +
+            $"(now {options.RateMultiplierLearningRate:G4}), or a larger {nameof(MutualAutoencoderOptions.MarginalMatchingWeight)} (now {options.MarginalMatchingWeight?.ToString("G4", CultureInfo.InvariantCulture) ?? "the default, F/8"}).");
     }
 
     private readonly record struct Evaluation(double InformationBound, InformationEvaluation? Encoded, double? ExactInformation, double? ExactLogLikelihood);

@@ -33,6 +33,12 @@ public sealed class MutualAutoencoderEpochReport
     public double? Multiplier { get; init; }
 
     /// <summary>
+    /// The weight β of the rate in the Mutual Autoencoder's loss at the end of the epoch, steered so that the code holds M
+    /// (see <see cref="MutualAutoencoderOptions.RateMultiplierLearningRate"/>); <c>null</c> when that control is off.
+    /// </summary>
+    public double? RateMultiplier { get; init; }
+
+    /// <summary>
     /// Information I_q(z, x) between the data and the code that users consume, from the aggregate-posterior estimator (He et al., 2019)
     /// on the evaluation rows, which the trainer kept out of training (see <see cref="MutualAutoencoderTrainingReport.EvaluationRowsHeldOut"/>).
     /// It cannot exceed <see cref="InformationCap"/>.

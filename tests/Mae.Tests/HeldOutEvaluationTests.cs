@@ -169,7 +169,7 @@ public class HeldOutEvaluationTests
         Assert.NotNull(final.Warning);
         Assert.Contains(final.AggregatePosteriorInformation.ToString("F2", System.Globalization.CultureInfo.InvariantCulture), final.Warning);
         Assert.Contains("min(M = 4", final.Warning);
-        Assert.Contains(nameof(MutualAutoencoderOptions.MarginalMatchingWeight), final.Warning);
+        Assert.Contains(nameof(MutualAutoencoderOptions.RateMultiplierLearningRate), final.Warning);
 
         options.Objective = MutualAutoencoderObjective.VariationalAutoencoder;
         using var baseline = new MutualAutoencoderTrainer(options).Fit(TrainingData.FromArray(values, 8));

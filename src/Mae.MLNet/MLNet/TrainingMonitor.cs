@@ -41,6 +41,8 @@ internal sealed class TrainingMonitor : IProgress<MutualAutoencoderEpochReport>,
                 $"Epoch {value.Epoch}/{numberOfEpochs}: ELBO {value.Elbo:F4}, reconstruction {value.Reconstruction:F4}, rate {value.Rate:F4}, information bound {value.InformationBound:F4}");
             if (informationTargeted)
                 text += string.Create(CultureInfo.InvariantCulture, $" (target {target:G4})");
+            if (value.RateMultiplier is double beta)
+                text += string.Create(CultureInfo.InvariantCulture, $", rate weight {beta:F3}");
             text += string.Create(CultureInfo.InvariantCulture,
                 $", held-out I_q {value.AggregatePosteriorInformation:F4} (cap ln {value.EvaluationRowCount} = {value.InformationCap:F2}), " +
                 $"KL(q(z) || p(z)) {value.MarginalDivergence:F4}, active units {value.ActiveUnits}, {value.Seconds:F1} s.");

@@ -28,6 +28,12 @@ internal abstract class DecoderLikelihood
     /// <summary>Number of decoder outputs.</summary>
     public abstract int DecoderOutputSize { get; }
 
+    /// <summary>Values in a row of data: the features, or 1 (the class index) for the categorical family.</summary>
+    public abstract int RowWidth { get; }
+
+    /// <summary>Features the information estimate draws per z (its noise grows with their square root); 0 where the expectation is exact.</summary>
+    public abstract int DrawnFeatures { get; }
+
     /// <summary>Turns a batch of rows [N, F] into network input.</summary>
     public virtual Tensor ToNetworkInput(Tensor rows) => rows;
 
@@ -84,6 +90,10 @@ internal sealed class GaussianLikelihood(int featureCount) : DecoderLikelihood
 
     public override int DecoderOutputSize => 2 * featureCount;
 
+    public override int DrawnFeatures => featureCount;
+
+    public override int RowWidth => featureCount;
+
     public override Tensor LogLikelihood(Tensor decoderOutput, Tensor rows) => GaussianMath.DiagonalLogDensity(rows, decoderOutput);
 
     public override Tensor PairwiseLogLikelihood(Tensor decoderOutput, Tensor rows) => GaussianMath.PairwiseDiagonalLogDensity(rows, decoderOutput);
@@ -117,6 +127,10 @@ internal sealed class CategoricalLikelihood : DecoderLikelihood
     public override int EncoderInputSize => numberOfClasses;
 
     public override int DecoderOutputSize => numberOfClasses;
+
+    public override int DrawnFeatures => 0;
+
+    public override int RowWidth => 1;
 
     public override Tensor ToNetworkInput(Tensor rows) =>
         nn.functional.one_hot(rows.squeeze(1).to_type(ScalarType.Int64), numberOfClasses).to_type(ScalarType.Float32);
@@ -177,6 +191,10 @@ internal sealed class BernoulliLikelihood(int featureCount) : DecoderLikelihood
     public override int EncoderInputSize => featureCount;
 
     public override int DecoderOutputSize => featureCount;
+
+    public override int DrawnFeatures => featureCount;
+
+    public override int RowWidth => featureCount;
 
     public override Tensor LogLikelihood(Tensor decoderOutput, Tensor rows) =>
         (rows * decoderOutput - decoderOutput.Softplus()).sum(1);

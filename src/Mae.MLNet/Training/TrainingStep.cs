@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Mae.Training;
 
 /// <summary>The scalar figures of one training step, read back to the CPU in one transfer.</summary>
-internal readonly record struct StepFigures(double Elbo, double Reconstruction, double Rate, double InformationEstimate, double Penalty, double MarginalDiscrepancy);
+internal readonly record struct StepFigures(double Elbo, double Reconstruction, double Rate, double InformationEstimate, double Penalty, double MarginalDiscrepancy, double CodeInformationEstimate);
 
 /// <summary>
 /// One optimisation step of the chosen objective. θ (encoder and decoder) descends the objective's loss; ω (the auxiliary r)
@@ -13,7 +13,7 @@ internal readonly record struct StepFigures(double Elbo, double Reconstruction, 
 /// </summary>
 internal sealed class TrainingStep : IDisposable
 {
-    private static readonly string[] FigureNames = ["ELBO", "reconstruction term", "KL term", "information estimate", "penalty", "marginal discrepancy"];
+    private static readonly string[] FigureNames = ["ELBO", "reconstruction term", "KL term", "information estimate", "penalty", "marginal discrepancy", "code information estimate"];
 
     private readonly MutualAutoencoderNetworks networks;
     private readonly MutualAutoencoderOptions options;
@@ -29,10 +29,8 @@ internal sealed class TrainingStep : IDisposable
     private readonly Scalar capacityWeight;
     private readonly Scalar freeBitsFloor;
     private readonly Scalar marginalMatchingWeight;
-    private readonly Scalar rateWeight;
     private readonly MaximumMeanDiscrepancy? discrepancy;
     private readonly AggregatePosteriorBank? codeInformation;
-    private readonly Scalar codeInformationWeight;
 
     public TrainingStep(MutualAutoencoderNetworks networks, MutualAutoencoderOptions options, long totalSteps)
     {
@@ -43,21 +41,35 @@ internal sealed class TrainingStep : IDisposable
         auxiliaryOptimizer = new AdamOptimizer(networks.AuxiliaryParameters(), options.AuxiliaryLearningRate);
         priorEntropy = GaussianMath.PriorEntropy(networks.LatentDimension).ToScalar();
         target = options.TargetInformation.ToScalar();
-        penaltyWeight = options.PenaltyWeight.ToScalar();
+        PenaltyWeight = options.EffectivePenaltyWeight(Math.Max(1, networks.Likelihood.DrawnFeatures));
+        penaltyWeight = PenaltyWeight.ToScalar();
         beta = options.Beta.ToScalar();
         capacityWeight = options.CapacityWeight.ToScalar();
         freeBitsFloor = (options.TargetInformation / networks.LatentDimension).ToScalar();
-        marginalMatchingWeight = options.MarginalMatchingWeight.ToScalar();
-        rateWeight = options.RateWeight.ToScalar();
-        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.MarginalMatchingWeight > 0)
+        double matching = options.EffectiveMarginalMatchingWeight(networks.Likelihood.RowWidth);
+        marginalMatchingWeight = matching.ToScalar();
+        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && matching > 0)
             discrepancy = new MaximumMeanDiscrepancy(networks.LatentDimension);
-        codeInformationWeight = options.CodeInformationWeight.ToScalar();
-        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.CodeInformationWeight > 0)
+        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.RateMultiplierLearningRate > 0)
             codeInformation = new AggregatePosteriorBank(options.CodeInformationSampleSize, networks.LatentDimension);
     }
 
+    /// <summary>The penalty weight λ in use: the option, or its default for the decoder's drawn features.</summary>
+    public double PenaltyWeight { get; }
+
     /// <summary>The adaptive multiplier ν (zero unless the penalty is adaptive).</summary>
     public double Multiplier { get; private set; }
+
+    /// <summary>The weight β of the rate in the Mutual Autoencoder's loss: 1 (the ELBO) unless the code's information is controlled.</summary>
+    public double RateMultiplier { get; private set; } = 1;
+
+    private const double MinimumRateMultiplier = 1e-3, MaximumRateMultiplier = 1e3;
+
+    /// <summary>Rows of a batch (the batch is in random order) that the marginal matching and the code's information estimate use.</summary>
+    private const int SubsampleRows = 256;
+
+    /// <summary>Steps between two updates of β.</summary>
+    private const int ControlInterval = 8;
 
     public StepFigures Run(Tensor rows, long step)
     {
@@ -107,27 +119,30 @@ internal sealed class TrainingStep : IDisposable
 
         var (loss, penalty) = ModelLoss(elbo, reconstruction, rate, ratePerDimension, estimate, halves, step);
         // Aggregate-posterior matching: the data's codes are kept where the bound's prior draws are.
-        var mismatch = discrepancy is not null && z.shape[0] >= 2 ? discrepancy.Squared(z, priorDraws) : zeros(1).squeeze();
+        // Both on at most SubsampleRows rows: the MMD's cost grows with the square of its samples, and the estimate only steers β.
+        long subsample = Math.Min(SubsampleRows, z.shape[0]);
+        var mismatch = discrepancy is not null && subsample >= 2
+            ? discrepancy.Squared(z.narrow(0, 0, subsample), priorDraws.narrow(0, 0, Math.Min(SubsampleRows, priorDraws.shape[0])))
+            : zeros(1).squeeze();
         if (discrepancy is not null)
             loss = loss.Plus(mismatch.mul(marginalMatchingWeight));
-        if (codeInformation is not null && (double)step / totalSteps >= options.WarmStartFraction)
-        {
-            var codeGap = codeInformation.Information(z, encoded).sub(target);
-            var codePenalty = (codeGap * codeGap).mul(codeInformationWeight);
-            loss = loss.Plus(codePenalty);
-            penalty = penalty.Plus(codePenalty);
-        }
+        // The estimate steers β every ControlInterval steps (with a step ControlInterval times as long): it costs as much as the
+        // rest of a small model's step.
+        bool steer = codeInformation is not null && step % ControlInterval == 0;
+        Tensor codeEstimate;
+        using (no_grad())
+            codeEstimate = steer ? codeInformation!.Information(z.narrow(0, 0, subsample), encoded.narrow(0, 0, subsample)) : zeros(1).squeeze();
 
         // Checked before the update, so a diverged step never reaches the weights.
-        var figures = stack([elbo, reconstruction, rate, estimate, penalty, mismatch]).detach().to_type(ScalarType.Float64).data<double>().ToArray();
+        var figures = stack([elbo, reconstruction, rate, estimate, penalty, mismatch, codeEstimate]).detach().to_type(ScalarType.Float64).data<double>().ToArray();
         // The parts before their sum, so the message names the term that broke.
-        foreach (int i in (int[])[1, 2, 3, 4, 5, 0])
+        foreach (int i in (int[])[1, 2, 3, 4, 5, 6, 0])
         {
             if (!double.IsFinite(figures[i]))
             {
                 throw new InvalidOperationException(
                     $"Training diverged at step {step + 1}: the {FigureNames[i]} is {figures[i]}. " +
-                    $"Lower {nameof(MutualAutoencoderOptions.LearningRate)} (now {options.LearningRate}) or {nameof(MutualAutoencoderOptions.PenaltyWeight)} (now {options.PenaltyWeight}), or check the data's scale.");
+                    $"Lower {nameof(MutualAutoencoderOptions.LearningRate)} (now {options.LearningRate}) or {nameof(MutualAutoencoderOptions.PenaltyWeight)} (now {PenaltyWeight:G4}), or check the data's scale.");
             }
         }
 
@@ -139,11 +154,17 @@ internal sealed class TrainingStep : IDisposable
         modelOptimizer.Step();
         auxiliaryOptimizer.Step();
         codeInformation?.Add(encoded);
+        if (steer && (double)step / totalSteps >= options.WarmStartFraction)
+        {
+            // In log space: β spans orders of magnitude (small to raise I_q above the ELBO's choice, large to lower it) and stays positive.
+            RateMultiplier = Math.Clamp(RateMultiplier * Math.Exp(ControlInterval * options.RateMultiplierLearningRate * (figures[6] - options.TargetInformation)),
+                MinimumRateMultiplier, MaximumRateMultiplier);
+        }
 
         if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.Penalty == InformationPenalty.Adaptive
             && (double)step / totalSteps >= options.WarmStartFraction)
             Multiplier += options.MultiplierLearningRate * (options.TargetInformation - figures[3]);
-        return new StepFigures(figures[0], figures[1], figures[2], figures[3], figures[4], figures[5]);
+        return new StepFigures(figures[0], figures[1], figures[2], figures[3], figures[4], figures[5], figures[6]);
     }
 
     private (Tensor Loss, Tensor Penalty) ModelLoss(Tensor elbo, Tensor reconstruction, Tensor rate, Tensor ratePerDimension, Tensor estimate, (Tensor First, Tensor Second)? halves, long step)
@@ -178,12 +199,10 @@ internal sealed class TrainingStep : IDisposable
                             penalty = gap.mul(multiplier).Plus((gap * gap).mul(penaltyWeight));
                         break;
                 }
-                if (options.RateWeight > 0)
-                {
-                    var rateGap = rate.sub(target);
-                    penalty = penalty.Plus((rateGap * rateGap).mul(rateWeight));
-                }
-                return ((-elbo).Plus(penalty), penalty);
+                if (RateMultiplier == 1)
+                    return ((-elbo).Plus(penalty), penalty);
+                using (var weight = RateMultiplier.ToScalar())
+                    return ((-(reconstruction - rate.mul(weight))).Plus(penalty), penalty);
             case MutualAutoencoderObjective.VariationalAutoencoder:
                 return (-elbo, noPenalty);
             case MutualAutoencoderObjective.BetaVariationalAutoencoder:
@@ -215,7 +234,7 @@ internal sealed class TrainingStep : IDisposable
     {
         modelOptimizer.Dispose();
         auxiliaryOptimizer.Dispose();
-        foreach (var scalar in (Scalar[])[priorEntropy, target, penaltyWeight, beta, capacityWeight, freeBitsFloor, marginalMatchingWeight, rateWeight, codeInformationWeight])
+        foreach (var scalar in (Scalar[])[priorEntropy, target, penaltyWeight, beta, capacityWeight, freeBitsFloor, marginalMatchingWeight])
             scalar.Dispose();
         discrepancy?.Dispose();
         codeInformation?.Dispose();
