@@ -9,11 +9,11 @@ namespace Mae.Benchmarks;
 /// Candidate fixes for the information knob, measured on Fashion-MNIST (Bernoulli decoder, d = 16, fitted on --rows training
 /// images, 10 epochs): for each configuration, Î_p and the ELBO from the training report, and on the 10,000 test images the
 /// information I_q in the code (with its cap), KL(q(z) ‖ p(z)), the rate and the active units, and the test accuracy of
-/// SdcaMaximumEntropy trained on the codes of the fitted images. With --factor, the linear factor model x = A s + ε instead
-/// (20 features, 4 factors, Gaussian decoder, d = 4), whose I(x; s) is known in closed form.
+/// SdcaMaximumEntropy trained on the codes of the fitted images. (The linear
+/// factor model with a closed-form I(x; s) is a test: tests/Mae.Tests/LinearFactorModelTests.cs.)
 /// </summary>
 /// <remarks>
-/// A configuration is name:key=value,... with keys objective (mae|vae), m, penalty, weight, eta-q, bank, matching,
+/// A configuration is name:key=value,... with keys objective (mae|vae), m, penalty, weight, eta-q, bank, matching, prior, eval,
 /// encoder-r (true|false), warm, epochs, lr, eta; everything else keeps the library's defaults. One line per configuration is
 /// printed and appended to the CSV.
 /// </remarks>
@@ -23,7 +23,6 @@ internal static class KnobCandidates
     {
         string dataDirectory = "/usr/share/datasets/fashion-mnist", csv = "knob-candidates.csv";
         int rows = 20_000, seed = 1, threads = 2;
-        bool factor = false;
         var configurations = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -34,13 +33,10 @@ internal static class KnobCandidates
                 case "--seed": seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--data": dataDirectory = args[++i]; break;
-                case "--factor": factor = true; break;
                 default: configurations.Add(args[i]); break;
             }
         }
 
-        if (factor)
-            return FactorModel();
         var (trainPixels, trainLabels) = Load("train");
         var (testPixels, testLabels) = Load("t10k");
         int[] order = Enumerable.Range(0, trainLabels.Length).ToArray();
@@ -103,86 +99,6 @@ internal static class KnobCandidates
                 }
             }
             return (name, options);
-        }
-
-        // x = A s + σ ε, 20 features, s ~ N(0, I_4), σ = 1: I(x; s) = ½ ln det(I + AᵀA/σ²).
-        int FactorModel()
-        {
-            const int features = 20, factors = 4;
-            var random = new Random(seed);
-            var a = new double[features, factors];
-            for (int i = 0; i < features; i++)
-                for (int j = 0; j < factors; j++)
-                    a[i, j] = Normal(random);
-            double exact = FactorInformation(a);
-            float[] Sample(int n, Random r)
-            {
-                var values = new float[n * features];
-                var s = new double[factors];
-                for (int row = 0; row < n; row++)
-                {
-                    for (int j = 0; j < factors; j++) s[j] = Normal(r);
-                    for (int i = 0; i < features; i++)
-                    {
-                        double x = Normal(r);
-                        for (int j = 0; j < factors; j++) x += a[i, j] * s[j];
-                        values[row * features + i] = (float)x;
-                    }
-                }
-                return values;
-            }
-            var train = Sample(rows, new Random(seed + 1));
-            var test = Sample(8192, new Random(seed + 2));
-            Console.WriteLine($"I(x; s) = {exact:F3} nats");
-            foreach (var configuration in configurations)
-            {
-                var (name, options) = Parse(configuration);
-                options.Decoder = DecoderFamily.Gaussian;
-                options.LatentDimension = factors;
-                options.Seed = seed;
-                options.NumberOfThreads = threads;
-                var clock = Stopwatch.StartNew();
-                using var model = new MutualAutoencoderTrainer(options).Fit(TrainingData.FromArray(train, features));
-                var heldOut = model.EvaluateInformation(test);
-                var final = model.Report.Final;
-                string line = string.Create(CultureInfo.InvariantCulture,
-                    $"{name},\"{configuration}\",{options.TargetInformation},{final.InformationBound:F3},{heldOut.AggregatePosteriorInformation:F3},{heldOut.InformationCap:F3},{heldOut.MarginalDivergence:F3},{heldOut.Rate:F3},{heldOut.ActiveUnits},{final.Elbo:F2},{clock.Elapsed.TotalSeconds:F1},{exact:F3}");
-                Console.WriteLine(line);
-                File.AppendAllText(csv, line + "\n");
-            }
-            return 0;
-        }
-
-        static double Normal(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-
-        // ½ ln det(I + AᵀA) by Cholesky of the factors × factors matrix.
-        static double FactorInformation(double[,] a)
-        {
-            int k = a.GetLength(1), f = a.GetLength(0);
-            var m = new double[k, k];
-            for (int i = 0; i < k; i++)
-                for (int j = 0; j < k; j++)
-                {
-                    double sum = i == j ? 1 : 0;
-                    for (int r = 0; r < f; r++) sum += a[r, i] * a[r, j];
-                    m[i, j] = sum;
-                }
-            double logDet = 0;
-            for (int j = 0; j < k; j++)
-            {
-                double d = m[j, j];
-                for (int p = 0; p < j; p++) d -= m[j, p] * m[j, p];
-                double l = Math.Sqrt(d);
-                m[j, j] = l;
-                logDet += 2 * Math.Log(l);
-                for (int i = j + 1; i < k; i++)
-                {
-                    double v = m[i, j];
-                    for (int p = 0; p < j; p++) v -= m[i, p] * m[j, p];
-                    m[i, j] = v / l;
-                }
-            }
-            return 0.5 * logDet;
         }
 
         (byte[] Pixels, byte[] Labels) Load(string prefix)
