@@ -124,14 +124,7 @@ public class HeldOutEvaluationTests
         // x ~ N(0, 1). Then I_q = ½ ln(1 + slope²/variance), rate = ½(slope² + variance − 1 − ln variance), and
         // q(z) = N(0, slope² + variance), so KL(q(z) ‖ p(z)) = ½(v − 1 − ln v) with v = slope² + variance.
         using var networks = new MutualAutoencoderNetworks(DecoderLikelihood.Create(DecoderFamily.Gaussian, 1, 0), 1, [2], HiddenActivation.Relu);
-        using (no_grad())
-        {
-            var first = (TorchSharp.Modules.Linear)networks.Encoder.Hidden[0];
-            first.weight!.copy_(tensor(new float[] { 1, -1 }).view(2, 1));
-            first.bias!.zero_();
-            networks.Encoder.Head.weight!.copy_(tensor(new float[] { (float)slope, (float)-slope, 0, 0 }).view(2, 2));
-            networks.Encoder.Head.bias!.copy_(tensor(new float[] { 0, (float)Math.Log(variance) }));
-        }
+        TestData.MakeLinearGaussian(networks.Encoder.Hidden, networks.Encoder.Head, slope, Math.Log(variance));
         const int n = 8192;
         var random = new Random(2);
         var x = Enumerable.Range(0, n).Select(_ => (float)TestData.StandardNormal(random)).ToArray();

@@ -16,14 +16,7 @@ public class QuadratureTests
         // A ReLU trunk [max(z,0), max(-z,0)] and head mean = slope·(h0 − h1) = slope·z, log-variance = 2·ln(deviation):
         // x | z ~ N(slope·z, deviation²) with z ~ N(0,1) has I = ½·ln(1 + slope²/deviation²) and p(x) = N(0, slope² + deviation²).
         using var networks = new MutualAutoencoderNetworks(DecoderLikelihood.Create(DecoderFamily.Gaussian, 1, 0), 1, [2], HiddenActivation.Relu);
-        using (no_grad())
-        {
-            var first = (TorchSharp.Modules.Linear)networks.Decoder.Hidden[0];
-            first.weight!.copy_(tensor(new float[] { 1, -1 }).view(2, 1));
-            first.bias!.zero_();
-            networks.Decoder.Head.weight!.copy_(tensor(new float[] { (float)slope, (float)-slope, 0, 0 }).view(2, 2));
-            networks.Decoder.Head.bias!.copy_(tensor(new float[] { 0, (float)(2 * Math.Log(deviation)) }));
-        }
+        TestData.MakeLinearGaussian(networks.Decoder.Hidden, networks.Decoder.Head, slope, 2 * Math.Log(deviation));
 
         double expected = 0.5 * Math.Log(1 + slope * slope / (deviation * deviation));
         Assert.Equal(expected, Quadrature.GaussianInformation(networks), 1e-4);

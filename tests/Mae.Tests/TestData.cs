@@ -16,6 +16,20 @@ internal static class TestData
     public static TrainingData StandardNormalRows(int rowsPerEpoch) =>
         TrainingData.FromSampler(1, rowsPerEpoch, (random, row) => row[0] = (float)StandardNormal(random));
 
+    /// <summary>
+    /// Makes a one-input network with a ReLU trunk of two units and a two-output head linear-Gaussian: the trunk gives
+    /// [max(u, 0), max(−u, 0)] and the head mean = slope·u and log-variance = <paramref name="logVariance"/>, whatever u.
+    /// </summary>
+    public static void MakeLinearGaussian(TorchSharp.Modules.Sequential hidden, TorchSharp.Modules.Linear head, double slope, double logVariance)
+    {
+        using var _ = TorchSharp.torch.no_grad();
+        var first = (TorchSharp.Modules.Linear)hidden[0];
+        first.weight!.copy_(TorchSharp.torch.tensor(new float[] { 1, -1 }).view(2, 1));
+        first.bias!.zero_();
+        head.weight!.copy_(TorchSharp.torch.tensor(new float[] { (float)slope, (float)-slope, 0, 0 }).view(2, 2));
+        head.bias!.copy_(TorchSharp.torch.tensor(new float[] { 0, (float)logVariance }));
+    }
+
     /// <summary>The paper's toy setting: d = 1, two tanh layers of 64, batch 1024.</summary>
     public static MutualAutoencoderOptions Toy(DecoderFamily family, double target, int epochs) => new()
     {
