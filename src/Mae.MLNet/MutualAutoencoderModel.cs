@@ -89,17 +89,7 @@ public sealed class MutualAutoencoderModel : IDisposable
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             using var scope = NewDisposeScope();
-            bool training = Networks.training;
-            Networks.eval();
-            try
-            {
-                return Diagnostics.Encoded(Networks, tensor(rows.ToArray(), [count, FeatureCount]));
-            }
-            finally
-            {
-                if (training)
-                    Networks.train();
-            }
+            return Diagnostics.Encoded(Networks, tensor(rows.ToArray(), [count, FeatureCount]));
         }
     }
 

@@ -71,11 +71,7 @@ public abstract class TrainingData
 /// </summary>
 internal sealed record EvaluationSplit(TrainingData Training, float[] Rows, int RowCount, bool HeldOut, long[]? RowNumbers, string? Column = null)
 {
-    public string DescribeRow(int row)
-    {
-        string position = RowNumbers is null ? $"sampled evaluation row {row}" : $"row {RowNumbers[row]}";
-        return Column is null ? position : $"column '{Column}', {position}";
-    }
+    public string DescribeRow(int row) => TrainingBatch.Describe(RowNumbers, row, "sampled evaluation row", Column);
 }
 
 /// <summary>
@@ -84,10 +80,13 @@ internal sealed record EvaluationSplit(TrainingData Training, float[] Rows, int 
 /// </summary>
 internal readonly record struct TrainingBatch(float[] Values, int Rows, long[]? RowNumbers, int FirstRow, string? Column = null)
 {
-    public string DescribeRow(int row)
+    public string DescribeRow(int row) => Describe(RowNumbers, FirstRow + row, "sampled row", Column);
+
+    /// <summary>"row 17" from the source's row numbers, or "sampled row 17" without them, after "column 'X', " when there is a column.</summary>
+    public static string Describe(long[]? rowNumbers, int index, string sampled, string? column)
     {
-        string position = RowNumbers is null ? $"sampled row {FirstRow + row}" : $"row {RowNumbers[FirstRow + row]}";
-        return Column is null ? position : $"column '{Column}', {position}";
+        string position = rowNumbers is null ? $"{sampled} {index}" : $"row {rowNumbers[index]}";
+        return column is null ? position : $"column '{column}', {position}";
     }
 }
 

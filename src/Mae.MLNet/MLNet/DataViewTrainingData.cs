@@ -50,26 +50,22 @@ internal sealed class DataViewTrainingData : TrainingData
     internal override EvaluationSplit SplitEvaluation(int wanted, Random random)
     {
         int count = HeldOutCount(wanted, RowCount);
-        bool lent = count == 0;
-        HashSet<long> chosen;
-        if (lent)
+        if (count == 0)
         {
-            count = (int)Math.Min(wanted, RowCount);
-            chosen = [.. Enumerable.Range(0, count).Select(i => (long)i)];
+            // Too few rows to spare: the first rows, which also train.
+            int lent = (int)Math.Min(wanted, RowCount);
+            var (first, firstNumbers) = ReadRows(lent, _ => true);
+            return new EvaluationSplit(this, first, lent, false, firstNumbers, column.Name);
         }
-        else
+        // Floyd's algorithm: count distinct positions out of RowCount.
+        var chosen = new HashSet<long>(count);
+        for (long j = RowCount - count; j < RowCount; j++)
         {
-            // Floyd's algorithm: count distinct positions out of RowCount.
-            chosen = new HashSet<long>(count);
-            for (long j = RowCount - count; j < RowCount; j++)
-            {
-                long t = random.NextInt64(j + 1);
-                chosen.Add(chosen.Contains(t) ? j : t);
-            }
+            long t = random.NextInt64(j + 1);
+            chosen.Add(chosen.Contains(t) ? j : t);
         }
         var (values, rowNumbers) = ReadRows(count, chosen.Contains);
-        var training = lent ? this : new DataViewTrainingData(this, chosen);
-        return new EvaluationSplit(training, values, count, !lent, rowNumbers, column.Name);
+        return new EvaluationSplit(new DataViewTrainingData(this, chosen), values, count, true, rowNumbers, column.Name);
     }
 
     /// <summary>Reads the first <paramref name="count"/> rows that <paramref name="include"/> accepts, with their positions; checks each value as training does.</summary>

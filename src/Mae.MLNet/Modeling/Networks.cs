@@ -171,6 +171,10 @@ internal static class GaussianMath
         return quadratic.Plus(constant.unsqueeze(0)).mul(Scalars.MinusHalf);
     }
 
+    /// <summary>Element-wise KL(N(mean, exp(logVariance)) ‖ N(0, 1)) = ½(mean² + σ² − ln σ² − 1).</summary>
+    public static Tensor DivergenceFromStandardNormal(Tensor mean, Tensor logVariance) =>
+        ((mean * mean).Plus(logVariance.exp()) - logVariance).sub(Scalars.One).mul(Scalars.Half);
+
     /// <summary>Differential entropy of N(0, I_d) in nats: d/2·ln(2πe).</summary>
     public static double PriorEntropy(int latentDimension) => 0.5 * latentDimension * (LogTwoPi + 1);
 }

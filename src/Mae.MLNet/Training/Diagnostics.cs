@@ -44,8 +44,7 @@ internal static class Diagnostics
             aggregateSum += pairwise.logsumexp(1).to_type(ScalarType.Float64).sum().item<double>();
         }
         double information = own.to_type(ScalarType.Float64).mean().item<double>() - (aggregateSum / n - Math.Log(n));
-        var rate = ((mean * mean).Plus(logVariance.exp()) - logVariance).sub(Scalars.One).mul(Scalars.Half).sum(1)
-            .to_type(ScalarType.Float64).mean().item<double>();
+        var rate = GaussianMath.DivergenceFromStandardNormal(mean, logVariance).sum(1).to_type(ScalarType.Float64).mean().item<double>();
         var variance = mean.var(0, unbiased: true, keepdim: false);
         int active = (int)variance.ge(ActiveUnitThreshold).sum().item<long>();
         return new InformationEvaluation((int)n, information, rate, active);

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Mae.Training;
 
 /// <summary>The scalar figures of one training step, read back to the CPU in one transfer.</summary>
-internal readonly record struct StepFigures(double Elbo, double Reconstruction, double Rate, double InformationEstimate, double Penalty, double MarginalDiscrepancy, double CodeInformationEstimate);
+internal readonly record struct StepFigures(double Elbo, double Reconstruction, double Rate, double InformationEstimate, double Penalty);
 
 /// <summary>
 /// One optimisation step of the chosen objective. θ (encoder and decoder) descends the objective's loss; ω (the auxiliary r)
@@ -93,7 +93,7 @@ internal sealed class TrainingStep : IDisposable
             decodedPrior = decodedPrior.detach(); // the baselines leave the decoder untouched by the bound
 
         var reconstruction = likelihood.LogLikelihood(decodedPosterior, rows).mean();
-        var ratePerDimension = ((mean * mean).Plus(logVariance.exp()) - logVariance).sub(Scalars.One).mul(Scalars.Half).mean(new long[] { 0 });
+        var ratePerDimension = GaussianMath.DivergenceFromStandardNormal(mean, logVariance).mean(new long[] { 0 });
         var rate = ratePerDimension.sum();
         var elbo = reconstruction - rate;
 
@@ -154,17 +154,16 @@ internal sealed class TrainingStep : IDisposable
         modelOptimizer.Step();
         auxiliaryOptimizer.Step();
         codeInformation?.Add(encoded);
-        if (steer && (double)step / totalSteps >= options.WarmStartFraction)
+        if (steer && PastWarmStart(step))
         {
             // In log space: β spans orders of magnitude (small to raise I_q above the ELBO's choice, large to lower it) and stays positive.
             RateMultiplier = Math.Clamp(RateMultiplier * Math.Exp(ControlInterval * options.RateMultiplierLearningRate * (figures[6] - options.TargetInformation)),
                 MinimumRateMultiplier, MaximumRateMultiplier);
         }
 
-        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.Penalty == InformationPenalty.Adaptive
-            && (double)step / totalSteps >= options.WarmStartFraction)
+        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.Penalty == InformationPenalty.Adaptive && PastWarmStart(step))
             Multiplier += options.MultiplierLearningRate * (options.TargetInformation - figures[3]);
-        return new StepFigures(figures[0], figures[1], figures[2], figures[3], figures[4], figures[5], figures[6]);
+        return new StepFigures(figures[0], figures[1], figures[2], figures[3], figures[4]);
     }
 
     private (Tensor Loss, Tensor Penalty) ModelLoss(Tensor elbo, Tensor reconstruction, Tensor rate, Tensor ratePerDimension, Tensor estimate, (Tensor First, Tensor Second)? halves, long step)
@@ -174,7 +173,7 @@ internal sealed class TrainingStep : IDisposable
         switch (options.Objective)
         {
             case MutualAutoencoderObjective.MutualAutoencoder:
-                if (progress < options.WarmStartFraction)
+                if (!PastWarmStart(step))
                     return (-elbo, noPenalty);
                 var gap = estimate.sub(target);
                 Tensor penalty;
@@ -183,15 +182,13 @@ internal sealed class TrainingStep : IDisposable
                     case InformationPenalty.Absolute:
                         penalty = gap.abs().mul(penaltyWeight);
                         break;
-                    case InformationPenalty.Squared:
-                        penalty = (gap * gap).mul(penaltyWeight);
-                        break;
                     case InformationPenalty.IndependentSquared when halves is var (first, second):
                         // Value λ(Î − M)²; gradient λ[(Î₁ − M)∇Î₂ + (Î₂ − M)∇Î₁], unbiased for ∇ λ(E Î − M)².
                         var crossed = first.sub(target).detach() * second + second.sub(target).detach() * first;
                         penalty = DecoderLikelihood.WithGradientOf((gap * gap).mul(penaltyWeight), crossed.mul(penaltyWeight));
                         break;
-                    case InformationPenalty.IndependentSquared:
+                    case InformationPenalty.Squared:
+                    case InformationPenalty.IndependentSquared: // without two halves to draw on (a single prior draw)
                         penalty = (gap * gap).mul(penaltyWeight);
                         break;
                     default:
@@ -219,6 +216,9 @@ internal sealed class TrainingStep : IDisposable
                 throw new InvalidOperationException($"Unknown objective {options.Objective}.");
         }
     }
+
+    /// <summary>Whether the Mutual Autoencoder's constraints are on: after <see cref="MutualAutoencoderOptions.WarmStartFraction"/> of training.</summary>
+    private bool PastWarmStart(long step) => (double)step / totalSteps >= options.WarmStartFraction;
 
     private void SetLearningRates(long step)
     {
