@@ -54,7 +54,8 @@ internal static class TrainingStepBenchmark
             var random = new Random(1);
             var likelihood = DecoderLikelihood.Create(options.Decoder, features, options.NumberOfClasses);
             using var networks = new MutualAutoencoderNetworks(likelihood, options.LatentDimension, options.HiddenSizes, options.Activation);
-            using var step = new TrainingStep(networks, options, warmup + steps);
+            using var draws = new TorchSharp.torch.Generator(1);
+            using var step = new TrainingStep(networks, options, warmup + steps, draws);
             var values = new float[options.BatchSize * features];
             var times = new double[steps];
             for (int i = 0; i < warmup + steps; i++)

@@ -76,7 +76,8 @@ public sealed class MutualAutoencoderModel : IDisposable
 
     /// <summary>
     /// Measures how much the code says about <paramref name="rows"/> (stored one after another): I_q with its cap ln N, the rate and
-    /// KL(q(z) ‖ p(z)). Pass rows that did not train the model. Draws z ~ q(z|x) from libtorch's random generator.
+    /// KL(q(z) ‖ p(z)). Pass rows that did not train the model. Draws z ~ q(z|x) from a generator seeded with the training seed, so the
+    /// same rows give the same figures on every call.
     /// </summary>
     /// <exception cref="ArgumentException">Fewer than two rows, a length that is not a multiple of <see cref="FeatureCount"/>, or a value that breaks the decoder family's rule.</exception>
     public InformationEvaluation EvaluateInformation(ReadOnlySpan<float> rows)
@@ -89,7 +90,8 @@ public sealed class MutualAutoencoderModel : IDisposable
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             using var scope = NewDisposeScope();
-            return Diagnostics.Encoded(Networks, tensor(rows.ToArray(), [count, FeatureCount]));
+            using var generator = new Generator((ulong)Report.Seed);
+            return Diagnostics.Encoded(Networks, tensor(rows.ToArray(), [count, FeatureCount]), generator);
         }
     }
 

@@ -204,6 +204,22 @@ public class MutualAutoencoderOptions
         return copy;
     }
 
+    /// <summary>
+    /// A copy as <see cref="Clone"/> makes, without the caller's objects that only a training run uses (an estimator's context,
+    /// progress receiver and cancellation token), so that a trainer and the model it returns keep none of them alive.
+    /// </summary>
+    internal MutualAutoencoderOptions CloneWithoutCallerObjects()
+    {
+        var copy = Clone();
+        copy.ReleaseCallerObjects();
+        return copy;
+    }
+
+    /// <summary>Clears the options that hold the caller's objects; see <see cref="CloneWithoutCallerObjects"/>.</summary>
+    private protected virtual void ReleaseCallerObjects()
+    {
+    }
+
     private protected static void Positive(int value, string name)
     {
         if (value <= 0)

@@ -13,19 +13,24 @@ namespace Mae;
 /// auxiliary network r trained to tighten it. The VAE baselines of <see cref="MutualAutoencoderObjective"/> train in the same loop.
 /// </summary>
 /// <remarks>
-/// Training uses libtorch on the CPU. Tensor threads and the random state of libtorch are process-wide: train one model at a time.
+/// Training uses libtorch on the CPU. Fits may run on several threads at once and give the same models as when run one after
+/// another: each fit draws from its own random generator seeded by <see cref="MutualAutoencoderOptions.Seed"/>, and sets its
+/// thread count on its own thread. Fits share the machine's cores, so two fits at once each run slower.
 /// </remarks>
 public sealed class MutualAutoencoderTrainer
 {
     private readonly MutualAutoencoderOptions options;
 
-    /// <summary>Creates a trainer; the options are checked and copied, so later changes to <paramref name="options"/> have no effect.</summary>
+    /// <summary>
+    /// Creates a trainer; the options are checked and copied, so later changes to <paramref name="options"/> have no effect. The copy,
+    /// and the model that <see cref="Fit"/> returns, keep no caller objects an estimator's options may hold (context, progress, cancellation token).
+    /// </summary>
     /// <exception cref="ArgumentException">An option is out of its documented range; the message names it.</exception>
     public MutualAutoencoderTrainer(MutualAutoencoderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        this.options = options.Clone();
+        this.options = options.CloneWithoutCallerObjects();
     }
 
     /// <summary>Trains a model on <paramref name="data"/>.</summary>
@@ -43,18 +48,18 @@ public sealed class MutualAutoencoderTrainer
 
         TorchRuntime.Configure(options.NumberOfThreads);
         int seed = options.Seed ?? Random.Shared.Next();
-        torch.random.manual_seed(seed);
         var random = new Random(seed);
 
         var likelihood = DecoderLikelihood.Create(options.Decoder, data.FeatureCount, options.NumberOfClasses);
-        var networks = new MutualAutoencoderNetworks(likelihood, options.LatentDimension, options.HiddenSizes, options.Activation,
-            options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.EncoderServesAsAuxiliary);
+        var (networks, generator) = TorchRuntime.CreateSeeded(seed, () => new MutualAutoencoderNetworks(likelihood, options.LatentDimension,
+            options.HiddenSizes, options.Activation, options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.EncoderServesAsAuxiliary));
+        using var _ = generator;
         try
         {
             // Rows the trainer never trains on, for the diagnostics; their own generator leaves the training draws as they were.
             var split = data.SplitEvaluation(EvaluationRowCount(options), new Random(unchecked(seed * 31 + EvaluationSeedOffset)));
             likelihood.ThrowIfInvalid(split.Rows, data.FeatureCount, row => $"Training data {split.DescribeRow(row)}", nameof(data));
-            var epochs = Train(networks, split, random, progress, cancellationToken);
+            var epochs = Train(networks, split, random, generator, progress, cancellationToken);
             var report = new MutualAutoencoderTrainingReport(options.Objective, options.Penalty, options.TargetInformation, seed, split.HeldOut, epochs);
             return new MutualAutoencoderModel(networks, options.Clone(), data.FeatureCount, report);
         }
@@ -78,7 +83,7 @@ public sealed class MutualAutoencoderTrainer
     internal const int MaximumEvaluationRows = 16_384;
 
     private List<MutualAutoencoderEpochReport> Train(
-        MutualAutoencoderNetworks networks, EvaluationSplit split, Random random,
+        MutualAutoencoderNetworks networks, EvaluationSplit split, Random random, Generator generator,
         IProgress<MutualAutoencoderEpochReport>? progress, CancellationToken cancellationToken)
     {
         var data = split.Training;
@@ -92,7 +97,7 @@ public sealed class MutualAutoencoderTrainer
             split.Rows.AsSpan((int)((long)r * split.RowCount / epochRows) * width, width).CopyTo(epochValues.AsSpan(r * width));
         var clock = Stopwatch.StartNew();
         long step = 0;
-        using var trainingStep = new TrainingStep(networks, options, totalSteps);
+        using var trainingStep = new TrainingStep(networks, options, totalSteps, generator);
         networks.train();
         for (int epoch = 1; epoch <= options.NumberOfEpochs; epoch++)
         {
@@ -115,7 +120,7 @@ public sealed class MutualAutoencoderTrainer
             }
 
             bool last = epoch == options.NumberOfEpochs;
-            var evaluation = Evaluate(networks, last ? split.Rows : epochValues, width);
+            var evaluation = Evaluate(networks, last ? split.Rows : epochValues, width, generator);
             var epochReport = new MutualAutoencoderEpochReport
             {
                 Epoch = epoch,
@@ -167,15 +172,15 @@ public sealed class MutualAutoencoderTrainer
 
     private readonly record struct Evaluation(double InformationBound, InformationEvaluation? Encoded, double? ExactInformation, double? ExactLogLikelihood);
 
-    private Evaluation Evaluate(MutualAutoencoderNetworks networks, float[] rowValues, int featureCount)
+    private Evaluation Evaluate(MutualAutoencoderNetworks networks, float[] rowValues, int featureCount, Generator generator)
     {
         networks.eval();
         try
         {
             using var scope = NewDisposeScope();
             var rows = tensor(rowValues, [rowValues.Length / featureCount, featureCount]);
-            double bound = Diagnostics.InformationBound(networks, options.EvaluationPriorSampleSize);
-            var encoded = rows.shape[0] >= 2 ? Diagnostics.Encoded(networks, rows) : null;
+            double bound = Diagnostics.InformationBound(networks, options.EvaluationPriorSampleSize, generator);
+            var encoded = rows.shape[0] >= 2 ? Diagnostics.Encoded(networks, rows, generator) : null;
             var (exactInformation, exactLogLikelihood) = Diagnostics.Exact(networks, rows);
             return new Evaluation(bound, encoded, exactInformation, exactLogLikelihood);
         }

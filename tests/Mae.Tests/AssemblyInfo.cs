@@ -1,11 +1,11 @@
-// libtorch's random state and thread settings are process-wide: torch tests run one at a time.
+// Tests seed libtorch's default generator and time nothing, but share two cores: torch tests run one at a time.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 
 namespace Mae.Tests
 {
     internal static class TorchSetup
     {
-        /// <summary>Sets the native runtime defaults before any test touches libtorch, as the trainer does in an application.</summary>
+        /// <summary>Loads Mae (whose module initializer sets the native environment defaults) and configures libtorch before any test touches it.</summary>
         [System.Runtime.CompilerServices.ModuleInitializer]
         internal static void Initialize() => Mae.Training.TorchRuntime.Configure(1);
     }

@@ -30,11 +30,12 @@ public class BernoulliEstimatorTests
         });
 
         // Estimator, averaged over repetitions.
+        using var estimatorDraws = new Generator(6);
         var sum = new double[exact.Length];
         var sumOfSquares = new double[exact.Length];
         for (int repetition = 0; repetition < repetitions; repetition++)
         {
-            var estimate = Gradient(parameters, () => likelihood.Information(networks.Decoder.forward(z), z, networks.Auxiliary).DecoderSurrogate);
+            var estimate = Gradient(parameters, () => likelihood.Information(networks.Decoder.forward(z), z, networks.Auxiliary, estimatorDraws).DecoderSurrogate);
             for (int i = 0; i < estimate.Length; i++)
             {
                 sum[i] += estimate[i];

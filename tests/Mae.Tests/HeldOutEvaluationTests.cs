@@ -128,8 +128,8 @@ public class HeldOutEvaluationTests
         const int n = 8192;
         var random = new Random(2);
         var x = Enumerable.Range(0, n).Select(_ => (float)TestData.StandardNormal(random)).ToArray();
-        manual_seed(3);
-        var figures = Diagnostics.Encoded(networks, tensor(x, [n, 1]));
+        using var draws = new Generator(3);
+        var figures = Diagnostics.Encoded(networks, tensor(x, [n, 1]), draws);
 
         double information = 0.5 * Math.Log(1 + slope * slope / variance);
         double rate = 0.5 * (slope * slope + variance - 1 - Math.Log(variance));

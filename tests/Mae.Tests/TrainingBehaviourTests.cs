@@ -96,7 +96,8 @@ public class TrainingBehaviourTests
         int features = family == DecoderFamily.Categorical ? 1 : 12;
         var likelihood = DecoderLikelihood.Create(family, features, options.NumberOfClasses);
         using var networks = new MutualAutoencoderNetworks(likelihood, options.LatentDimension, options.HiddenSizes, options.Activation);
-        using var step = new TrainingStep(networks, options, totalSteps: 10);
+        using var draws = new Generator(1);
+        using var step = new TrainingStep(networks, options, totalSteps: 10, draws);
         using var rows = family == DecoderFamily.Categorical ? randint(0, 6, [64, 1]).to_type(ScalarType.Float32) : rand(64, features);
         step.Run(rows, 0); // the first step creates Adam's state
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;

@@ -164,6 +164,13 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         /// </summary>
         public MLContext? Context { get; set; }
 
+        private protected override void ReleaseCallerObjects()
+        {
+            Progress = null;
+            CancellationToken = default;
+            Context = null;
+        }
+
         internal override void Validate(bool classCountFromData = false)
         {
             base.Validate(classCountFromData);

@@ -44,7 +44,7 @@ internal abstract class DecoderLikelihood
     public abstract Tensor PairwiseLogLikelihood(Tensor decoderOutput, Tensor rows);
 
     /// <summary>Builds the information terms from decoder outputs for prior draws z [S, d].</summary>
-    public abstract InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary);
+    public abstract InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary, Generator generator);
 
     /// <summary>The rule every input value must follow, as the end of an error message ("must be finite").</summary>
     public virtual string ValueRule => "must be finite";
@@ -98,10 +98,10 @@ internal sealed class GaussianLikelihood(int featureCount) : DecoderLikelihood
 
     public override Tensor PairwiseLogLikelihood(Tensor decoderOutput, Tensor rows) => GaussianMath.PairwiseDiagonalLogDensity(rows, decoderOutput);
 
-    public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary)
+    public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary, Generator generator)
     {
         var halves = decoderOutput.chunk(2, 1);
-        var samples = GaussianMath.Sample(halves[0], halves[1]);
+        var samples = GaussianMath.Sample(halves[0], halves[1], generator);
         // One pass of r on detached samples: its parameters learn from the objective, and the decoder's gradient is carried
         // through the reparameterised samples alone, as ∂E log r/∂x · x, so that none of it reaches r (which may be the encoder).
         var input = samples.detach().requires_grad_(is_grad_enabled());
@@ -144,7 +144,7 @@ internal sealed class CategoricalLikelihood : DecoderLikelihood
     /// <summary>log_softmax over the classes as x − logsumexp(x): libtorch 2.10's CPU log_softmax and softmax kernels are about 4× slower for a handful of classes.</summary>
     private static Tensor LogSoftmax(Tensor logits) => logits - logits.logsumexp(1, keepdim: true);
 
-    public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary)
+    public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary, Generator generator)
     {
         var probabilities = LogSoftmax(decoderOutput).exp();
         var logR = GaussianNetwork.PairwiseLogDensity(z, auxiliary.forward(Identity(decoderOutput.device)));
@@ -202,12 +202,12 @@ internal sealed class BernoulliLikelihood(int featureCount) : DecoderLikelihood
     public override Tensor PairwiseLogLikelihood(Tensor decoderOutput, Tensor rows) =>
         rows.mm(decoderOutput.t()) - decoderOutput.Softplus().sum(1).unsqueeze(0);
 
-    public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary)
+    public override InformationTerms Information(Tensor decoderOutput, Tensor z, GaussianNetwork auxiliary, Generator generator)
     {
         var probabilities = decoderOutput.detach().sigmoid();
         // Comparing uniforms with the probabilities draws the same Bernoulli variables about 4× faster than libtorch's bernoulli().
         var doubled = cat([probabilities, probabilities], 0);
-        var samples = (rand_like(doubled) < doubled).to_type(ScalarType.Float32);
+        var samples = (rand(doubled.shape, doubled.dtype, generator: generator) < doubled).to_type(ScalarType.Float32);
         var logR = GaussianNetwork.LogDensity(cat([z, z], 0), auxiliary.forward(samples)).view(2, -1);
         var logP = LogLikelihood(cat([decoderOutput, decoderOutput], 0), samples).view(2, -1);
         // Leave-one-out baseline: each sample's reward minus the other's.

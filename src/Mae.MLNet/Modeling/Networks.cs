@@ -139,8 +139,11 @@ internal static class GaussianMath
         return logVariance.Plus(difference * difference * (-logVariance).exp()).Plus(Scalars.LogTwoPi).mul(Scalars.MinusHalf);
     }
 
-    /// <summary>A reparameterised draw mean + exp(½·logVariance)·ε with ε ~ N(0, I): gradients flow to both parameters.</summary>
-    public static Tensor Sample(Tensor mean, Tensor logVariance) => mean.Plus(logVariance.mul(Scalars.Half).exp() * randn_like(mean));
+    /// <summary>
+    /// A reparameterised draw mean + exp(½·logVariance)·ε with ε ~ N(0, I) from <paramref name="generator"/>: gradients flow to both parameters.
+    /// </summary>
+    public static Tensor Sample(Tensor mean, Tensor logVariance, Generator generator) =>
+        mean.Plus(logVariance.mul(Scalars.Half).exp() * randn(mean.shape, mean.dtype, generator: generator));
 
     /// <summary>Diagonal Gaussian log-density summed over dimensions: x [N, D], parameters [N, 2D] holding mean then log-variance → [N].</summary>
     public static Tensor DiagonalLogDensity(Tensor x, Tensor parameters)

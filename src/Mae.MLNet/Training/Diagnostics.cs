@@ -11,12 +11,12 @@ internal static class Diagnostics
     private static readonly TorchSharp.Scalar ActiveUnitThreshold = 0.01.ToScalar();
 
     /// <summary>Î_p = H(z) + E log r(z|x) from <paramref name="priorSamples"/> fresh draws z ~ p(z), x ~ p(x|z).</summary>
-    public static double InformationBound(MutualAutoencoderNetworks networks, int priorSamples)
+    public static double InformationBound(MutualAutoencoderNetworks networks, int priorSamples, Generator generator)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var z = randn(new long[] { priorSamples, networks.LatentDimension });
-        var terms = networks.Likelihood.Information(networks.Decoder.forward(z), z, networks.Auxiliary);
+        var z = randn(new long[] { priorSamples, networks.LatentDimension }, generator: generator);
+        var terms = networks.Likelihood.Information(networks.Decoder.forward(z), z, networks.Auxiliary, generator);
         return GaussianMath.PriorEntropy(networks.LatentDimension) + terms.AuxiliaryObjective.item<float>();
     }
 
@@ -24,7 +24,7 @@ internal static class Diagnostics
     /// I_q from the aggregate-posterior estimator: E_x E_{q(z|x)}[log q(z|x) − log q(z)], with q(z) the mixture of the
     /// posteriors of the same rows; the rate E_x KL(q(z|x) ‖ p(z)) of the same rows; and the active units. <paramref name="rows"/> is [n, F], n ≥ 2.
     /// </summary>
-    public static InformationEvaluation Encoded(MutualAutoencoderNetworks networks, Tensor rows)
+    public static InformationEvaluation Encoded(MutualAutoencoderNetworks networks, Tensor rows, Generator generator)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -32,7 +32,7 @@ internal static class Diagnostics
         var parameters = networks.Encoder.forward(networks.Likelihood.ToNetworkInput(rows));
         var halves = parameters.chunk(2, 1);
         var (mean, logVariance) = (halves[0], halves[1]);
-        var z = GaussianMath.Sample(mean, logVariance);
+        var z = GaussianMath.Sample(mean, logVariance, generator);
         var own = GaussianMath.DiagonalLogDensity(z, parameters); // log q(z_i | x_i)
         // log q(z_i) = logsumexp_j log q(z_i | x_j) − log n, over chunks of i so that memory stays near 16 MB for any n and d.
         long chunk = Math.Max(1, 4_000_000 / (n * networks.LatentDimension));

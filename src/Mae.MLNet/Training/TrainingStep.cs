@@ -20,6 +20,7 @@ internal sealed class TrainingStep : IDisposable
     private readonly AdamOptimizer modelOptimizer;
     private readonly AdamOptimizer auxiliaryOptimizer;
     private readonly long totalSteps;
+    private readonly Generator generator;
 
     // Held as fields so that libtorch never sees a Scalar that the garbage collector may free mid-call (see Scalars).
     private readonly Scalar priorEntropy;
@@ -32,9 +33,11 @@ internal sealed class TrainingStep : IDisposable
     private readonly MaximumMeanDiscrepancy? discrepancy;
     private readonly AggregatePosteriorBank? codeInformation;
 
-    public TrainingStep(MutualAutoencoderNetworks networks, MutualAutoencoderOptions options, long totalSteps)
+    /// <summary>Prepares the optimisers and the step's constants; every random draw of the step comes from <paramref name="generator"/>, the fit's own.</summary>
+    public TrainingStep(MutualAutoencoderNetworks networks, MutualAutoencoderOptions options, long totalSteps, Generator generator)
     {
         this.networks = networks;
+        this.generator = generator;
         this.options = options;
         this.totalSteps = totalSteps;
         modelOptimizer = new AdamOptimizer(networks.ModelParameters(), options.LearningRate);
@@ -82,10 +85,10 @@ internal sealed class TrainingStep : IDisposable
         var encoded = networks.Encoder.forward(likelihood.ToNetworkInput(rows));
         var posterior = encoded.chunk(2, 1);
         var (mean, logVariance) = (posterior[0], posterior[1]);
-        var z = GaussianMath.Sample(mean, logVariance);
+        var z = GaussianMath.Sample(mean, logVariance, generator);
 
         // One decoder pass serves the posterior samples and the prior draws of the information bound.
-        var priorDraws = randn(new long[] { options.EffectivePriorSampleSize, networks.LatentDimension });
+        var priorDraws = randn(new long[] { options.EffectivePriorSampleSize, networks.LatentDimension }, generator: generator);
         var decoded = networks.Decoder.forward(cat([z, priorDraws], 0));
         var decodedPosterior = decoded.narrow(0, 0, z.shape[0]);
         var decodedPrior = decoded.narrow(0, z.shape[0], priorDraws.shape[0]);
@@ -104,8 +107,8 @@ internal sealed class TrainingStep : IDisposable
         {
             // Two independent estimates from the two halves of the prior draws: one gives the factor (Î − M), the other the gradient.
             long half = priorDraws.shape[0] / 2;
-            var first = likelihood.Information(decodedPrior.narrow(0, 0, half), priorDraws.narrow(0, 0, half), networks.Auxiliary);
-            var second = likelihood.Information(decodedPrior.narrow(0, half, half), priorDraws.narrow(0, half, half), networks.Auxiliary);
+            var first = likelihood.Information(decodedPrior.narrow(0, 0, half), priorDraws.narrow(0, 0, half), networks.Auxiliary, generator);
+            var second = likelihood.Information(decodedPrior.narrow(0, half, half), priorDraws.narrow(0, half, half), networks.Auxiliary, generator);
             halves = (first.DecoderSurrogate.Plus(priorEntropy), second.DecoderSurrogate.Plus(priorEntropy));
             information = new InformationTerms(
                 first.DecoderSurrogate.Plus(second.DecoderSurrogate).mul(Scalars.Half),
@@ -113,7 +116,7 @@ internal sealed class TrainingStep : IDisposable
         }
         else
         {
-            information = likelihood.Information(decodedPrior, priorDraws, networks.Auxiliary);
+            information = likelihood.Information(decodedPrior, priorDraws, networks.Auxiliary, generator);
         }
         estimate = information.DecoderSurrogate.Plus(priorEntropy);
 
