@@ -46,6 +46,7 @@ public sealed class MutualAutoencoderTrainer
         if (options.Decoder == DecoderFamily.Categorical && data.FeatureCount != 1)
             throw new ArgumentException($"The categorical decoder reads one class index per row; the data has {data.FeatureCount} features per row.", nameof(data));
 
+        NativeBackends.EnsureTorch();
         TorchRuntime.Configure(options.NumberOfThreads);
         int seed = options.Seed ?? Random.Shared.Next();
         var random = new Random(seed);

@@ -87,6 +87,7 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
     public MutualAutoencoderTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        NativeBackends.EnsureOnnxRuntime();  // Before training, not after: scoring needs it.
         var column = InputColumn.FromSchema(input.Schema, InputColumnName, options.Decoder);
         var trainingOptions = (Options)options.Clone();
         if (column.Kind == InputColumnKind.Key)

@@ -49,6 +49,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         model.WriteEncoder(stream, input.Name, outputColumnName, logVarianceColumnName, input.Kind == InputColumnKind.Key);
         var encoder = stream.ToArray();
         string[] outputs = logVarianceColumnName is null ? [outputColumnName] : [outputColumnName, logVarianceColumnName];
+        NativeBackends.EnsureOnnxRuntime();
         session = new EncoderSession(encoder, input, model.LatentDimension, outputs);
         try
         {
