@@ -116,7 +116,8 @@ internal sealed class FastTanh : nn.Module<Tensor, Tensor>
 /// handle without keeping the object alive, so a garbage collection triggered by another thread can free it mid-call
 /// (an abort with "Expected false to be true ... toFloat"). Every Scalar that training, diagnostics and encoding pass is
 /// held in a field or a <c>using</c> variable; additions go through <see cref="TensorArithmetic"/>, ELU through
-/// <see cref="ScalarSafeElu"/>, and softplus is written out (see <see cref="TensorArithmetic.Softplus"/>).
+/// <see cref="ScalarSafeElu"/>, and softplus is written out (see <see cref="TensorArithmetic.Softplus"/>). The TorchSharp
+/// members that create temporaries are compile errors in this project (RS0030, listed in BannedSymbols.txt).
 /// </summary>
 internal static class Scalars
 {

@@ -187,7 +187,7 @@ internal sealed class TrainingStep : IDisposable
                         break;
                     case InformationPenalty.IndependentSquared when halves is var (first, second):
                         // Value λ(Î − M)²; gradient λ[(Î₁ − M)∇Î₂ + (Î₂ − M)∇Î₁], unbiased for ∇ λ(E Î − M)².
-                        var crossed = first.sub(target).detach() * second + second.sub(target).detach() * first;
+                        var crossed = (first.sub(target).detach() * second).Plus(second.sub(target).detach() * first);
                         penalty = DecoderLikelihood.WithGradientOf((gap * gap).mul(penaltyWeight), crossed.mul(penaltyWeight));
                         break;
                     case InformationPenalty.Squared:
