@@ -77,7 +77,9 @@ internal static partial class TorchRuntime
     {
         lock (DefaultGeneratorGate)
         {
+#pragma warning disable RS0030 // The one place that seeds the default generator: networks initialise from it, under the lock.
             random.manual_seed(seed);
+#pragma warning restore RS0030
             var value = create();
             var generator = new Generator((ulong)seed);
             using var state = random.get_rng_state();
