@@ -8,7 +8,7 @@ namespace Mae.Benchmarks;
 
 /// <summary>
 /// Median wall time of one full training step (forward, backward, both Adam updates, data sampling) at a fixed thread count.
-/// bench/peer/mae_step_bench.py runs the same model and step in PyTorch eager.
+/// bench/peer/direct_step.py is the same step written directly in PyTorch; bench/peer/interleaved.sh runs both in rounds.
 /// </summary>
 internal static class TrainingStepBenchmark
 {

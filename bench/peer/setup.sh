@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the PyTorch eager peer for bench/peer/mae_step_bench.py:
+# Installs the PyTorch eager peer for bench/peer/direct_step.py (and bench/peer/interleaved.sh):
 # Debian's python3-torch (1.13) linked against OpenBLAS (OpenMP flavour).
 #
 # Debian's torch links libblas.so.3 / liblapack.so.3, which by default resolve
