@@ -34,4 +34,23 @@ public sealed class OnnxExportOptions
 
     /// <summary>Gets or sets the name of an exported encoder's log-variance output. Defaults to <see cref="OnnxTensorNames.LogVariance"/>.</summary>
     public string EncoderLogVarianceName { get; set; } = OnnxTensorNames.LogVariance;
+
+    /// <summary>
+    /// Gets or sets the shapes of the model's input and outputs: a batch of rows ([batch, width] in and out, the
+    /// default) or one row per run ([1, width] in, [width] out). See <see cref="OnnxTensorLayout"/>.
+    /// </summary>
+    public OnnxTensorLayout TensorLayout { get; set; } = OnnxExporter.Defaults.TensorLayout;
+
+    /// <summary>
+    /// Gets or sets names for the d dimensions of an exported encoder's outputs, or <see langword="null"/> (the default)
+    /// to record none. Must hold exactly d names, none of them null. Ignored for decoders.
+    /// </summary>
+    /// <remarks>
+    /// The names are recorded for ML.NET's ONNX transformer, which gives an output column <c>C</c> the slot names held
+    /// by the <c>keys_strings</c> attribute of the graph node named <c>mlnet.C.SlotNames</c>. The exporter writes one
+    /// such node for the mean and one for the log-variance output (when included), as ML.NET's own ONNX converter
+    /// does: an <c>ai.onnx.ml</c> <c>LabelEncoder</c> over a constant string, whose result nothing reads. A model with
+    /// names therefore also imports the <c>ai.onnx.ml</c> operator set (version 2); its inputs and outputs are unchanged.
+    /// </remarks>
+    public IReadOnlyList<string>? EncoderSlotNames { get; set; }
 }

@@ -5,8 +5,9 @@ using Mae.Export.Onnx;
 namespace Mae.Export;
 
 /// <summary>
-/// Writes encoder and decoder descriptions as ONNX models (IR version 8, default-domain opset 13), with a
-/// symbolic batch dimension named <c>batch</c> on every input and output.
+/// Writes encoder and decoder descriptions as ONNX models (IR version 8, default-domain opset 13). By default every
+/// input and output has a symbolic batch dimension named <c>batch</c>; <see cref="OnnxExportOptions.TensorLayout"/>
+/// selects one row per run instead.
 /// </summary>
 /// <remarks>
 /// The output is deterministic: the same description and options always produce the same bytes.
@@ -26,7 +27,7 @@ public static class OnnxExporter
     /// <summary>Writes <paramref name="encoder"/> as an ONNX model to <paramref name="destination"/>.</summary>
     /// <param name="encoder">The encoder to write.</param>
     /// <param name="destination">A writable stream; written from its current position and left open.</param>
-    /// <param name="options">Export options: metadata, model version, and whether to output the log-variance.</param>
+    /// <param name="options">Export options: metadata, model version, tensor names and layout, the log-variance output, slot names.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="destination"/> is not writable, or the options are invalid (see <see cref="OnnxExportOptions"/>).
@@ -34,7 +35,7 @@ public static class OnnxExporter
     public static void WriteEncoder(EncoderDescription encoder, Stream destination, OnnxExportOptions options)
     {
         ArgumentNullException.ThrowIfNull(encoder);
-        ModelProto model = OnnxModelFactory.CreateEncoder(encoder, ValidateOptions(options));
+        ModelProto model = OnnxModelFactory.CreateEncoder(encoder, ValidateEncoderOptions(encoder, options));
         WriteToStream(model, destination);
     }
 
@@ -56,7 +57,7 @@ public static class OnnxExporter
     /// The file to create or replace. The model is written to a temporary file in the same directory that then
     /// replaces <paramref name="path"/>, so a failed write leaves no partial file.
     /// </param>
-    /// <param name="options">Export options: metadata, model version, and whether to output the log-variance.</param>
+    /// <param name="options">Export options: metadata, model version, tensor names and layout, the log-variance output, slot names.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or the options are invalid.</exception>
     /// <exception cref="IOException">The file cannot be written; no partial file is left behind.</exception>
@@ -65,7 +66,7 @@ public static class OnnxExporter
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        ModelProto model = OnnxModelFactory.CreateEncoder(encoder, ValidateOptions(options));
+        ModelProto model = OnnxModelFactory.CreateEncoder(encoder, ValidateEncoderOptions(encoder, options));
         WriteToFile(model, path);
     }
 
@@ -82,7 +83,7 @@ public static class OnnxExporter
     /// <summary>Writes <paramref name="decoder"/> as an ONNX model to <paramref name="destination"/>.</summary>
     /// <param name="decoder">The decoder to write.</param>
     /// <param name="destination">A writable stream; written from its current position and left open.</param>
-    /// <param name="options">Export options: metadata and model version.</param>
+    /// <param name="options">Export options: metadata, model version and tensor layout.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="destination"/> is not writable, or the options are invalid (see <see cref="OnnxExportOptions"/>).
@@ -112,7 +113,7 @@ public static class OnnxExporter
     /// The file to create or replace. The model is written to a temporary file in the same directory that then
     /// replaces <paramref name="path"/>, so a failed write leaves no partial file.
     /// </param>
-    /// <param name="options">Export options: metadata and model version.</param>
+    /// <param name="options">Export options: metadata, model version and tensor layout.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or the options are invalid.</exception>
     /// <exception cref="IOException">The file cannot be written; no partial file is left behind.</exception>
@@ -125,6 +126,33 @@ public static class OnnxExporter
         WriteToFile(model, path);
     }
 
+    private static OnnxExportOptions ValidateEncoderOptions(EncoderDescription encoder, OnnxExportOptions options)
+    {
+        ValidateOptions(options);
+        if (options.EncoderSlotNames is { } names)
+        {
+            if (names.Count != encoder.LatentDimension)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"EncoderSlotNames holds {names.Count} names; the encoder's latent dimension is {encoder.LatentDimension}, so it needs {encoder.LatentDimension}."),
+                    nameof(options));
+            }
+
+            for (int i = 0; i < names.Count; i++)
+            {
+                if (names[i] is null)
+                {
+                    throw new ArgumentException(
+                        string.Create(CultureInfo.InvariantCulture, $"EncoderSlotNames[{i}] is null; every dimension needs a name."),
+                        nameof(options));
+                }
+            }
+        }
+
+        return options;
+    }
+
     private static OnnxExportOptions ValidateOptions(OnnxExportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -132,6 +160,13 @@ public static class OnnxExporter
         {
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture, $"ModelVersion must not be negative; got {options.ModelVersion}."),
+                nameof(options));
+        }
+
+        if (!Enum.IsDefined(options.TensorLayout))
+        {
+            throw new ArgumentException(
+                $"TensorLayout is {options.TensorLayout}; expected {nameof(OnnxTensorLayout.Batch)} or {nameof(OnnxTensorLayout.SingleRow)}.",
                 nameof(options));
         }
 
@@ -227,5 +262,6 @@ public static class OnnxExporter
     {
         public const long ModelVersion = 1;
         public const bool IncludeLogVariance = false;
+        public const OnnxTensorLayout TensorLayout = OnnxTensorLayout.Batch;
     }
 }

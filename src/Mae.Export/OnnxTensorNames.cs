@@ -4,6 +4,10 @@ namespace Mae.Export;
 /// Names of the inputs and outputs of the exported ONNX models. They are part of the exported
 /// model's contract: consumers such as ML.NET's ONNX transformer bind columns by these names.
 /// </summary>
+/// <remarks>
+/// The shapes given are those of the default layout, <see cref="OnnxTensorLayout.Batch"/>. With
+/// <see cref="OnnxTensorLayout.SingleRow"/> an input [batch, w] is [1, w] and an output [batch, w] is [w].
+/// </remarks>
 public static class OnnxTensorNames
 {
     /// <summary>

@@ -163,16 +163,20 @@ public sealed class MutualAutoencoderModel : IDisposable
     }
 
     /// <summary>
-    /// Writes the encoder with the tensor names an ML.NET host binds to columns; a categorical model with
-    /// <paramref name="keyInput"/> reads ML.NET key values (uint32) instead of float class indices.
+    /// Writes the encoder with the tensor names an ML.NET host binds to columns, in the given layout and with the given
+    /// slot names (or none); a categorical model with <paramref name="keyInput"/> reads ML.NET key values (uint32)
+    /// instead of float class indices.
     /// </summary>
-    internal void WriteEncoder(Stream stream, string inputName, string meanName, string? logVarianceName, bool keyInput)
+    internal void WriteEncoder(Stream stream, string inputName, string meanName, string? logVarianceName, bool keyInput,
+        OnnxTensorLayout layout, IReadOnlyList<string>? slotNames)
     {
         var exportOptions = OnnxConversion.Options(Report, includeLogVariance: logVarianceName is not null);
         exportOptions.EncoderInputName = inputName;
         exportOptions.EncoderMeanName = meanName;
         if (logVarianceName is not null)
             exportOptions.EncoderLogVarianceName = logVarianceName;
+        exportOptions.TensorLayout = layout;
+        exportOptions.EncoderSlotNames = slotNames;
         OnnxExporter.WriteEncoder(DescribeEncoder(keyInput), stream, exportOptions);
     }
 

@@ -99,6 +99,49 @@ public sealed class ModelMetadataTests
         }
     }
 
+    [Theory]
+    [InlineData(InputPreprocessingKind.Standardization)]
+    [InlineData(InputPreprocessingKind.KeyOneHot)]
+    public void SingleRowEncoderReadsOneRowAndOutputsVectors(InputPreprocessingKind preprocessing)
+    {
+        EncoderDescription encoder = TestNetworks.Encoder(seed: 7, preprocessing, HiddenActivation.Tanh);
+        var options = new OnnxExportOptions
+        {
+            TensorLayout = OnnxTensorLayout.SingleRow,
+            IncludeLogVariance = true,
+            EncoderSlotNames = Enumerable.Range(0, TestNetworks.LatentDimension).Select(i => $"z{i}").ToArray(),
+        };
+        byte[] model = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteEncoder(encoder, s, options));
+
+        using var session = new InferenceSession(model);
+
+        // The slot-name nodes add neither an input nor an output.
+        NodeMetadata input = Assert.Single(session.InputMetadata, kv => kv.Key == OnnxTensorNames.Features).Value;
+        Assert.Equal([1, encoder.InputWidth], input.Dimensions);
+        Assert.All(input.SymbolicDimensions, Assert.Empty);
+        Assert.Equal([OnnxTensorNames.Mean, OnnxTensorNames.LogVariance], session.OutputMetadata.Keys.ToArray());
+        foreach (NodeMetadata output in session.OutputMetadata.Values)
+        {
+            Assert.Equal([TestNetworks.LatentDimension], output.Dimensions);
+            Assert.All(output.SymbolicDimensions, Assert.Empty);
+        }
+    }
+
+    [Theory]
+    [InlineData(DecoderFamily.Gaussian)]
+    [InlineData(DecoderFamily.Categorical)]
+    public void SingleRowDecoderReadsOneLatentVectorAndOutputsVectors(DecoderFamily family)
+    {
+        DecoderDescription decoder = TestNetworks.Decoder(seed: 8, family, HiddenActivation.Relu);
+        byte[] model = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteDecoder(decoder, s, new OnnxExportOptions { TensorLayout = OnnxTensorLayout.SingleRow }));
+
+        using var session = new InferenceSession(model);
+
+        Assert.Equal([1, TestNetworks.LatentDimension], session.InputMetadata[OnnxTensorNames.Latent].Dimensions);
+        Assert.Equal(2, session.OutputMetadata.Count);
+        Assert.All(session.OutputMetadata.Values, output => Assert.Equal([TestNetworks.FeatureCount], output.Dimensions));
+    }
+
     [Fact]
     public void CallerMetadataAndStandardFieldsAreReadable()
     {
@@ -181,6 +224,19 @@ public sealed class ModelMetadataTests
         var nullValue = Assert.Throws<ArgumentException>(
             () => OnnxExporter.WriteEncoder(encoder, new MemoryStream(), new OnnxExportOptions { Metadata = { ["key"] = null! } }));
         Assert.Contains("'key'", nullValue.Message);
+
+        var layout = Assert.Throws<ArgumentException>(
+            () => OnnxExporter.WriteEncoder(encoder, new MemoryStream(), new OnnxExportOptions { TensorLayout = (OnnxTensorLayout)7 }));
+        Assert.Contains("TensorLayout is 7; expected Batch or SingleRow", layout.Message);
+        Assert.Throws<ArgumentException>(
+            () => OnnxExporter.WriteDecoder(TestNetworks.Decoder(seed: 5, DecoderFamily.Gaussian, HiddenActivation.Tanh), new MemoryStream(), new OnnxExportOptions { TensorLayout = (OnnxTensorLayout)(-1) }));
+
+        var tooFewNames = Assert.Throws<ArgumentException>(
+            () => OnnxExporter.WriteEncoder(encoder, new MemoryStream(), new OnnxExportOptions { EncoderSlotNames = ["a", "b"] }));
+        Assert.Contains("EncoderSlotNames holds 2 names; the encoder's latent dimension is 5, so it needs 5", tooFewNames.Message);
+        var nullName = Assert.Throws<ArgumentException>(
+            () => OnnxExporter.WriteEncoder(encoder, new MemoryStream(), new OnnxExportOptions { EncoderSlotNames = ["a", null!, "c", "d", "e"] }));
+        Assert.Contains("EncoderSlotNames[1] is null", nullName.Message);
 
         Assert.Throws<ArgumentNullException>(() => OnnxExporter.WriteEncoder(encoder, new MemoryStream(), null!));
         Assert.Throws<ArgumentException>(() => OnnxExporter.WriteEncoder(encoder, new MemoryStream([], writable: false)));

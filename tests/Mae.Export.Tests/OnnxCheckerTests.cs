@@ -58,6 +58,30 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output) : IDisposable
             }
         }
 
+        // One row per run, and the slot-name nodes ML.NET reads (with and without the log-variance, in either layout).
+        foreach (InputPreprocessingKind kind in Enum.GetValues<InputPreprocessingKind>())
+        {
+            foreach (OnnxTensorLayout layout in Enum.GetValues<OnnxTensorLayout>())
+            {
+                string path = Path.Combine(_directory.FullName, $"encoder_{kind}_{layout}_slot_names.onnx");
+                var options = new OnnxExportOptions
+                {
+                    TensorLayout = layout,
+                    IncludeLogVariance = seed % 2 == 0,
+                    EncoderSlotNames = Enumerable.Range(0, TestNetworks.LatentDimension).Select(i => $"z{i}").ToArray(),
+                };
+                OnnxExporter.WriteEncoder(TestNetworks.Encoder(seed++, kind, HiddenActivation.Gelu), path, options);
+                paths.Add(path);
+            }
+        }
+
+        foreach (DecoderFamily family in Enum.GetValues<DecoderFamily>())
+        {
+            string path = Path.Combine(_directory.FullName, $"decoder_{family}_single_row.onnx");
+            OnnxExporter.WriteDecoder(TestNetworks.Decoder(seed++, family, HiddenActivation.Silu), path, new OnnxExportOptions { TensorLayout = OnnxTensorLayout.SingleRow });
+            paths.Add(path);
+        }
+
         string linearEncoder = Path.Combine(_directory.FullName, "encoder_linear.onnx");
         OnnxExporter.WriteEncoder(
             TestNetworks.Encoder(seed++, InputPreprocessingKind.None, HiddenActivation.Tanh, hiddenSizes: []),

@@ -67,6 +67,62 @@ public sealed class ParityTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [MemberData(nameof(EncoderCases))]
+    public void SingleRowEncoderMatchesReferenceAndTheBatchedEncoder(InputPreprocessingKind preprocessing, HiddenActivation activation)
+    {
+        EncoderDescription encoder = TestNetworks.Encoder(seed: 11, preprocessing, activation);
+        var batchOptions = new OnnxExportOptions { IncludeLogVariance = true };
+        var rowOptions = new OnnxExportOptions
+        {
+            IncludeLogVariance = true,
+            TensorLayout = OnnxTensorLayout.SingleRow,
+            EncoderSlotNames = Enumerable.Range(0, encoder.LatentDimension).Select(i => $"z{i}").ToArray(),
+        };
+        using var rowSession = new InferenceSession(OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteEncoder(encoder, s, rowOptions)));
+        byte[] batchModel = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteEncoder(encoder, s, batchOptions));
+        const int rows = 7;
+
+        Dictionary<string, float[]> actual, batched;
+        Dictionary<string, double[]> expected;
+        if (preprocessing == InputPreprocessingKind.KeyOneHot)
+        {
+            uint[] keys = TestNetworks.EncoderKeys(encoder, rows, seed: 2);
+            actual = OnnxRuntimeRunner.RunRows(rowSession, OnnxTensorNames.Features, keys, rows, encoder.InputWidth);
+            batched = OnnxRuntimeRunner.Run(batchModel, OnnxTensorNames.Features, keys, rows, encoder.InputWidth);
+            expected = ReferenceForwardPass.Encoder(encoder, keys, rows);
+        }
+        else
+        {
+            float[] input = TestNetworks.EncoderInput(encoder, rows, seed: 2);
+            actual = OnnxRuntimeRunner.RunRows(rowSession, OnnxTensorNames.Features, input, rows, encoder.InputWidth);
+            batched = OnnxRuntimeRunner.Run(batchModel, OnnxTensorNames.Features, input, rows, encoder.InputWidth);
+            expected = ReferenceForwardPass.Encoder(encoder, input, rows);
+        }
+
+        double error = Compare(expected, actual, expectedOutputCount: 2);
+        double fromBatched = actual.Max(output => MaxAbsoluteDifference(batched[output.Key].Select(v => (double)v).ToArray(), output.Value));
+        output.WriteLine($"{preprocessing}/{activation}: max abs error {error:E3}, from the batched encoder {fromBatched:E3}");
+        Assert.True(error <= Tolerance, $"Max abs error {error:E3} exceeds {Tolerance:E0}.");
+        Assert.True(fromBatched <= Tolerance, $"Max abs difference from the batched encoder {fromBatched:E3} exceeds {Tolerance:E0}.");
+    }
+
+    [Theory]
+    [MemberData(nameof(DecoderCases))]
+    public void SingleRowDecoderMatchesReference(DecoderFamily family, HiddenActivation activation)
+    {
+        DecoderDescription decoder = TestNetworks.Decoder(seed: 23 + (int)family, family, activation);
+        byte[] model = OnnxRuntimeRunner.ToBytes(s => OnnxExporter.WriteDecoder(decoder, s, new OnnxExportOptions { TensorLayout = OnnxTensorLayout.SingleRow }));
+        using var session = new InferenceSession(model);
+        const int rows = 7;
+        float[] latent = TestNetworks.Latent(rows, decoder.LatentDimension, seed: 2);
+
+        Dictionary<string, float[]> actual = OnnxRuntimeRunner.RunRows(session, OnnxTensorNames.Latent, latent, rows, decoder.LatentDimension);
+
+        double error = Compare(ReferenceForwardPass.Decoder(decoder, latent, rows), actual, expectedOutputCount: 2);
+        Assert.True(error <= Tolerance, $"Max abs error {error:E3} exceeds {Tolerance:E0}.");
+    }
+
+    [Theory]
     [InlineData(InputPreprocessingKind.None)]
     [InlineData(InputPreprocessingKind.Standardization)]
     [InlineData(InputPreprocessingKind.OneHot)]

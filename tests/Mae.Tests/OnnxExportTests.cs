@@ -36,6 +36,11 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         model.ExportDecoderToOnnx(decoderStream);
         using var encoder = new InferenceSession(encoderStream.ToArray());
         using var decoder = new InferenceSession(decoderStream.ToArray());
+        // The encoder the ML.NET step embeds: one row per run, with slot names.
+        using var rowStream = new MemoryStream();
+        model.WriteEncoder(rowStream, OnnxTensorNames.Features, OnnxTensorNames.Mean, OnnxTensorNames.LogVariance, keyInput: false,
+            OnnxTensorLayout.SingleRow, Mae.MLNet.CodeColumns.SlotNames(model.LatentDimension));
+        using var rowEncoder = new InferenceSession(rowStream.ToArray());
         var random = new Random(3);
 
         foreach (int batch in (int[])[1, 7, 1024])
@@ -47,6 +52,12 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
             var onnx = OnnxRuntimeRunner.Run(encoder, OnnxTensorNames.Features, rows, batch, model.FeatureCount);
             AssertClose(mean, onnx[OnnxTensorNames.Mean], $"encoder mean, batch {batch}");
             AssertClose(logVariance, onnx[OnnxTensorNames.LogVariance], $"encoder log-variance, batch {batch}");
+            if (batch <= 7)
+            {
+                var byRow = OnnxRuntimeRunner.RunRows(rowEncoder, OnnxTensorNames.Features, rows, batch, model.FeatureCount);
+                AssertClose(mean, byRow[OnnxTensorNames.Mean], $"single-row encoder mean, {batch} rows");
+                AssertClose(logVariance, byRow[OnnxTensorNames.LogVariance], $"single-row encoder log-variance, {batch} rows");
+            }
 
             var latent = Enumerable.Range(0, batch * model.LatentDimension).Select(_ => (float)(2 * TestData.StandardNormal(random))).ToArray();
             var decoded = model.Decode(latent);
@@ -86,6 +97,9 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(model.FeatureCount.ToString(System.Globalization.CultureInfo.InvariantCulture), metadata[OnnxMetadataKeys.InputWidth]);
             Assert.Equal(-1, session.InputMetadata[OnnxTensorNames.Features].Dimensions[0]);
             Assert.Equal(new[] { OnnxTensorNames.Mean }, session.OutputMetadata.Keys.ToArray());
+            Assert.Equal([-1, model.LatentDimension], session.OutputMetadata[OnnxTensorNames.Mean].Dimensions);
+            // The slot-name nodes are for ML.NET's ONNX transformer only; the file for ONNX Runtime apps has none.
+            Assert.DoesNotContain("mlnet.", System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(encoderPath)));
         }
         OnnxChecker.CheckModels(paths, output.WriteLine);
     }

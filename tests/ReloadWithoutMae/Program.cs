@@ -8,7 +8,8 @@ using ReloadWithoutMae;
 //
 //   dotnet run -c Release --project tests/ReloadWithoutMae -- model.zip input.bin output.bin Code [Features]
 //
-// The input column defaults to the only known-size vector of Single in the model's saved input schema.
+// The input column defaults to the only known-size vector of Single in the model's saved input schema. It prints the
+// type and slot names of every column of the transformed data.
 const string Usage = "Usage: ReloadWithoutMae <model.zip> <input rows> <output rows> <output column> [<input column>]";
 
 if (args.Length is < 4 or > 5)
@@ -57,6 +58,8 @@ try
         Enumerable.Range(0, rows).Select(r => new InputRow { Values = values.AsSpan(r * width, width).ToArray() }), definition);
 
     var output = model.Transform(input);
+    foreach (var column in output.Schema.Where(c => !c.IsHidden))
+        Console.WriteLine($"  column '{column.Name}': {column.Type}; slot names: {DescribeSlotNames(column)}");
     var outputColumn = output.Schema.GetColumnOrNull(outputColumnName);
     if (outputColumn is null)
     {
@@ -101,6 +104,15 @@ catch (Exception error) when (error is IOException or InvalidDataException or Ar
 {
     Console.Error.WriteLine($"Failed: {error.GetType().Name}: {error.Message}");
     return 1;
+}
+
+static string DescribeSlotNames(DataViewSchema.Column column)
+{
+    if (!column.HasSlotNames())
+        return "none";
+    VBuffer<ReadOnlyMemory<char>> names = default;
+    column.GetSlotNames(ref names);
+    return string.Join(", ", names.DenseValues());
 }
 
 static DataViewSchema.Column FindInputColumn(DataViewSchema schema, string? name)

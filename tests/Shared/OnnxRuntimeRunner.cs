@@ -35,6 +35,32 @@ internal static class OnnxRuntimeRunner
         return result;
     }
 
+    /// <summary>
+    /// Runs a model exported with one row per run (<c>OnnxTensorLayout.SingleRow</c>) on each of <paramref name="rows"/>
+    /// rows in turn, as a [1, width] input, checks that every output is a vector, and returns each output's values for
+    /// all rows, row after row.
+    /// </summary>
+    public static Dictionary<string, float[]> RunRows<TInput>(InferenceSession session, string inputName, TInput[] input, int rows, int width)
+        where TInput : unmanaged
+    {
+        string[] outputNames = session.OutputMetadata.Keys.ToArray();
+        var values = outputNames.ToDictionary(name => name, _ => new List<float>());
+        using var runOptions = new RunOptions();
+        for (int row = 0; row < rows; row++)
+        {
+            using OrtValue inputValue = OrtValue.CreateTensorValueFromMemory(input[(row * width)..((row + 1) * width)], [1, width]);
+            using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(runOptions, [inputName], [inputValue], outputNames);
+            int index = 0;
+            foreach (OrtValue output in outputs)
+            {
+                Assert.Single(output.GetTensorTypeAndShape().Shape);
+                values[outputNames[index++]].AddRange(output.GetTensorDataAsSpan<float>().ToArray());
+            }
+        }
+
+        return values.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray());
+    }
+
     public static byte[] ToBytes(Action<Stream> write)
     {
         using var stream = new MemoryStream();

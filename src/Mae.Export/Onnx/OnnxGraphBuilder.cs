@@ -1,10 +1,12 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using Google.Protobuf;
 
 namespace Mae.Export.Onnx;
 
 /// <summary>
-/// Accumulates the nodes and initializers of one ONNX graph, keeping node and value names unique.
+/// Accumulates the nodes and initializers of one ONNX graph, keeping node and value names unique. The graph's
+/// <see cref="Layout"/> sets the shapes of its inputs and outputs.
 /// </summary>
 internal sealed class OnnxGraphBuilder
 {
@@ -13,25 +15,47 @@ internal sealed class OnnxGraphBuilder
     private readonly HashSet<string> _valueNames = new(StringComparer.Ordinal);
     private readonly Dictionary<float, string> _scalars = [];
 
-    public OnnxGraphBuilder(string name, string documentation)
+    public OnnxGraphBuilder(string name, OnnxTensorLayout layout)
     {
         _graph.Name = name;
-        _graph.DocString = documentation;
+        Layout = layout;
     }
 
-    /// <summary>Declares a float graph input of shape [batch, <paramref name="width"/>].</summary>
+    /// <summary>Gets whether inputs and outputs hold a batch of rows or one row.</summary>
+    public OnnxTensorLayout Layout { get; }
+
+    /// <summary>Gets or sets the graph's documentation.</summary>
+    public string Documentation
+    {
+        get => _graph.DocString;
+        set => _graph.DocString = value;
+    }
+
+    /// <summary>The shape of an input of <paramref name="width"/> values per row, for documentation: [batch, width] or [1, width].</summary>
+    public string DescribeInput(int width) => Describe(InputDimensions(width));
+
+    /// <summary>The shape of an output of <paramref name="width"/> values per row, for documentation: [batch, width] or [width].</summary>
+    public string DescribeOutput(int width) => Describe(OutputDimensions(width));
+
+    /// <summary>Declares a float graph input of <paramref name="width"/> values per row.</summary>
     public string AddInput(string name, int width, string documentation) =>
         AddInput(name, width, TensorProto.Types.DataType.Float, documentation);
 
-    /// <summary>Declares a graph input of the given element type and shape [batch, <paramref name="width"/>].</summary>
+    /// <summary>
+    /// Declares a graph input of the given element type and <paramref name="width"/> values per row: shape
+    /// [batch, width], or [1, width] for one row.
+    /// </summary>
     public string AddInput(string name, int width, TensorProto.Types.DataType elementType, string documentation)
     {
         Claim(name);
-        _graph.Input.Add(CreateBatchMatrixInfo(name, width, elementType, documentation));
+        _graph.Input.Add(CreateInfo(name, InputDimensions(width), elementType, documentation));
         return name;
     }
 
-    /// <summary>Declares an existing value as a float graph output of shape [batch, <paramref name="width"/>].</summary>
+    /// <summary>
+    /// Declares an existing value as a float graph output of <paramref name="width"/> values per row: shape
+    /// [batch, width], or [width] for one row.
+    /// </summary>
     public void AddOutput(string name, int width, string documentation)
     {
         if (!_valueNames.Contains(name))
@@ -39,7 +63,7 @@ internal sealed class OnnxGraphBuilder
             throw new InvalidOperationException($"Graph output '{name}' is not produced by any node.");
         }
 
-        _graph.Output.Add(CreateBatchMatrixInfo(name, width, TensorProto.Types.DataType.Float, documentation));
+        _graph.Output.Add(CreateInfo(name, OutputDimensions(width), TensorProto.Types.DataType.Float, documentation));
     }
 
     /// <summary>Adds a float initializer with the given shape and returns its name.</summary>
@@ -63,6 +87,28 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>Adds an int64 initializer with the given shape and returns its name.</summary>
+    public string AddInitializer(string name, ReadOnlySpan<long> values, params long[] dimensions)
+    {
+        Claim(name);
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Int64Data.AddRange(values.ToArray());
+        tensor.Dims.AddRange(dimensions);
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>Adds a string initializer with the given shape and returns its name.</summary>
+    public string AddInitializer(string name, IReadOnlyList<string> values, params long[] dimensions)
+    {
+        Claim(name);
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.String };
+        tensor.StringData.AddRange(values.Select(ByteString.CopyFromUtf8));
+        tensor.Dims.AddRange(dimensions);
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
     /// <summary>Returns the name of a rank-0 float initializer holding <paramref name="value"/>, adding it on first use.</summary>
     public string Scalar(string name, float value)
     {
@@ -76,7 +122,11 @@ internal sealed class OnnxGraphBuilder
     }
 
     /// <summary>Adds a node of the default domain producing one output, and returns the output name.</summary>
-    public string AddNode(string operatorType, string nodeName, string[] inputs, string output, params AttributeProto[] attributes)
+    public string AddNode(string operatorType, string nodeName, string[] inputs, string output, params AttributeProto[] attributes) =>
+        AddNode(string.Empty, operatorType, nodeName, inputs, output, attributes);
+
+    /// <summary>Adds a node of the given operator domain producing one output, and returns the output name.</summary>
+    public string AddNode(string domain, string operatorType, string nodeName, string[] inputs, string output, params AttributeProto[] attributes)
     {
         if (!_nodeNames.Add(nodeName))
         {
@@ -84,7 +134,7 @@ internal sealed class OnnxGraphBuilder
         }
 
         Claim(output);
-        var node = new NodeProto { OpType = operatorType, Name = nodeName, Domain = string.Empty };
+        var node = new NodeProto { OpType = operatorType, Name = nodeName, Domain = domain };
         node.Input.AddRange(inputs);
         node.Output.Add(output);
         node.Attribute.AddRange(attributes);
@@ -98,6 +148,20 @@ internal sealed class OnnxGraphBuilder
     public static AttributeProto FloatAttribute(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
+    public static AttributeProto IntsAttribute(string name, IEnumerable<long> values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
+    public static AttributeProto StringsAttribute(string name, IEnumerable<string> values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Strings };
+        attribute.Strings.AddRange(values.Select(ByteString.CopyFromUtf8));
+        return attribute;
+    }
+
     public GraphProto Build() => _graph;
 
     private void Claim(string valueName)
@@ -108,12 +172,24 @@ internal sealed class OnnxGraphBuilder
         }
     }
 
-    private static ValueInfoProto CreateBatchMatrixInfo(
-        string name, int width, TensorProto.Types.DataType elementType, string documentation)
+    /// <summary>An input is a batch of rows, [batch, width], or one row that keeps its leading dimension, [1, width].</summary>
+    private TensorShapeProto.Types.Dimension[] InputDimensions(int width) => Layout == OnnxTensorLayout.Batch
+        ? [new() { DimParam = OnnxModelFactory.BatchDimension }, new() { DimValue = width }]
+        : [new() { DimValue = 1 }, new() { DimValue = width }];
+
+    /// <summary>An output is a batch of rows, [batch, width], or one row as a vector, [width].</summary>
+    private TensorShapeProto.Types.Dimension[] OutputDimensions(int width) => Layout == OnnxTensorLayout.Batch
+        ? [new() { DimParam = OnnxModelFactory.BatchDimension }, new() { DimValue = width }]
+        : [new() { DimValue = width }];
+
+    private static string Describe(TensorShapeProto.Types.Dimension[] dimensions) =>
+        "[" + string.Join(", ", dimensions.Select(d => d.HasDimParam ? d.DimParam : d.DimValue.ToString(CultureInfo.InvariantCulture))) + "]";
+
+    private static ValueInfoProto CreateInfo(
+        string name, TensorShapeProto.Types.Dimension[] dimensions, TensorProto.Types.DataType elementType, string documentation)
     {
         var shape = new TensorShapeProto();
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = OnnxModelFactory.BatchDimension });
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = width });
+        shape.Dim.AddRange(dimensions);
         return new ValueInfoProto
         {
             Name = name,

@@ -6,22 +6,27 @@ namespace Mae.Export.Onnx;
 /// <summary>Translates encoder and decoder descriptions into ONNX models.</summary>
 internal static class OnnxModelFactory
 {
-    /// <summary>The symbolic name of the batch dimension of every input and output.</summary>
+    /// <summary>The symbolic name of the batch dimension of every input and output of a batched graph.</summary>
     public const string BatchDimension = "batch";
 
     public const long IrVersion = 8;
     public const long DefaultDomainOpset = 13;
     public const string ProducerName = "Mae";
 
+    /// <summary>The operator set of ONNX's traditional machine-learning operators, imported only for slot names.</summary>
+    public const string MachineLearningDomain = "ai.onnx.ml";
+
+    /// <summary>Version 2 is the first whose LabelEncoder has the <c>keys_strings</c> attribute.</summary>
+    public const long MachineLearningDomainOpset = 2;
+
     private static readonly float SquareRootOfTwo = MathF.Sqrt(2f);
 
     public static ModelProto CreateEncoder(EncoderDescription encoder, OnnxExportOptions options)
     {
         int latent = encoder.LatentDimension;
-        var graph = new OnnxGraphBuilder(
-            "mae_encoder",
-            string.Create(CultureInfo.InvariantCulture,
-                $"Mae Gaussian encoder: {options.EncoderInputName} [batch, {encoder.InputWidth}] to the posterior {options.EncoderMeanName} [batch, {latent}]."));
+        var graph = new OnnxGraphBuilder("mae_encoder", options.TensorLayout);
+        graph.Documentation = string.Create(CultureInfo.InvariantCulture,
+            $"Mae Gaussian encoder: {options.EncoderInputName} {graph.DescribeInput(encoder.InputWidth)} to the posterior {options.EncoderMeanName} {graph.DescribeOutput(latent)}.");
 
         TensorProto.Types.DataType inputType = encoder.Preprocessing.Kind == InputPreprocessingKind.KeyOneHot
             ? TensorProto.Types.DataType.Uint32
@@ -30,12 +35,21 @@ internal static class OnnxModelFactory
         value = AddPreprocessing(graph, encoder.Preprocessing, value);
         value = AddTrunk(graph, encoder.HiddenLayers, encoder.Activation, value);
 
-        AddDense(graph, encoder.MeanHead, "mean_head", value, options.EncoderMeanName);
+        var outputs = new List<string> { AddHead(graph, encoder.MeanHead, "mean_head", value, options.EncoderMeanName) };
         graph.AddOutput(options.EncoderMeanName, latent, "Posterior mean of the latent vector.");
         if (options.IncludeLogVariance)
         {
-            AddDense(graph, encoder.LogVarianceHead, "log_variance_head", value, options.EncoderLogVarianceName);
+            outputs.Add(AddHead(graph, encoder.LogVarianceHead, "log_variance_head", value, options.EncoderLogVarianceName));
             graph.AddOutput(options.EncoderLogVarianceName, latent, "Posterior log-variance (natural logarithm) of the latent vector.");
+        }
+
+        IReadOnlyList<string>? slotNames = options.EncoderSlotNames;
+        if (slotNames is not null)
+        {
+            foreach (string output in outputs)
+            {
+                AddSlotNames(graph, output, slotNames);
+            }
         }
 
         var metadata = new List<KeyValuePair<string, string>>
@@ -51,17 +65,16 @@ internal static class OnnxModelFactory
             metadata.Add(new(OnnxMetadataKeys.InputClassCount, Format(encoder.Preprocessing.ClassCount)));
         }
 
-        return CreateModel(graph.Build(), "Mae encoder.", metadata, options);
+        return CreateModel(graph.Build(), "Mae encoder.", metadata, options, importMachineLearningDomain: slotNames is not null);
     }
 
     public static ModelProto CreateDecoder(DecoderDescription decoder, OnnxExportOptions options)
     {
         int width = decoder.OutputWidth;
         string family = Name(decoder.Family);
-        var graph = new OnnxGraphBuilder(
-            "mae_decoder",
-            string.Create(CultureInfo.InvariantCulture,
-                $"Mae {family} decoder: {OnnxTensorNames.Latent} [batch, {decoder.LatentDimension}] to the parameters of the likelihood [batch, {width}]."));
+        var graph = new OnnxGraphBuilder("mae_decoder", options.TensorLayout);
+        graph.Documentation = string.Create(CultureInfo.InvariantCulture,
+            $"Mae {family} decoder: {OnnxTensorNames.Latent} {graph.DescribeInput(decoder.LatentDimension)} to the parameters of the likelihood {graph.DescribeOutput(width)}.");
 
         string value = graph.AddInput(OnnxTensorNames.Latent, decoder.LatentDimension, "Latent vector.");
         value = AddTrunk(graph, decoder.HiddenLayers, decoder.Activation, value);
@@ -69,21 +82,22 @@ internal static class OnnxModelFactory
         switch (decoder.Family)
         {
             case DecoderFamily.Gaussian:
-                AddDense(graph, decoder.MeanHead!, "mean_head", value, OnnxTensorNames.Mean);
-                AddDense(graph, decoder.LogVarianceHead!, "log_variance_head", value, OnnxTensorNames.LogVariance);
+                AddHead(graph, decoder.MeanHead!, "mean_head", value, OnnxTensorNames.Mean);
+                AddHead(graph, decoder.LogVarianceHead!, "log_variance_head", value, OnnxTensorNames.LogVariance);
                 graph.AddOutput(OnnxTensorNames.Mean, width, "Mean of each feature.");
                 graph.AddOutput(OnnxTensorNames.LogVariance, width, "Log-variance (natural logarithm) of each feature.");
                 break;
             case DecoderFamily.Bernoulli:
-                AddDense(graph, decoder.LogitsHead!, "logits_head", value, OnnxTensorNames.Logits);
+                AddHead(graph, decoder.LogitsHead!, "logits_head", value, OnnxTensorNames.Logits);
                 graph.AddNode("Sigmoid", "probabilities_sigmoid", [OnnxTensorNames.Logits], OnnxTensorNames.Probabilities);
                 graph.AddOutput(OnnxTensorNames.Logits, width, "Logit of each feature being 1.");
                 graph.AddOutput(OnnxTensorNames.Probabilities, width, "Probability of each feature being 1 (sigmoid of the logits).");
                 break;
             case DecoderFamily.Categorical:
-                AddDense(graph, decoder.LogitsHead!, "logits_head", value, OnnxTensorNames.Logits);
+                AddHead(graph, decoder.LogitsHead!, "logits_head", value, OnnxTensorNames.Logits);
+                // The last axis holds the classes in either layout.
                 graph.AddNode("Softmax", "probabilities_softmax", [OnnxTensorNames.Logits], OnnxTensorNames.Probabilities,
-                    OnnxGraphBuilder.IntAttribute("axis", 1));
+                    OnnxGraphBuilder.IntAttribute("axis", -1));
                 graph.AddOutput(OnnxTensorNames.Logits, width, "Unnormalised log-probability of each class.");
                 graph.AddOutput(OnnxTensorNames.Probabilities, width, "Probability of each class (softmax of the logits).");
                 break;
@@ -99,7 +113,7 @@ internal static class OnnxModelFactory
             new(OnnxMetadataKeys.DecoderFamily, family),
             new(OnnxMetadataKeys.OutputWidth, Format(width)),
         };
-        return CreateModel(graph.Build(), $"Mae {family} decoder.", metadata, options);
+        return CreateModel(graph.Build(), $"Mae {family} decoder.", metadata, options, importMachineLearningDomain: false);
     }
 
     private static string AddPreprocessing(OnnxGraphBuilder graph, InputPreprocessing preprocessing, string input)
@@ -171,6 +185,41 @@ internal static class OnnxModelFactory
         return graph.AddNode("Gemm", $"{prefix}_gemm", [input, weight, bias], output, OnnxGraphBuilder.IntAttribute("transB", 1));
     }
 
+    /// <summary>
+    /// A dense layer that writes a graph output: the trunk works on [batch, width] matrices in either layout, so for one
+    /// row the [1, width] result loses its leading dimension.
+    /// </summary>
+    private static string AddHead(OnnxGraphBuilder graph, DenseLayer layer, string prefix, string input, string output)
+    {
+        if (graph.Layout == OnnxTensorLayout.Batch)
+        {
+            return AddDense(graph, layer, prefix, input, output);
+        }
+
+        string row = AddDense(graph, layer, prefix, input, $"{prefix}.row");
+        string axes = graph.AddInitializer($"{prefix}.squeeze_axes", [0L], 1);
+        return graph.AddNode("Squeeze", $"{prefix}_squeeze", [row, axes], output);
+    }
+
+    /// <summary>
+    /// Records slot names for the output <paramref name="output"/> as ML.NET reads them: ML.NET's ONNX transformer gives
+    /// a column the strings of the <c>keys_strings</c> attribute of the node named <c>mlnet.{column}.SlotNames</c>, and
+    /// ML.NET's ONNX converter writes that node as a LabelEncoder over a constant. Its result feeds nothing and is not a
+    /// graph output, so the model's inputs and outputs stay as they are.
+    /// </summary>
+    private static void AddSlotNames(OnnxGraphBuilder graph, string output, IReadOnlyList<string> names)
+    {
+        string constant = graph.AddInitializer($"mlnet.{output}.unusedInput", ["slot names"], 1);
+        graph.AddNode(
+            MachineLearningDomain,
+            "LabelEncoder",
+            $"mlnet.{output}.SlotNames",
+            [constant],
+            $"mlnet.{output}.unusedOutput",
+            OnnxGraphBuilder.StringsAttribute("keys_strings", names),
+            OnnxGraphBuilder.IntsAttribute("values_int64s", Enumerable.Range(0, names.Count).Select(i => (long)i)));
+    }
+
     private static string AddActivation(OnnxGraphBuilder graph, HiddenActivation activation, string prefix, string input, string output)
     {
         switch (activation)
@@ -203,7 +252,11 @@ internal static class OnnxModelFactory
     }
 
     private static ModelProto CreateModel(
-        GraphProto graph, string documentation, List<KeyValuePair<string, string>> exporterMetadata, OnnxExportOptions options)
+        GraphProto graph,
+        string documentation,
+        List<KeyValuePair<string, string>> exporterMetadata,
+        OnnxExportOptions options,
+        bool importMachineLearningDomain)
     {
         var model = new ModelProto
         {
@@ -215,6 +268,10 @@ internal static class OnnxModelFactory
             Graph = graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = DefaultDomainOpset });
+        if (importMachineLearningDomain)
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = MachineLearningDomain, Version = MachineLearningDomainOpset });
+        }
 
         var entries = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (KeyValuePair<string, string> entry in exporterMetadata)

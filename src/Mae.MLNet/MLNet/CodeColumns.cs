@@ -1,9 +1,14 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
 namespace Mae.MLNet;
 
-/// <summary>Adds the code columns (known-size vectors of Single) to a schema shape.</summary>
+/// <summary>
+/// The code columns: the posterior mean and the optional log-variance, each a <c>Vector&lt;Single, d&gt;</c> whose slots
+/// are named z0 … z(d−1). The names are given here once: the estimator's schema takes them from <see cref="Add"/>, the
+/// transformer's from the ONNX encoder it embeds, which records <see cref="SlotNames"/>.
+/// </summary>
 /// <remarks>
 /// ML.NET keeps the constructor of <see cref="SchemaShape.Column"/> internal. A custom mapping with no inputs and an
 /// output schema definition is the public way to obtain the shape of a column of a given type: its estimator reports
@@ -11,24 +16,36 @@ namespace Mae.MLNet;
 /// </remarks>
 internal static class CodeColumns
 {
+    /// <summary>ML.NET's annotation kind for the names of a vector's slots (its AnnotationUtils.Kinds is internal).</summary>
+    private const string SlotNamesKind = "SlotNames";
+
+    /// <summary>The slot names of a code of <paramref name="latentDimension"/> dimensions: z0, z1, ….</summary>
+    public static string[] SlotNames(int latentDimension) =>
+        Enumerable.Range(0, latentDimension).Select(i => string.Create(CultureInfo.InvariantCulture, $"z{i}")).ToArray();
+
     public static SchemaShape Add(TransformsCatalog catalog, SchemaShape inputSchema, string meanColumnName, string? logVarianceColumnName, int latentDimension)
     {
         var type = new VectorDataViewType(NumberDataViewType.Single, latentDimension);
+        var slotNamesType = new VectorDataViewType(TextDataViewType.Instance, latentDimension);
+        var slotNames = new VBuffer<ReadOnlyMemory<char>>(latentDimension, SlotNames(latentDimension).Select(n => n.AsMemory()).ToArray());
+        void Describe(SchemaDefinition.Column column, string name)
+        {
+            column.ColumnName = name;
+            column.ColumnType = type;
+            column.AddAnnotation(SlotNamesKind, slotNames, slotNamesType);
+        }
+
         if (logVarianceColumnName is null)
         {
             var definition = SchemaDefinition.Create(typeof(MeanRow));
-            definition[0].ColumnName = meanColumnName;
-            definition[0].ColumnType = type;
+            Describe(definition[0], meanColumnName);
             return catalog.CustomMapping<NoInput, MeanRow>(static (_, _) => { }, null, outputSchemaDefinition: definition).GetOutputSchema(inputSchema);
         }
         else
         {
             var definition = SchemaDefinition.Create(typeof(MeanAndLogVarianceRow));
             foreach (var column in definition)
-            {
-                column.ColumnType = type;
-                column.ColumnName = column.MemberName == nameof(MeanAndLogVarianceRow.Mean) ? meanColumnName : logVarianceColumnName;
-            }
+                Describe(column, column.MemberName == nameof(MeanAndLogVarianceRow.Mean) ? meanColumnName : logVarianceColumnName);
             return catalog.CustomMapping<NoInput, MeanAndLogVarianceRow>(static (_, _) => { }, null, outputSchemaDefinition: definition).GetOutputSchema(inputSchema);
         }
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
@@ -14,12 +15,17 @@ namespace Mae.MLNet;
 /// rows and encodes them in one call. Batches start small and double, so a caller that reads a few rows pays for few.
 /// Both cursors must see the same rows in the same order, so the input must give the same rows each time it is read
 /// (true of loaders, in-memory and cached views; not of a one-shot enumerable). A shuffling cursor is asked of the
-/// input twice with the same seed. When the read-ahead cursor runs out first the cursor throws.
+/// input twice with the same seed. The cursor compares the two cursors' row ids at every row it encodes, and throws
+/// when they differ or when the read-ahead cursor runs out first, rather than attach codes to the wrong rows.
 /// </remarks>
 internal sealed class EncoderDataView : IDataView
 {
     internal const int MaxBatchRows = 1024;
     private const int FirstBatchRows = 16;
+
+    private const string RepeatableInput =
+        "The Mutual Autoencoder transform reads its input twice, once ahead in batches for the encoder, so the input must give the same rows " +
+        "each time it is read. Cache the data first: mlContext.Data.Cache(data), or AppendCacheCheckpoint(mlContext) before this step in a pipeline.";
 
     private readonly IDataView input;
     private readonly EncoderSession session;
@@ -79,6 +85,8 @@ internal sealed class EncoderDataView : IDataView
         private readonly float[] inputBatch;
         private readonly uint[] keyBatch;
         private readonly float[][] outputs;
+        private readonly DataViewRowId[] aheadIds;
+        private readonly ValueGetter<DataViewRowId>? mainId;
         private int batchRows, batchIndex = -1, nextBatchRows = FirstBatchRows;
 
         public Cursor(EncoderDataView parent, DataViewRowCursor main, DataViewRowCursor? ahead, bool[] outputActive)
@@ -92,6 +100,8 @@ internal sealed class EncoderDataView : IDataView
             inputBatch = ahead is null || key ? [] : new float[MaxBatchRows * column.Width];
             keyBatch = ahead is null || !key ? [] : new uint[MaxBatchRows];
             outputs = outputActive.Select(_ => ahead is null ? [] : new float[MaxBatchRows * parent.session.LatentDimension]).ToArray();
+            aheadIds = ahead is null ? [] : new DataViewRowId[MaxBatchRows];
+            mainId = ahead is null ? null : main.GetIdGetter();
             readAhead = ahead is null ? _ => 0 : MakeReadAhead(ahead, column);
         }
 
@@ -108,16 +118,34 @@ internal sealed class EncoderDataView : IDataView
                 batchIndex = batchRows = 0;
                 return false;
             }
-            if (ahead is not null && ++batchIndex >= batchRows)
+            if (ahead is null)
+                return true;
+            if (++batchIndex >= batchRows)
             {
                 batchRows = readAhead(nextBatchRows);
                 nextBatchRows = Math.Min(2 * nextBatchRows, MaxBatchRows);
                 if (batchRows == 0)
-                    throw new InvalidOperationException("The input data view gave two cursors different numbers of rows; the Mutual Autoencoder transform needs a view that reads the same rows every time.");
+                {
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                        $"The input data view returned more rows on one read than on another: the read that follows the caller reached row {main.Position}, the read ahead for the encoder ended before it. {RepeatableInput}"));
+                }
                 parent.session.Run(inputBatch, keyBatch, batchRows, outputs);
                 batchIndex = 0;
             }
+            ThrowIfAnotherRow();
             return true;
+        }
+
+        /// <summary>Checks that the row the caller is on is the row the read-ahead cursor encoded for it.</summary>
+        private void ThrowIfAnotherRow()
+        {
+            DataViewRowId id = default;
+            mainId!(ref id);
+            if (!id.Equals(aheadIds[batchIndex]))
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"The input data view returned different rows on two reads of the same position: row {main.Position} has id {id} on the read that follows the caller and id {aheadIds[batchIndex]} on the read ahead for the encoder. {RepeatableInput}"));
+            }
         }
 
         public override bool IsColumnActive(DataViewSchema.Column column)
@@ -163,14 +191,18 @@ internal sealed class EncoderDataView : IDataView
         /// <summary>A function that reads up to the given number of rows of the input column and returns how many it read.</summary>
         private Func<int, int> MakeReadAhead(DataViewRowCursor cursor, InputColumn column)
         {
+            var id = cursor.GetIdGetter();
             if (column.Kind == InputColumnKind.Key)
             {
                 var getter = column.MakeKeyReader(cursor);
                 return rows =>
                 {
                     int read = 0;
-                    while (read < rows && cursor.MoveNext())
-                        getter(ref keyBatch[read++]);
+                    for (; read < rows && cursor.MoveNext(); read++)
+                    {
+                        id(ref aheadIds[read]);
+                        getter(ref keyBatch[read]);
+                    }
                     return read;
                 };
             }
@@ -180,7 +212,10 @@ internal sealed class EncoderDataView : IDataView
             {
                 int read = 0;
                 for (; read < rows && cursor.MoveNext(); read++)
+                {
+                    id(ref aheadIds[read]);
                     readValues(inputBatch.AsSpan(read * width, width));
+                }
                 return read;
             };
         }

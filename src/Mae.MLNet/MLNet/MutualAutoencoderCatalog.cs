@@ -10,7 +10,7 @@ public static class MutualAutoencoderCatalog
     /// <paramref name="targetInformation"/> nats of information about the data, and writes its posterior mean to <paramref name="outputColumnName"/>.
     /// </summary>
     /// <param name="catalog">The transform catalog.</param>
-    /// <param name="outputColumnName">Name of the column that receives the code: a known-size vector of <paramref name="latentDimension"/> Single values. Must differ from the input column's name.</param>
+    /// <param name="outputColumnName">Name of the column that receives the code: a <c>Vector&lt;Single, d&gt;</c> of d = <paramref name="latentDimension"/> values, slots named z0 … z(d−1). Must differ from the input column's name.</param>
     /// <param name="inputColumnName">Name of the column to encode: a known-size vector of Single or a Single (or a Key for the categorical decoder). <c>null</c> uses <paramref name="outputColumnName"/>, which is an error: name the input.</param>
     /// <param name="targetInformation">Target information M in nats between data and code under the generative model. Must be finite and non-negative.</param>
     /// <param name="latentDimension">Dimension d of the code. Must be positive.</param>

@@ -13,8 +13,9 @@ namespace Mae;
 /// <remarks>
 /// <para>
 /// Input: a known-size vector of Single, a Single, or (for <see cref="DecoderFamily.Categorical"/>) a Key&lt;UInt32&gt;
-/// or a Single class index. Output: the posterior mean E_q[z|x], a vector of <see cref="MutualAutoencoderOptions.LatentDimension"/>
-/// Single values; optionally the posterior log-variance in <see cref="Options.LogVarianceColumnName"/>.
+/// or a Single class index. Output: the posterior mean E_q[z|x], a <c>Vector&lt;Single, d&gt;</c> of
+/// d = <see cref="MutualAutoencoderOptions.LatentDimension"/> values with slot names z0 … z(d−1); optionally the posterior
+/// log-variance, of the same type and slot names, in <see cref="Options.LogVarianceColumnName"/>.
 /// </para>
 /// <para>
 /// <see cref="Fit"/> streams the rows through a cursor, once to count them (when the view does not know its row count)
@@ -68,7 +69,7 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
 
     /// <summary>
     /// The output schema, from the input schema alone: checks that the input column exists and has a type the decoder
-    /// family reads, and adds the code columns (known-size vectors of Single).
+    /// family reads, and adds the code columns (<c>Vector&lt;Single, d&gt;</c> with slot names z0 … z(d−1)).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has another type; the message names the column and both types.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)

@@ -1,3 +1,4 @@
+using Mae.Export;
 using Mae.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -7,9 +8,8 @@ namespace Mae;
 
 /// <summary>
 /// The fitted Mutual Autoencoder step of an ML.NET pipeline: adds the posterior mean E_q[z|x] of the input column as a
-/// known-size vector of d Single values and, when asked for at training time, the posterior log-variance.
-/// ML.NET types the columns after the ONNX encoder's output shape, [batch, d]: <c>Vector&lt;Single, 1, d&gt;</c>, which
-/// learners and transforms read as a vector of d values.
+/// <c>Vector&lt;Single, d&gt;</c> column with slot names z0 … z(d−1) and, when asked for at training time, the posterior
+/// log-variance, typed and named the same way.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -45,15 +45,24 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         OutputColumnName = outputColumnName;
         LogVarianceColumnName = logVarianceColumnName;
 
-        using var stream = new MemoryStream();
-        model.WriteEncoder(stream, input.Name, outputColumnName, logVarianceColumnName, input.Kind == InputColumnKind.Key);
-        var encoder = stream.ToArray();
+        byte[] Encoder(OnnxTensorLayout layout, IReadOnlyList<string>? slotNames)
+        {
+            using var stream = new MemoryStream();
+            model.WriteEncoder(stream, input.Name, outputColumnName, logVarianceColumnName, input.Kind == InputColumnKind.Key, layout, slotNames);
+            return stream.ToArray();
+        }
+
         string[] outputs = logVarianceColumnName is null ? [outputColumnName] : [outputColumnName, logVarianceColumnName];
         NativeBackends.EnsureOnnxRuntime();
-        session = new EncoderSession(encoder, input, model.LatentDimension, outputs);
+        // The batched view's own session runs batches of rows.
+        session = new EncoderSession(Encoder(OnnxTensorLayout.Batch, slotNames: null), input, model.LatentDimension, outputs);
         try
         {
-            scorer = catalog.ApplyOnnxModel(outputs, [input.Name], new MemoryStream(encoder)).Fit(trainingData);
+            // ML.NET's ONNX transformer scores one row at a time and is what Save writes. One row per run types the code
+            // columns Vector<Single, d> (a batched output would be Vector<Single, 1, d>), and the slot names in the graph
+            // reach the columns, also after loading without Mae.
+            var rowEncoder = Encoder(OnnxTensorLayout.SingleRow, CodeColumns.SlotNames(model.LatentDimension));
+            scorer = catalog.ApplyOnnxModel(outputs, [input.Name], new MemoryStream(rowEncoder)).Fit(trainingData);
         }
         catch
         {
@@ -95,7 +104,9 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
     /// Adds the code columns to <paramref name="input"/>. Lazy: rows are encoded, in batches, as a cursor reads them. A cursor
     /// reads the input twice, in step (once ahead, for the batches), so <paramref name="input"/> must give the same rows
     /// each time it is read, as loaders, in-memory and cached views do; upstream transforms of the input column run twice.
-    /// The view shuffles when the input can. Do not use the view after disposing the transformer.
+    /// A cursor that reads the codes compares the row ids of the two reads and throws <see cref="InvalidOperationException"/>
+    /// when they differ (cache such an input with <c>mlContext.Data.Cache</c>). The view shuffles when the input can. Do not
+    /// use the view after disposing the transformer.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or does not have the type the model was trained on.</exception>
     public IDataView Transform(IDataView input)

@@ -261,15 +261,20 @@ public sealed class PipelineBehaviourTests
         using var transformer = mlContext.Transforms.MutualAutoencode("Code", "Class", options).Fit(data);
         Assert.Equal(4, transformer.Model.NumberOfClasses);
 
-        var code = PipelineData.ReadVectors(transformer.Transform(data), "Code");
+        var transformed = transformer.Transform(data);
+        PipelineData.AssertCodeColumn(transformed.Schema, "Code", 1);
+        var code = PipelineData.ReadVectors(transformed, "Code");
         var mean = transformer.Model.Encode(keys.Select(k => (float)k).ToArray());
         PipelineData.AssertClose(mean.Chunk(1).ToArray(), code, 1e-5);
 
+        // The saved step is ML.NET's ONNX transformer, which passes a key as a [1, 1] tensor.
         using var stream = new MemoryStream();
         mlContext.Model.Save(transformer, data.Schema, stream);
         stream.Position = 0;
         var loaded = mlContext.Model.Load(stream, out _);
-        PipelineData.AssertClose(code, PipelineData.ReadVectors(loaded.Transform(data), "Code"), 1e-5);
+        var reloaded = loaded.Transform(data);
+        PipelineData.AssertCodeColumn(reloaded.Schema, "Code", 1);
+        PipelineData.AssertClose(code, PipelineData.ReadVectors(reloaded, "Code"), 1e-5);
 
         var missing = keys.ToArray();
         missing[21] = 9; // out of range: a missing key
@@ -293,6 +298,12 @@ public sealed class PipelineBehaviourTests
             var code = PipelineData.ReadVectors(transformer.Transform(data), "Code");
             var mean = transformer.Model.Encode(rows.Select(r => r.Value).ToArray());
             PipelineData.AssertClose(mean.Chunk(1).ToArray(), code, 1e-5);
+
+            // A prediction engine goes through ML.NET's ONNX transformer, which passes a Single as a [1, 1] tensor.
+            using var engine = mlContext.Model.CreatePredictionEngine<PipelineData.Row, CodeRow>(transformer,
+                new PredictionEngineOptions { OwnsTransformer = false, InputSchemaDefinition = PipelineData.Definition() });
+            PipelineData.AssertCodeColumn(engine.OutputSchema, "Code", 1);
+            PipelineData.AssertClose(code.Take(50).ToArray(), rows.Take(50).Select(r => engine.Predict(r).Code).ToArray(), 1e-5);
         }
 
         // A Single column for the categorical decoder holds class indices 0..K−1 and needs the class count.
@@ -318,7 +329,7 @@ public sealed class PipelineBehaviourTests
         definition[nameof(PipelineData.Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 2, 3);
         var data = mlContext.Data.LoadFromEnumerable(rows, definition);
 
-        // The second step reads the first one's Vector<Single, 1, d> output.
+        // The second step reads the first one's Vector<Single, d> output.
         var pipeline = mlContext.Transforms.MutualAutoencode("Code", "Features", PipelineData.Quick(epochs: 1))
             .Append(mlContext.Transforms.MutualAutoencode("Code2", "Code", PipelineData.Quick(latentDimension: 2, epochs: 1)));
         var model = pipeline.Fit(data);
@@ -367,6 +378,87 @@ public sealed class PipelineBehaviourTests
         Assert.Equal(Enumerable.Range(0, rows.Length), seen.Order());
         Assert.NotEqual(Enumerable.Range(0, rows.Length), seen);
         Assert.Throws<InvalidOperationException>(() => code(ref c));
+    }
+
+    [Fact]
+    public void TransformThrowsWhenTheInputGivesOtherRowsOnASecondRead()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(300, seed: 13);
+        using var transformer = mlContext.Transforms.MutualAutoencode("Code", "Features", PipelineData.Quick(epochs: 1))
+            .Fit(PipelineData.Load(mlContext, rows));
+        var source = new ReshufflingView(rows);
+
+        // Each cursor of the source gives the rows in a new order: the codes would belong to other rows.
+        var error = Assert.Throws<InvalidOperationException>(() => PipelineData.ReadVectors(transformer.Transform(source), "Code"));
+        Assert.Contains("returned different rows on two reads of the same position: row 0 has id ", error.Message);
+        Assert.Contains("mlContext.Data.Cache", error.Message);
+        Assert.Contains("AppendCacheCheckpoint", error.Message);
+        // Columns passed through need no second read, so they are not checked.
+        Assert.Equal(rows.Length, PipelineData.ReadVectors(transformer.Transform(source), "Features").Length);
+
+        // Cached, the source is read once, and every code is its row's.
+        var cached = transformer.Transform(mlContext.Data.Cache(source));
+        var features = PipelineData.ReadVectors(cached, "Features");
+        var code = PipelineData.ReadVectors(cached, "Code");
+        Assert.Equal(rows.Length, code.Length);
+        PipelineData.AssertClose(transformer.Model.Encode(features.SelectMany(f => f).ToArray()).Chunk(3).ToArray(), code, 1e-5);
+    }
+
+    [Fact]
+    public void ViewsThatRepeatTheirRowsPassTheRowCheck()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(2500, seed: 14);
+        var data = PipelineData.Load(mlContext, rows);
+        using var transformer = mlContext.Transforms.MutualAutoencode("Code", "Features", PipelineData.Quick(epochs: 1)).Fit(data);
+        var filtered = mlContext.Data.FilterRowsByColumn(data, "Value", lowerBound: -0.5, upperBound: 1.5);
+        var kept = rows.Where(r => r.Value is >= -0.5f and < 1.5f).ToArray();
+        Assert.InRange(kept.Length, 1000, 2000);
+
+        var views = new (string Name, IDataView View, PipelineData.Row[] Rows)[]
+        {
+            ("in-memory", data, rows),
+            ("cached", mlContext.Data.Cache(data), rows),
+            ("filtered", filtered, kept),
+            ("cached and filtered", mlContext.Data.Cache(filtered), kept),
+        };
+        foreach (var (name, view, expectedRows) in views)
+        {
+            var code = PipelineData.ReadVectors(transformer.Transform(view), "Code");
+            var expected = transformer.Model.Encode(expectedRows.SelectMany(r => r.Features).ToArray()).Chunk(3).ToArray();
+            Assert.True(expected.Length == code.Length, $"{name}: {code.Length} codes for {expected.Length} rows.");
+            PipelineData.AssertClose(expected, code, 1e-5);
+        }
+    }
+
+    [Fact]
+    public void ReadingCodesAllocatesNothingPerRow()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = PipelineData.Rows(12_288, seed: 15);
+        using var transformer = mlContext.Transforms.MutualAutoencode("Code", "Features", PipelineData.Quick(epochs: 1))
+            .Fit(PipelineData.Load(mlContext, rows.Take(500).ToArray()));
+
+        long AllocatedReading(int count)
+        {
+            var transformed = transformer.Transform(PipelineData.Load(mlContext, rows.Take(count).ToArray()));
+            var column = transformed.Schema["Code"];
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            using (var cursor = transformed.GetRowCursor([column]))
+            {
+                var getter = cursor.GetGetter<VBuffer<float>>(column);
+                VBuffer<float> code = default;
+                while (cursor.MoveNext())
+                    getter(ref code);
+            }
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        AllocatedReading(2048); // warm up
+        // The difference cancels the cost of a cursor and its first batches; what is left are 8,192 rows in 8 batches.
+        double perRow = (AllocatedReading(12_288) - AllocatedReading(4096)) / 8192.0;
+        Assert.True(perRow < 16, $"Reading a code allocates {perRow:F1} bytes per row.");
     }
 
     [Fact]
@@ -447,5 +539,69 @@ public sealed class PipelineBehaviourTests
     private sealed class Callback(Action<MutualAutoencoderEpochReport> action) : IProgress<MutualAutoencoderEpochReport>
     {
         public void Report(MutualAutoencoderEpochReport value) => action(value);
+    }
+
+    /// <summary>
+    /// A source that is not repeatable: every cursor gives the rows in a new order, each with its own row's id (its index),
+    /// as a view that shuffles on every read without being asked would.
+    /// </summary>
+    private sealed class ReshufflingView(PipelineData.Row[] rows) : IDataView
+    {
+        private readonly Random orders = new(21);
+
+        private PipelineData.Row[] Rows { get; } = rows;
+
+        public DataViewSchema Schema { get; } = PipelineData.Load(new MLContext(seed: 1), []).Schema;
+
+        public bool CanShuffle => false;
+
+        public long? GetRowCount() => Rows.Length;
+
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+        {
+            int[] order = Enumerable.Range(0, Rows.Length).ToArray();
+            lock (orders)
+                orders.Shuffle(order);
+            return new Cursor(this, order, columnsNeeded.Select(c => c.Index).ToHashSet());
+        }
+
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+            [GetRowCursor(columnsNeeded, rand)];
+
+        private sealed class Cursor(ReshufflingView parent, int[] order, HashSet<int> active) : DataViewRowCursor
+        {
+            private long position = -1;
+
+            public override long Position => position;
+
+            public override long Batch => 0;
+
+            public override DataViewSchema Schema => parent.Schema;
+
+            private PipelineData.Row Current => parent.Rows[order[position]];
+
+            public override bool MoveNext() => ++position < order.Length;
+
+            public override bool IsColumnActive(DataViewSchema.Column column) => active.Contains(column.Index);
+
+            public override ValueGetter<DataViewRowId> GetIdGetter() =>
+                (ref DataViewRowId id) => id = new DataViewRowId((ulong)order[position], 0);
+
+            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+            {
+                Delegate getter = column.Name switch
+                {
+                    nameof(PipelineData.Row.Features) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+                    {
+                        var editor = VBufferEditor.Create(ref value, PipelineData.Width);
+                        Current.Features.CopyTo(editor.Values);
+                        value = editor.Commit();
+                    }),
+                    nameof(PipelineData.Row.Value) => (ValueGetter<float>)((ref float value) => value = Current.Value),
+                    _ => (ValueGetter<float>)((ref float value) => value = Current.Label),
+                };
+                return (ValueGetter<TValue>)getter;
+            }
+        }
     }
 }

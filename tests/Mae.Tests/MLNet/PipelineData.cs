@@ -86,6 +86,21 @@ internal static class PipelineData
         return [.. result];
     }
 
+    /// <summary>
+    /// Checks that <paramref name="column"/> of <paramref name="schema"/> is a code column: Vector&lt;Single, d&gt; (one
+    /// dimension, d) whose slots are named z0 … z(d−1).
+    /// </summary>
+    public static void AssertCodeColumn(DataViewSchema schema, string column, int latentDimension)
+    {
+        var type = Assert.IsType<VectorDataViewType>(schema[column].Type);
+        Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, latentDimension), type);
+        Assert.Equal([latentDimension], type.Dimensions.ToArray());
+        Assert.True(schema[column].HasSlotNames(), $"Column '{column}' has no slot names.");
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        schema[column].GetSlotNames(ref names);
+        Assert.Equal(Enumerable.Range(0, latentDimension).Select(i => $"z{i}"), names.DenseValues().Select(n => n.ToString()));
+    }
+
     public static void AssertClose(float[][] expected, float[][] actual, double tolerance)
     {
         Assert.Equal(expected.Length, actual.Length);

@@ -23,13 +23,27 @@ public sealed class PipelineWorkoutTests
         using var transformer = estimator.Fit(data);
         var transformed = transformer.Transform(data);
 
-        var fromShape = shape.Select(c => (c.Name, c.Kind, c.ItemType, c.IsKey)).OrderBy(c => c.Name).ToArray();
+        var fromShape = shape.Select(Describe).OrderBy(c => c.Name).ToArray();
         var fromSchema = transformed.Schema.Where(c => !c.IsHidden).Select(Describe).OrderBy(c => c.Name).ToArray();
         Assert.Equal(fromShape, fromSchema);
-        // ML.NET types ONNX outputs after their [batch, d] shape.
-        Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 1, 3), transformed.Schema["Code"].Type);
-        Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 1, 3), transformed.Schema["LogVariance"].Type);
-        Assert.Equal(transformer.GetOutputSchema(data.Schema).Select(c => c.Name), transformed.Schema.Select(c => c.Name));
+        Assert.Equal(transformer.GetOutputSchema(data.Schema).Select(c => (c.Name, c.Type)), transformed.Schema.Select(c => (c.Name, c.Type)));
+        // The same type and slot names in the estimator's shape, the transformer's schema, the Transform view and a prediction engine.
+        foreach (var column in (string[])["Code", "LogVariance"])
+        {
+            var annotation = Assert.Single(shape.Single(c => c.Name == column).Annotations);
+            Assert.Equal(("SlotNames", SchemaShape.Column.VectorKind.Vector, (DataViewType)TextDataViewType.Instance), (annotation.Name, annotation.Kind, annotation.ItemType));
+            PipelineData.AssertCodeColumn(transformer.GetOutputSchema(data.Schema), column, 3);
+            PipelineData.AssertCodeColumn(transformed.Schema, column, 3);
+        }
+        using (var engine = mlContext.Model.CreatePredictionEngine<PipelineData.Row, CodeAndLogVarianceRow>(transformer,
+            new PredictionEngineOptions { OwnsTransformer = false, InputSchemaDefinition = PipelineData.Definition() }))
+        {
+            PipelineData.AssertCodeColumn(engine.OutputSchema, "Code", 3);
+            PipelineData.AssertCodeColumn(engine.OutputSchema, "LogVariance", 3);
+            var predicted = engine.Predict(PipelineData.Rows(1)[0]);
+            Assert.Equal(3, predicted.Code.Length);
+            Assert.Equal(3, predicted.LogVariance.Length);
+        }
 
         // The code is finite and varies with the input (PipelineBehaviourTests compares it with the libtorch forward pass).
         var rows = PipelineData.ReadVectors(data, "Features");
@@ -61,6 +75,7 @@ public sealed class PipelineWorkoutTests
 
         PipelineData.AssertClose(before, after, 1e-5);
         Assert.Equal(data.Schema["Features"].Type, inputSchema["Features"].Type);
+        PipelineData.AssertCodeColumn(loaded.GetOutputSchema(data.Schema), "Code", 3);
         var chain = Assert.IsType<TransformerChain<ITransformer>>(loaded);
         Assert.IsType<OnnxTransformer>(chain.First());
         foreach (var step in model)
@@ -115,16 +130,28 @@ public sealed class PipelineWorkoutTests
         Assert.Throws<ArgumentOutOfRangeException>(() => transformer.GetRowToRowMapper(wider.Schema));
     }
 
+    /// <summary>A schema shape's column: name, kind, item type, whether a key, and the kinds of its annotations.</summary>
+    private static (string Name, SchemaShape.Column.VectorKind Kind, DataViewType ItemType, bool IsKey, string Annotations) Describe(SchemaShape.Column column) =>
+        (column.Name, column.Kind, column.ItemType, column.IsKey, string.Join(",", column.Annotations.Select(a => a.Name).Order()));
+
     /// <summary>A schema column as a schema shape describes it.</summary>
-    private static (string Name, SchemaShape.Column.VectorKind Kind, DataViewType ItemType, bool IsKey) Describe(DataViewSchema.Column column)
+    private static (string Name, SchemaShape.Column.VectorKind Kind, DataViewType ItemType, bool IsKey, string Annotations) Describe(DataViewSchema.Column column)
     {
         var kind = column.Type is VectorDataViewType vector
             ? vector.IsKnownSize ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.VariableVector
             : SchemaShape.Column.VectorKind.Scalar;
         var item = column.Type is VectorDataViewType v ? v.ItemType : column.Type;
+        string annotations = string.Join(",", column.Annotations.Schema.Select(a => a.Name).Order());
         return item is KeyDataViewType key
-            ? (column.Name, kind, key.RawType == typeof(uint) ? NumberDataViewType.UInt32 : item, true)
-            : (column.Name, kind, item, false);
+            ? (column.Name, kind, key.RawType == typeof(uint) ? NumberDataViewType.UInt32 : item, true, annotations)
+            : (column.Name, kind, item, false, annotations);
+    }
+
+    public sealed class CodeAndLogVarianceRow
+    {
+        public float[] Code = [];
+
+        public float[] LogVariance = [];
     }
 
     public sealed class BadRow

@@ -8,7 +8,7 @@ namespace Mae.Tests.MLNet;
 /// <summary>
 /// A pipeline with the Mutual Autoencoder step, saved with <c>mlContext.Model.Save</c>, loads and runs in a separate
 /// program (tests/ReloadWithoutMae) that references Microsoft.ML, Microsoft.ML.OnnxTransformer and
-/// Microsoft.ML.OnnxRuntime only, and gives the outputs of the pipeline that was saved.
+/// Microsoft.ML.OnnxRuntime only, and gives the outputs, column types and slot names of the pipeline that was saved.
 /// </summary>
 public sealed class ReloadWithoutMaeTests
 {
@@ -40,6 +40,9 @@ public sealed class ReloadWithoutMaeTests
             Assert.True(exitCode == 0, $"ReloadWithoutMae exited with {exitCode}.\n{output}");
             PipelineData.AssertClose(expected, ReadRows(outputPath), 1e-5);
             Assert.Contains("transformer: Microsoft.ML.Transforms.Onnx.OnnxTransformer", output);
+            // The code column has the type and slot names it has in the pipeline that was saved.
+            PipelineData.AssertCodeColumn(model.GetOutputSchema(data.Schema), "Code", 3);
+            Assert.Contains("column 'Code': Vector<Single, 3>; slot names: z0, z1, z2", output);
             Assert.Contains("Mae or TorchSharp assemblies loaded: none", output);
 
             // The program's own output folder: neither Mae nor TorchSharp was built or copied next to it.
