@@ -84,7 +84,7 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has another type.</exception>
     /// <exception cref="ArgumentException">The data is empty, or a value is NaN, infinite, a missing key, or outside the decoder family's range (the message names the column and the row).</exception>
     /// <exception cref="OperationCanceledException">Training was cancelled through <see cref="Options.CancellationToken"/>.</exception>
-    /// <exception cref="InvalidOperationException">Training diverged; the message names the step and the loss term.</exception>
+    /// <exception cref="InvalidOperationException">Training diverged (the message names the step and the loss term), or a native backend the app must reference is missing (the message names the package: TorchSharp-cpu for training, Microsoft.ML.OnnxRuntime for scoring).</exception>
     public MutualAutoencoderTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
