@@ -39,7 +39,7 @@ public sealed class MutualAutoencoderTrainer
     /// <param name="cancellationToken">Stops training between steps with <see cref="OperationCanceledException"/>.</param>
     /// <returns>The trained model; the caller owns it and must dispose it.</returns>
     /// <exception cref="ArgumentException">The data does not fit the options, or a value breaks the decoder family's rule (the message names the row and feature).</exception>
-    /// <exception cref="InvalidOperationException">Training diverged (the message names the step and the loss term), or a native backend the app must reference is missing (the message names the package: TorchSharp-cpu for training, Microsoft.ML.OnnxRuntime for scoring).</exception>
+    /// <exception cref="InvalidOperationException">Training diverged (the message names the step and the loss term), or libtorch is missing (the message names the package to add, TorchSharp-cpu).</exception>
     public MutualAutoencoderModel Fit(TrainingData data, IProgress<MutualAutoencoderEpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
