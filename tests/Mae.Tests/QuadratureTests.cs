@@ -91,4 +91,45 @@ public class QuadratureTests
             Assert.True(allclose(pairwise.select(1, g), rowWise, rtol: 1e-5, atol: 1e-5), $"code {g} differs");
         }
     }
+    [Fact]
+    public void EnumeratedInformationEqualsTheCategoricalClosedForm()
+    {
+        random.manual_seed(3);
+        using var networks = new MutualAutoencoderNetworks(DecoderLikelihood.Create(DecoderFamily.Categorical, 1, 5), 1, [8], HiddenActivation.Tanh);
+        using (no_grad())
+            networks.Decoder.Head.weight!.mul_(tensor(6f)); // sharpen p(x|z) so that the information is far from zero
+        using var classes = tensor(new float[] { 0, 1, 2, 3, 4 }).view(5, 1);
+        double closedForm = Quadrature.CategoricalInformation(networks);
+        Assert.True(closedForm > 0.2, $"The test needs an informative decoder; I_p is {closedForm:F4}.");
+        Assert.Equal(closedForm, Quadrature.EnumeratedInformation(networks, classes), 1e-5);
+    }
+
+    [Fact]
+    public void EnumeratedBernoulliInformationAgreesWithADirectSumAndIsZeroForACodeBlindDecoder()
+    {
+        const int features = 3;
+        random.manual_seed(4);
+        using var networks = new MutualAutoencoderNetworks(DecoderLikelihood.Create(DecoderFamily.Bernoulli, features, 0), 1, [8], HiddenActivation.Tanh);
+        using (no_grad())
+            networks.Decoder.Head.weight!.mul_(tensor(8f));
+        using var outcomes = Quadrature.BinaryOutcomes(features);
+        Assert.Equal(new long[] { 8, features }, outcomes.shape);
+
+        // Direct sum in double precision over the grid's logits.
+        var grid = Quadrature.DecodeGrid(networks);
+        var weights = Quadrature.Standard.Weights;
+        double Conditional(int g, int x) => Enumerable.Range(0, features)
+            .Select(f => 1 / (1 + Math.Exp(-grid[g][f])))
+            .Select((p, f) => ((x >> f) & 1) == 1 ? p : 1 - p)
+            .Aggregate(1.0, (a, b) => a * b);
+        var marginal = Enumerable.Range(0, 8).Select(x => Enumerable.Range(0, grid.Length).Sum(g => weights[g] * Conditional(g, x))).ToArray();
+        double direct = Enumerable.Range(0, grid.Length).Sum(g => weights[g] * Enumerable.Range(0, 8)
+            .Sum(x => Conditional(g, x) is var p && p > 0 ? p * Math.Log(p / marginal[x]) : 0));
+        Assert.True(direct > 0.2, $"The test needs an informative decoder; I_p is {direct:F4}.");
+        Assert.Equal(direct, Quadrature.EnumeratedInformation(networks, outcomes), 1e-4);
+
+        using (no_grad())
+            networks.Decoder.Head.weight!.zero_();
+        Assert.Equal(0, Quadrature.EnumeratedInformation(networks, outcomes), 1e-9);
+    }
 }

@@ -85,6 +85,12 @@ internal static class Diagnostics
         return total / n;
     }
 
+    private static double BernoulliInformation(MutualAutoencoderNetworks networks, int featureCount)
+    {
+        using var outcomes = Quadrature.BinaryOutcomes(featureCount);
+        return Quadrature.EnumeratedInformation(networks, outcomes);
+    }
+
     /// <summary>Exact I_p (when it has a closed form by quadrature) and the exact mean log p(x) of <paramref name="rows"/>, for d = 1.</summary>
     public static (double? Information, double? LogLikelihood) Exact(MutualAutoencoderNetworks networks, Tensor rows)
     {
@@ -96,6 +102,7 @@ internal static class Diagnostics
         {
             CategoricalLikelihood => Quadrature.CategoricalInformation(networks),
             GaussianLikelihood when rows.shape[1] == 1 => Quadrature.GaussianInformation(networks),
+            BernoulliLikelihood when rows.shape[1] <= Quadrature.MaximumEnumeratedBits => BernoulliInformation(networks, (int)rows.shape[1]),
             _ => null,
         };
         using var scope = NewDisposeScope();

@@ -46,6 +46,39 @@ internal sealed class Quadrature
         return Enumerable.Range(0, Standard.Nodes.Length).Select(i => flat.AsSpan(i * width, width).ToArray()).ToArray();
     }
 
+    /// <summary>The most binary features whose 2^F outcomes <see cref="EnumeratedInformation"/> is used for (4,096 outcomes).</summary>
+    public const int MaximumEnumeratedBits = 12;
+
+    /// <summary>Every x in {0, 1}^F as rows [2^F, F], feature f of outcome k being bit f of k.</summary>
+    public static Tensor BinaryOutcomes(int featureCount)
+    {
+        int count = 1 << featureCount;
+        var values = new float[count * featureCount];
+        for (int k = 0; k < count; k++)
+        {
+            for (int f = 0; f < featureCount; f++)
+                values[k * featureCount + f] = (k >> f) & 1;
+        }
+        return tensor(values, [count, featureCount]);
+    }
+
+    /// <summary>
+    /// Exact I_p = Σ_g w_g Σ_x p(x|z_g) [log p(x|z_g) − log p(x)], with p(x) = Σ_g w_g p(x|z_g), by quadrature over z and
+    /// enumeration over <paramref name="outcomes"/> ([X, F]), which must hold every value x can take (all of {0, 1}^F for
+    /// binary data, every class for a categorical one). Any family that scores rows through its pairwise log-likelihood can use it.
+    /// </summary>
+    public static double EnumeratedInformation(MutualAutoencoderNetworks networks, Tensor outcomes)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var logConditional = networks.Likelihood.PairwiseLogLikelihood(DecodeNodes(networks), outcomes).to_type(ScalarType.Float64); // [X, G]
+        var logWeights = tensor(Standard.Weights.Select(w => Math.Log(w)).ToArray(), ScalarType.Float64);
+        var logMarginal = logConditional.Plus(logWeights).logsumexp(1, keepdim: true);                                             // [X, 1]
+        var terms = logConditional.exp() * (logConditional - logMarginal);                                                          // [X, G]
+        var perNode = terms.sum(new long[] { 0 }); // not sum(0): a literal 0 binds to sum(ScalarType? type) as Byte
+        return (perNode * tensor(Standard.Weights, ScalarType.Float64)).sum().item<double>();
+    }
+
     /// <summary>The model marginal p(x = k) = ∫ p(z) p(k|z) dz for a categorical decoder.</summary>
     public static double[] CategoricalMarginal(MutualAutoencoderNetworks networks) =>
         CategoricalMarginal(CategoricalGrid(networks));
