@@ -86,13 +86,7 @@ public sealed class MutualAutoencoderModel : IDisposable
         if (count < 2)
             throw new ArgumentException($"The information estimate needs at least 2 rows; got {count}.", nameof(rows));
         Networks.Likelihood.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
-        lock (gate)
-        {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            using var scope = NewDisposeScope();
-            using var generator = new Generator((ulong)Report.Seed);
-            return Diagnostics.Encoded(Networks, tensor(rows.ToArray(), [count, FeatureCount]), generator);
-        }
+        return WithSeededDraws(rows, count, (input, generator) => Diagnostics.Encoded(Networks, input, generator));
     }
 
     /// <summary>
@@ -114,12 +108,21 @@ public sealed class MutualAutoencoderModel : IDisposable
         if (count < 1)
             throw new ArgumentException("The log-likelihood estimate needs at least one row; got none.", nameof(rows));
         Networks.Likelihood.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
+        return WithSeededDraws(rows, count, (input, generator) => Diagnostics.ImportanceSampledLogLikelihood(Networks, input, samples, generator));
+    }
+
+    /// <summary>
+    /// Runs a diagnostic on <paramref name="count"/> checked rows under the model's lock, with a generator seeded by the training
+    /// seed, so that the same rows give the same figures on every call.
+    /// </summary>
+    private T WithSeededDraws<T>(ReadOnlySpan<float> rows, int count, Func<Tensor, Generator, T> diagnostic)
+    {
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             using var scope = NewDisposeScope();
             using var generator = new Generator((ulong)Report.Seed);
-            return Diagnostics.ImportanceSampledLogLikelihood(Networks, tensor(rows.ToArray(), [count, FeatureCount]), samples, generator);
+            return diagnostic(tensor(rows.ToArray(), [count, FeatureCount]), generator);
         }
     }
 

@@ -63,7 +63,6 @@ internal static class Diagnostics
         using var _ = no_grad();
         var likelihood = networks.Likelihood;
         long n = rows.shape[0];
-        int d = networks.LatentDimension;
         long chunk = Math.Max(1, 4_000_000 / ((long)samples * Math.Max(likelihood.DecoderOutputSize, rows.shape[1])));
         double total = 0;
         for (long start = 0; start < n; start += chunk)
@@ -108,7 +107,7 @@ internal static class Diagnostics
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var decoded = Quadrature.DecodeNodes(networks);
-        var logWeights = tensor(grid.Weights.Select(w => Math.Log(w)).ToArray(), ScalarType.Float64);
+        var logWeights = tensor(grid.LogWeights, ScalarType.Float64);
         // log p(x_n) = logsumexp_g [log w_g + log p(x_n | z_g)], rows taken in chunks to bound memory.
         double total = 0;
         long n = rows.shape[0];

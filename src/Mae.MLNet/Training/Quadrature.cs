@@ -25,11 +25,15 @@ internal sealed class Quadrature
         }
         for (int i = 0; i < count; i++)
             Weights[i] /= sum;
+        LogWeights = Weights.Select(w => Math.Log(w)).ToArray();
     }
 
     public double[] Nodes { get; }
 
     public double[] Weights { get; }
+
+    /// <summary>The natural logarithms of <see cref="Weights"/>, for sums over the grid in log space.</summary>
+    public double[] LogWeights { get; }
 
     /// <summary>Decoder outputs at every node as a tensor [nodes, outputs], in the caller's dispose scope; call without gradients.</summary>
     public static Tensor DecodeNodes(MutualAutoencoderNetworks networks) =>
@@ -72,7 +76,7 @@ internal sealed class Quadrature
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var logConditional = networks.Likelihood.PairwiseLogLikelihood(DecodeNodes(networks), outcomes).to_type(ScalarType.Float64); // [X, G]
-        var logWeights = tensor(Standard.Weights.Select(w => Math.Log(w)).ToArray(), ScalarType.Float64);
+        var logWeights = tensor(Standard.LogWeights, ScalarType.Float64);
         var logMarginal = logConditional.Plus(logWeights).logsumexp(1, keepdim: true);                                             // [X, 1]
         var terms = logConditional.exp() * (logConditional - logMarginal);                                                          // [X, G]
         var perNode = terms.sum(new long[] { 0 }); // not sum(0): a literal 0 binds to sum(ScalarType? type) as Byte
