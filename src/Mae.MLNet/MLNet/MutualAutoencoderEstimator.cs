@@ -88,7 +88,7 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
     public MutualAutoencoderTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        NativeBackends.EnsureOnnxRuntime();  // Before training, not after: scoring needs it.
+        NativeBackends.EnsureOnnxRuntime();  // Before training, not after: the transformer this returns scores with it.
         var column = InputColumn.FromSchema(input.Schema, InputColumnName, options.Decoder);
         var trainingOptions = (Options)options.Clone();
         if (column.Kind == InputColumnKind.Key)

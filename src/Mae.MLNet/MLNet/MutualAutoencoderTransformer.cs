@@ -53,7 +53,6 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         }
 
         string[] outputs = logVarianceColumnName is null ? [outputColumnName] : [outputColumnName, logVarianceColumnName];
-        NativeBackends.EnsureOnnxRuntime();
         // The batched view's own session runs batches of rows.
         session = new EncoderSession(Encoder(OnnxTensorLayout.Batch, slotNames: null), input, model.LatentDimension, outputs);
         try
