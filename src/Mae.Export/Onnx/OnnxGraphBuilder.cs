@@ -69,44 +69,40 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Adds a float initializer with the given shape and returns its name.</summary>
     public string AddInitializer(string name, ReadOnlySpan<float> values, params long[] dimensions)
     {
-        Claim(name);
         byte[] raw = new byte[values.Length * sizeof(float)];
         for (int i = 0; i < values.Length; i++)
         {
             BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(i * sizeof(float)), values[i]);
         }
 
-        var tensor = new TensorProto
-        {
-            Name = name,
-            DataType = (int)TensorProto.Types.DataType.Float,
-            RawData = UnsafeByteOperations.UnsafeWrap(raw),
-        };
-        tensor.Dims.AddRange(dimensions);
-        _graph.Initializer.Add(tensor);
-        return name;
+        return AddInitializer(
+            new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = UnsafeByteOperations.UnsafeWrap(raw) },
+            dimensions);
     }
 
     /// <summary>Adds an int64 initializer with the given shape and returns its name.</summary>
     public string AddInitializer(string name, ReadOnlySpan<long> values, params long[] dimensions)
     {
-        Claim(name);
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
         tensor.Int64Data.AddRange(values.ToArray());
-        tensor.Dims.AddRange(dimensions);
-        _graph.Initializer.Add(tensor);
-        return name;
+        return AddInitializer(tensor, dimensions);
     }
 
     /// <summary>Adds a string initializer with the given shape and returns its name.</summary>
     public string AddInitializer(string name, IReadOnlyList<string> values, params long[] dimensions)
     {
-        Claim(name);
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.String };
         tensor.StringData.AddRange(values.Select(ByteString.CopyFromUtf8));
+        return AddInitializer(tensor, dimensions);
+    }
+
+    /// <summary>Claims the tensor's name, gives it its shape and adds it to the graph's initializers.</summary>
+    private string AddInitializer(TensorProto tensor, long[] dimensions)
+    {
+        Claim(tensor.Name);
         tensor.Dims.AddRange(dimensions);
         _graph.Initializer.Add(tensor);
-        return name;
+        return tensor.Name;
     }
 
     /// <summary>Returns the name of a rank-0 float initializer holding <paramref name="value"/>, adding it on first use.</summary>
