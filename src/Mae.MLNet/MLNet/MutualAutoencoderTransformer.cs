@@ -145,6 +145,27 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
     }
 
     /// <summary>
+    /// Estimates the mean log-likelihood log p(x), in nats per row, of the first <paramref name="maximumRows"/> rows of
+    /// <paramref name="data"/> (all of them when fewer) by importance sampling with <paramref name="samples"/> draws from the encoder;
+    /// see <see cref="MutualAutoencoderModel.EstimateLogLikelihood(ReadOnlySpan{float}, int)"/>. Unlike the ELBO it compares steps with
+    /// different decoders. Pass rows that did not train the step, such as a test set. The same rows give the same figure on every call.
+    /// </summary>
+    /// <exception cref="ArgumentException">The input column is missing or of another type, a value breaks the decoder family's rule, or there are no rows.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> or <paramref name="maximumRows"/> is not positive.</exception>
+    public double EstimateLogLikelihood(IDataView data, int samples = 100, int maximumRows = 16_384)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(samples);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maximumRows);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        input.CheckScoring(data.Schema);
+        var rows = new DataViewTrainingData(data, input, bufferRows: 1, CancellationToken.None);
+        int count = (int)Math.Min(maximumRows, rows.RowCount);
+        var (values, _) = rows.ReadRows(count, _ => true);
+        return model.EstimateLogLikelihood(values, samples);
+    }
+
+    /// <summary>
     /// Writes the encoder as an ONNX model with the generic tensor names of <see cref="MutualAutoencoderModel.ExportEncoderToOnnx(string, bool)"/>
     /// (input <c>features</c>, output <c>mean</c>), for apps that run ONNX Runtime without ML.NET.
     /// </summary>
