@@ -11,18 +11,25 @@ sealed class FashionMnistSplit(byte[] pixels, byte[] labels)
 
     public int Count => labels.Length;
 
+    /// <summary>The binarization rule of <see cref="ToDataView"/>, for the output.</summary>
+    public const string BinarizationRule = "pixel/255 >= 0.5 -> 1, else 0 (grey levels 128 to 255 become 1)";
+
     /// <summary>
     /// The images as an ML.NET view: <c>Features</c>, Vector&lt;Single, 784&gt; of pixel/255, and <c>Label</c>, a key of 10 classes.
-    /// <paramref name="rows"/> picks the images, in that order (all of them when <c>null</c>).
+    /// <paramref name="rows"/> picks the images, in that order (all of them when <c>null</c>). With <paramref name="binarize"/>,
+    /// each feature is 1 when pixel/255 ≥ 0.5 and 0 otherwise (<see cref="BinarizationRule"/>): a fixed threshold, not a random draw.
     /// </summary>
-    public IDataView ToDataView(MLContext mlContext, IReadOnlyList<int>? rows = null)
+    public IDataView ToDataView(MLContext mlContext, IReadOnlyList<int>? rows = null, bool binarize = false)
     {
         rows ??= Enumerable.Range(0, Count).ToArray();
         var images = rows.Select(row =>
         {
             var features = new float[PixelCount];
             for (int i = 0; i < PixelCount; i++)
-                features[i] = pixels[row * PixelCount + i] / 255f;
+            {
+                float value = pixels[row * PixelCount + i] / 255f;
+                features[i] = binarize ? (value >= 0.5f ? 1f : 0f) : value;
+            }
             return new Image { Features = features, Label = labels[row] + 1u }; // key values count from 1; 0 is "missing"
         });
         return mlContext.Data.LoadFromEnumerable(images.ToList());
