@@ -1,7 +1,8 @@
 using System.Globalization;
+using Mae;
 using ScottPlot;
 
-/// <summary>Draws test accuracy against the target information M with ScottPlot.</summary>
+/// <summary>Draws test accuracy, the code's information and log p(x) against the target information M with ScottPlot.</summary>
 static class AccuracyFigure
 {
     private const string FontName = "DejaVu Sans";
@@ -28,95 +29,191 @@ static class AccuracyFigure
     }
 
     /// <summary>
-    /// One panel per downstream learner: its test accuracy on MAE features against M, and on raw pixels, PCA and VAE
-    /// features as horizontal lines (values in the legend). The panels share the accuracy axis. A last panel shows the
-    /// information I_q that the MAE's code holds about the test images against M, beside the line I_q = M and the VAE's I_q.
+    /// One panel per downstream learner: its test accuracy against M for the featurizers fitted at a target (the MAE, and free bits
+    /// or the capacity baseline), and for the others (raw pixels, PCA, VAE, KL annealing) as horizontal lines (values in the legend).
+    /// The panels share the accuracy axis. Then a panel of the information I_q that each code holds about the test images, beside
+    /// the line I_q = M, and, when it was estimated, one of log p(x). A colour is an objective; with several decoder families, the
+    /// line pattern and marker tell the families apart.
     /// </summary>
-    public static void Save(IReadOnlyList<Result> results, string path)
+    public static void Save(IReadOnlyList<Result> results, string path, string dataName)
     {
         var learners = results.Select(result => result.Learner).Distinct().ToList();
-        double[] targets = results.Where(r => r.Features == "MAE").Select(r => r.Target!.Value).Distinct().Order().ToArray();
+        var decoders = results.Where(r => r.Decoder is not null).Select(r => r.Decoder!.Value).Distinct().ToList();
+        double[] targets = results.Where(r => r.Target is not null).Select(r => r.Target!.Value).Distinct().Order().ToArray();
         double low = results.Min(r => r.MicroAccuracy), high = results.Max(r => r.MicroAccuracy);
-        double right = targets.Max() * 1.06;
-        var palette = new ScottPlot.Palettes.Category10();
-        (string Features, Color Color, LinePattern Pattern)[] references =
-        [
-            ("raw pixels", Colors.Black, LinePattern.Dotted),
-            ("PCA", palette.GetColor(2), LinePattern.Dashed),
-            ("VAE", palette.GetColor(3), LinePattern.Dashed),
-        ];
+        var axis = new TargetAxis(targets);
+        bool likelihood = results.Any(r => r.LogLikelihood is not null);
 
         var figure = new Multiplot { Layout = new ScottPlot.MultiplotLayouts.Columns() };
-        figure.AddPlots(learners.Count + 1); // one panel per learner, and the information panel (AddPlots sets the total)
-        foreach (var (learner, plot) in learners.Zip(figure.GetPlots()))
+        int panels = learners.Count + 1 + (likelihood ? 1 : 0);
+        figure.AddPlots(panels); // AddPlots sets the total
+        var plots = figure.GetPlots();
+        foreach (var (learner, plot) in learners.Zip(plots))
         {
-            foreach (var (features, color, pattern) in references)
+            var mine = results.Where(r => r.Learner == learner).ToList();
+            foreach (var level in Levels(mine, decoders))
             {
-                var reference = results.FirstOrDefault(r => r.Learner == learner && r.Features == features);
-                if (reference is null)
+                var line = plot.Add.HorizontalLine(level.First.MicroAccuracy, width: 2, color: level.Style.Color, pattern: level.Style.LevelPattern);
+                string name = level.First.Decoder is not null && decoders.Count == 1 && level.First.InformationBound is double bound
+                    ? string.Create(CultureInfo.InvariantCulture, $"{level.Name} (Î_p = {bound:F1} nats)")
+                    : level.First.Features == "PCA" ? "PCA (16 components)" : level.Name;
+                line.LegendText = string.Create(CultureInfo.InvariantCulture, $"{name}: {level.First.MicroAccuracy:F3}");
+            }
+            foreach (var series in Series(mine, decoders))
+            {
+                var line = AddSeries(plot, series, r => r.MicroAccuracy, $"{series.Name} features (d = 16)");
+                if (series.First.Features != "MAE")
                     continue;
-                var level = plot.Add.HorizontalLine(reference.MicroAccuracy, width: 2, color: color, pattern: pattern);
-                string name = features == "VAE" && reference.InformationBound is double bound
-                    ? string.Create(CultureInfo.InvariantCulture, $"VAE (Î_p = {bound:F1} nats)")
-                    : features == "PCA" ? "PCA (16 components)" : features;
-                level.LegendText = string.Create(CultureInfo.InvariantCulture, $"{name}: {reference.MicroAccuracy:F3}");
+                foreach (var result in series.Results)
+                {
+                    var label = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"{result.MicroAccuracy:F3}"), result.Target!.Value, result.MicroAccuracy);
+                    label.Alignment = Alignment.LowerCenter;
+                    label.OffsetY = -8;
+                    label.LabelFontSize = 13;
+                    label.LabelFontColor = series.Style.Color;
+                    label.LabelBackgroundColor = Colors.White.WithAlpha(0.8); // legible over the reference lines, drawn first
+                }
             }
 
-            var mae = results.Where(r => r.Learner == learner && r.Features == "MAE").OrderBy(r => r.Target).ToList();
-            var line = plot.Add.Scatter(mae.Select(r => r.Target!.Value).ToArray(), mae.Select(r => r.MicroAccuracy).ToArray(), palette.GetColor(0));
-            line.LineWidth = 2.5f;
-            line.MarkerSize = 9;
-            line.LegendText = "MAE features (d = 16)";
-            foreach (var result in mae)
-            {
-                var label = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"{result.MicroAccuracy:F3}"), result.Target!.Value, result.MicroAccuracy);
-                label.Alignment = Alignment.LowerCenter;
-                label.OffsetY = -8;
-                label.LabelFontSize = 13;
-                label.LabelFontColor = palette.GetColor(0);
-                label.LabelBackgroundColor = Colors.White.WithAlpha(0.8); // legible over the reference lines, drawn first
-            }
-
-            plot.Title($"Fashion-MNIST, {learner}", size: 16);
-            plot.XLabel("target information M of the MAE (nats)");
+            plot.Title($"{dataName}, {learner}", size: 16);
             plot.YLabel("test accuracy (10,000 images)");
-            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-                targets, targets.Select(t => t.ToString("0.##", CultureInfo.InvariantCulture)).ToArray());
-            plot.Axes.SetLimits(0, right, low - 0.02, Math.Min(1, high + 0.02));
-            plot.ShowLegend(Edge.Bottom);
+            axis.Apply(plot, low - 0.02, Math.Min(1, high + 0.02));
+            ShowLegend(plot, decoders);
         }
-        InformationPanel(figure.GetPlots()[^1], results, targets, right, palette);
-        figure.SavePng(path, 2000, 560);
-        foreach (var plot in figure.GetPlots())
+
+        // The information and likelihood figures are the featurizer's, the same for every learner.
+        var featurizers = results.Where(r => r.Learner == learners[0]).ToList();
+        InformationPanel(plots[learners.Count], featurizers, decoders, axis);
+        if (likelihood)
+            LikelihoodPanel(plots[learners.Count + 1], featurizers, decoders, axis);
+        figure.SavePng(path, 667 * panels, decoders.Count > 1 ? 680 : 560);
+        foreach (var plot in plots)
             plot.Dispose();
     }
 
-    private static void InformationPanel(Plot plot, IReadOnlyList<Result> results, double[] targets, double right, ScottPlot.Palettes.Category10 palette)
+    private static void InformationPanel(Plot plot, IReadOnlyList<Result> results, IReadOnlyList<DecoderFamily> decoders, TargetAxis axis)
     {
-        var learner = results[0].Learner; // the information figures are the featurizer's, the same for every learner
-        var mae = results.Where(r => r.Learner == learner && r.Features == "MAE" && r.HeldOut is not null).OrderBy(r => r.Target).ToList();
-        var identity = plot.Add.Line(0, 0, right, right);
+        var known = results.Where(r => r.HeldOut is not null).ToList();
+        var identity = plot.Add.Line(0, 0, axis.Right, axis.Right);
         identity.LineColor = Colors.Gray;
         identity.LinePattern = LinePattern.Dotted;
         identity.LegendText = "I_q = M";
-        if (results.FirstOrDefault(r => r.Features == "VAE" && r.HeldOut is not null) is { } vae)
+        foreach (var level in Levels(known, decoders))
         {
-            var level = plot.Add.HorizontalLine(vae.HeldOut!.AggregatePosteriorInformation, width: 2, color: palette.GetColor(3), pattern: LinePattern.Dashed);
-            level.LegendText = string.Create(CultureInfo.InvariantCulture, $"VAE: {vae.HeldOut.AggregatePosteriorInformation:F2}");
+            var line = plot.Add.HorizontalLine(level.First.HeldOut!.AggregatePosteriorInformation, width: 2, color: level.Style.Color, pattern: level.Style.LevelPattern);
+            line.LegendText = string.Create(CultureInfo.InvariantCulture, $"{level.Name}: {level.First.HeldOut.AggregatePosteriorInformation:F2}");
         }
-        var line = plot.Add.Scatter(mae.Select(r => r.Target!.Value).ToArray(), mae.Select(r => r.HeldOut!.AggregatePosteriorInformation).ToArray(), palette.GetColor(0));
-        line.LineWidth = 2.5f;
-        line.MarkerSize = 9;
-        line.LegendText = "MAE code";
-        double cap = mae.Select(r => r.HeldOut!.InformationCap).DefaultIfEmpty(Math.Log(10_000)).First();
+        foreach (var series in Series(known, decoders))
+            AddSeries(plot, series, r => r.HeldOut!.AggregatePosteriorInformation, $"{series.Name} code");
+        double cap = known.Select(r => r.HeldOut!.InformationCap).DefaultIfEmpty(Math.Log(10_000)).First();
         var ceiling = plot.Add.HorizontalLine(cap, width: 1, color: Colors.Black, pattern: LinePattern.Dotted);
         ceiling.LegendText = string.Create(CultureInfo.InvariantCulture, $"estimator cap ln N = {cap:F2}");
         plot.Title("Information in the code, test images", size: 16);
-        plot.XLabel("target information M of the MAE (nats)");
         plot.YLabel("I_q on 10,000 test images (nats)");
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            targets, targets.Select(t => t.ToString("0.##", CultureInfo.InvariantCulture)).ToArray());
-        plot.Axes.SetLimits(0, right, 0, cap + 0.5);
+        axis.Apply(plot, 0, cap + 0.5);
+        ShowLegend(plot, decoders);
+    }
+
+    private static void LikelihoodPanel(Plot plot, IReadOnlyList<Result> results, IReadOnlyList<DecoderFamily> decoders, TargetAxis axis)
+    {
+        var known = results.Where(r => r.LogLikelihood is not null).ToList();
+        foreach (var level in Levels(known, decoders))
+        {
+            var line = plot.Add.HorizontalLine(level.First.LogLikelihood!.Value, width: 2, color: level.Style.Color, pattern: level.Style.LevelPattern);
+            line.LegendText = string.Create(CultureInfo.InvariantCulture, $"{level.Name}: {level.First.LogLikelihood:F1}");
+        }
+        foreach (var series in Series(known, decoders))
+            AddSeries(plot, series, r => r.LogLikelihood!.Value, series.Name);
+        double low = known.Min(r => r.LogLikelihood!.Value), high = known.Max(r => r.LogLikelihood!.Value);
+        double margin = Math.Max(1, 0.05 * (high - low));
+        plot.Title("log p(x), test images (importance-sampled)", size: 16);
+        plot.YLabel("log p(x) (nats per image)");
+        axis.Apply(plot, low - margin, high + margin);
+        ShowLegend(plot, decoders);
+    }
+
+    /// <summary>The legend below the panel, in a smaller font when several decoder families double its entries.</summary>
+    private static void ShowLegend(Plot plot, IReadOnlyList<DecoderFamily> decoders)
+    {
+        if (decoders.Count > 1)
+            plot.Legend.FontSize = 12;
         plot.ShowLegend(Edge.Bottom);
+    }
+
+    private static ScottPlot.Plottables.Scatter AddSeries(Plot plot, Group series, Func<Result, double> value, string legend)
+    {
+        var line = plot.Add.Scatter(series.Results.Select(r => r.Target!.Value).ToArray(), series.Results.Select(value).ToArray(), series.Style.Color);
+        line.LineWidth = 2.5f;
+        line.MarkerSize = 9;
+        line.LinePattern = series.Style.SeriesPattern;
+        line.MarkerShape = series.Style.Marker;
+        line.LegendText = legend;
+        return line;
+    }
+
+    /// <summary>The featurizers fitted once, without a target (raw pixels, PCA, VAE, KL annealing): one level each.</summary>
+    private static IEnumerable<Group> Levels(IReadOnlyList<Result> results, IReadOnlyList<DecoderFamily> decoders) =>
+        Groups(results.Where(r => r.Target is null), decoders);
+
+    /// <summary>The featurizers fitted at targets M (the MAE, free bits, capacity): one series per objective and decoder, in order of M.</summary>
+    private static IEnumerable<Group> Series(IReadOnlyList<Result> results, IReadOnlyList<DecoderFamily> decoders) =>
+        Groups(results.Where(r => r.Target is not null), decoders);
+
+    private static IEnumerable<Group> Groups(IEnumerable<Result> results, IReadOnlyList<DecoderFamily> decoders) =>
+        results.GroupBy(r => (r.Features, r.Decoder)).Select(group =>
+        {
+            var ordered = group.OrderBy(r => r.Target).ToList();
+            var first = ordered[0];
+            string name = first.Decoder is DecoderFamily decoder && decoders.Count > 1 ? $"{first.Features}, {DecoderNames.Short(decoder)}" : first.Features;
+            return new Group(name, ordered, StyleOf(first, decoders));
+        });
+
+    /// <summary>A colour per objective (the MAE, PCA and VAE keep the colours of the single-decoder figure); patterns and markers per decoder family.</summary>
+    private static Style StyleOf(Result result, IReadOnlyList<DecoderFamily> decoders)
+    {
+        var palette = new ScottPlot.Palettes.Category10();
+        var color = result.Features switch
+        {
+            "raw pixels" => Colors.Black,
+            "MAE" => palette.GetColor(0),
+            "KL annealing" => palette.GetColor(1),
+            "PCA" => palette.GetColor(2),
+            "VAE" => palette.GetColor(3),
+            "free bits" => palette.GetColor(4),
+            "capacity" => palette.GetColor(5),
+            "beta-VAE" => palette.GetColor(6),
+            _ => palette.GetColor(7),
+        };
+        if (result.Decoder is not DecoderFamily decoder)
+            return new Style(color, LinePattern.Solid, result.Features == "raw pixels" ? LinePattern.Dotted : LinePattern.Dashed, MarkerShape.FilledCircle);
+        int index = Math.Max(0, decoders.ToList().IndexOf(decoder));
+        LinePattern[] seriesPatterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.DenselyDashed, LinePattern.Dotted];
+        LinePattern[] levelPatterns = [LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed, LinePattern.Solid];
+        MarkerShape[] markers = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond];
+        return new Style(color, seriesPatterns[index % 4], levelPatterns[index % 4], markers[index % 4]);
+    }
+
+    private sealed record Style(Color Color, LinePattern SeriesPattern, LinePattern LevelPattern, MarkerShape Marker);
+
+    private sealed record Group(string Name, IReadOnlyList<Result> Results, Style Style)
+    {
+        public Result First => Results[0];
+    }
+
+    /// <summary>The shared x axis: the targets M as ticks, from 0 to a little past the largest (0 to 1 when no featurizer took one above 0).</summary>
+    private sealed class TargetAxis(double[] targets)
+    {
+        public double Right { get; } = targets.Length > 0 && targets.Max() > 0 ? targets.Max() * 1.06 : 1;
+
+        public void Apply(Plot plot, double bottom, double top)
+        {
+            plot.XLabel("target information M (nats)");
+            if (targets.Length > 0)
+            {
+                plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+                    targets, targets.Select(t => t.ToString("0.##", CultureInfo.InvariantCulture)).ToArray());
+            }
+            plot.Axes.SetLimits(0, Right, bottom, top);
+        }
     }
 }
