@@ -17,7 +17,8 @@ using Spectre.Console;
 // the rate and KL(q(z) ‖ p(z)) from MutualAutoencoderTransformer.EvaluateInformation on the 10,000 test images, which no
 // featurizer saw: what the code column holds about new data. log p(x) is MutualAutoencoderTransformer.EstimateLogLikelihood on
 // the first 1,000 test images (--likelihood-rows; 0 skips it): importance-sampled with K = 100 draws from the encoder
-// (--importance-samples), in nats per image. Unlike the ELBO it compares featurizers with different decoders.
+// (--importance-samples), in nats per image. Unlike the ELBO it compares featurizers with different decoders. On grey pixels the
+// Bernoulli "likelihood" is the cross-entropy the ELBO uses, not a normalised one; on binarized pixels it is a probability.
 //
 // The binarized comparison. --binarize turns every image into 0/1 pixels by a fixed threshold, pixel/255 >= 0.5 -> 1, else 0
 // (grey levels 128..255 -> 1), before anything sees it: the featurizers, the classifiers, and so raw pixels and PCA as well.
