@@ -34,7 +34,7 @@ internal static class PenaltyComparison
                 using var model = new MutualAutoencoderTrainer(options).Fit(data);
                 var final = model.Report.Final;
                 double exact = final.ExactInformation!.Value, miss = Math.Abs(exact - target);
-                double divergence = categorical ? Quadrature.DivergenceFromUniform(model.Networks) : Quadrature.DivergenceFromStandardNormal(model.Networks);
+                double divergence = categorical ? Quadrature.DivergenceFromUniform(model.Networks.Decoder) : Quadrature.DivergenceFromStandardNormal(model.Networks.Decoder);
                 summary[penalty].Add(miss);
                 Console.WriteLine($"{experiment,-17} {penalty,-9} {target,5:F2} {exact,8:F4} {miss,7:F4} {final.Elbo,8:F4} {final.ExactLogLikelihood,9:F4} {divergence,9:F5}");
                 lines.Add(string.Create(CultureInfo.InvariantCulture,

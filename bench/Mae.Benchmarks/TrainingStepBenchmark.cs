@@ -52,8 +52,7 @@ internal static class TrainingStepBenchmark
             TorchRuntime.Configure(options.NumberOfThreads);
             TorchSharp.torch.random.manual_seed(1);
             var random = new Random(1);
-            var likelihood = DecoderLikelihood.Create(options.Decoder, features, options.NumberOfClasses);
-            using var networks = new MutualAutoencoderNetworks(likelihood, options.LatentDimension, options.HiddenSizes, options.Activation);
+            using var networks = MutualAutoencoderNetworks.Create(options.Decoder, features, options.NumberOfClasses, options.LatentDimension, options.HiddenSizes, options.Activation);
             using var draws = new TorchSharp.torch.Generator(1);
             using var step = new TrainingStep(networks, options, warmup + steps, draws);
             var values = new float[options.BatchSize * features];

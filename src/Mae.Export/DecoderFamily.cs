@@ -21,4 +21,18 @@ public enum DecoderFamily
     /// The exported decoder outputs <c>logits</c> and <c>probabilities</c> (sigmoid of the logits), both [batch, F].
     /// </summary>
     Bernoulli,
+
+    /// <summary>
+    /// Autoregressive over ordered groups of features, Bernoulli within each group: p(x|z) = Π_t p(x_t | x_&lt;t, z), with a GRU over
+    /// the groups conditioned on z. Features must lie in [0, 1]. Needs a group size that divides the features. Such a decoder can
+    /// model the data without the code, the case a VAE collapses in and the Mutual Autoencoder holds its target. It has no
+    /// decoder export; the encoder exports as for every family.
+    /// </summary>
+    AutoregressiveBernoulli,
+
+    /// <summary>
+    /// Autoregressive over ordered groups of features, independent normals within each group given the GRU state (real data).
+    /// Needs a group size that divides the features. It has no decoder export; the encoder exports as for every family.
+    /// </summary>
+    AutoregressiveGaussian,
 }

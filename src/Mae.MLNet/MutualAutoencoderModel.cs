@@ -60,14 +60,14 @@ public sealed class MutualAutoencoderModel : IDisposable
         CheckDestination(mean, width, nameof(mean));
         if (!logVariance.IsEmpty)
             CheckDestination(logVariance, width, nameof(logVariance));
-        Networks.Likelihood.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
+        Networks.Decoder.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             using var scope = NewDisposeScope();
             using var _ = no_grad();
             var input = tensor(rows.ToArray(), [count, FeatureCount]);
-            var halves = Networks.Encoder.forward(Networks.Likelihood.ToNetworkInput(input)).chunk(2, 1);
+            var halves = Networks.Encoder.forward(Networks.Decoder.ToNetworkInput(input)).chunk(2, 1);
             halves[0].data<float>().CopyTo(mean[..width]);
             if (!logVariance.IsEmpty)
                 halves[1].data<float>().CopyTo(logVariance[..width]);
@@ -85,7 +85,7 @@ public sealed class MutualAutoencoderModel : IDisposable
         int count = RowCount(rows, FeatureCount, nameof(rows));
         if (count < 2)
             throw new ArgumentException($"The information estimate needs at least 2 rows; got {count}.", nameof(rows));
-        Networks.Likelihood.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
+        Networks.Decoder.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
         return WithSeededDraws(rows, count, (input, generator) => Diagnostics.Encoded(Networks, input, generator));
     }
 
@@ -107,7 +107,7 @@ public sealed class MutualAutoencoderModel : IDisposable
         int count = RowCount(rows, FeatureCount, nameof(rows));
         if (count < 1)
             throw new ArgumentException("The log-likelihood estimate needs at least one row; got none.", nameof(rows));
-        Networks.Likelihood.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
+        Networks.Decoder.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
         return WithSeededDraws(rows, count, (input, generator) => Diagnostics.ImportanceSampledLogLikelihood(Networks, input, samples, generator));
     }
 
@@ -127,6 +127,7 @@ public sealed class MutualAutoencoderModel : IDisposable
     }
 
     /// <summary>The decoder's distribution parameters p(x|z) for latent codes stored one after another ([rows × d]).</summary>
+    /// <exception cref="NotSupportedException">The decoder is autoregressive: its distribution depends on x as well as on z, so it has no parameters per code.</exception>
     public DecoderOutput Decode(ReadOnlySpan<float> latent)
     {
         int count = RowCount(latent, LatentDimension, nameof(latent));
@@ -140,18 +141,7 @@ public sealed class MutualAutoencoderModel : IDisposable
             ObjectDisposedException.ThrowIf(disposed, this);
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var output = Networks.Decoder.forward(tensor(latent.ToArray(), [count, LatentDimension]));
-            if (Decoder == DecoderFamily.Gaussian)
-            {
-                var halves = output.chunk(2, 1);
-                return new DecoderOutput(Decoder, count, FeatureCount,
-                    halves[0].contiguous().data<float>().ToArray(), halves[1].contiguous().data<float>().ToArray(), null);
-            }
-            return Decoder switch
-            {
-                DecoderFamily.Categorical => new DecoderOutput(Decoder, count, NumberOfClasses, null, null, output.softmax(1).data<float>().ToArray()),
-                _ => new DecoderOutput(Decoder, count, FeatureCount, null, null, output.sigmoid().data<float>().ToArray()),
-            };
+            return Networks.Decoder.Parameters(tensor(latent.ToArray(), [count, LatentDimension]));
         }
     }
 
@@ -180,6 +170,7 @@ public sealed class MutualAutoencoderModel : IDisposable
     /// (Gaussian) or <c>logits</c> and <c>probabilities</c> (categorical, Bernoulli), so that apps can generate or reconstruct.
     /// </summary>
     /// <param name="path">The file to write; an existing file is replaced, and a failed write leaves none behind.</param>
+    /// <exception cref="NotSupportedException">The decoder is autoregressive, which has no ONNX decoder export (the message says why); the encoder exports for every family.</exception>
     public void ExportDecoderToOnnx(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -225,7 +216,7 @@ public sealed class MutualAutoencoderModel : IDisposable
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return OnnxConversion.Decoder(Networks, options.Activation);
+            return OnnxConversion.Decoder(Networks);
         }
     }
 

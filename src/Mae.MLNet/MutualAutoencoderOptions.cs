@@ -97,6 +97,24 @@ public class MutualAutoencoderOptions
     /// <summary>Number of classes K for <see cref="DecoderFamily.Categorical"/> (at least 2); ignored by the other families.</summary>
     public int NumberOfClasses { get; set; }
 
+    /// <summary>
+    /// Features per group S of an autoregressive decoder (<see cref="DecoderFamily.AutoregressiveBernoulli"/>,
+    /// <see cref="DecoderFamily.AutoregressiveGaussian"/>), which models p(x|z) as Π_t p(x_t | x_&lt;t, z) over F/S groups taken in
+    /// the order of the features: 28 for the rows of a 28×28 image. Required for those families, where it must be positive and divide
+    /// the number of features; ignored by the others. The draw of the information term takes F/S sequential GRU steps.
+    /// </summary>
+    public int? GroupSize { get; set; }
+
+    /// <summary>Width H of an autoregressive decoder's GRU state. Must be positive; ignored by the factorized families.</summary>
+    public int DecoderHiddenSize { get; set; } = Defaults.DecoderHiddenSize;
+
+    /// <summary>
+    /// Draws K per row of the importance-sampled log p(x) in the final epoch's report
+    /// (<see cref="MutualAutoencoderEpochReport.ImportanceSampledLogLikelihood"/>), on at most 256 evaluation rows. 0 turns it off.
+    /// Must be non-negative. It costs K decoder passes per row, which for an autoregressive decoder of 784 pixels is tens of seconds.
+    /// </summary>
+    public int NumberOfImportanceSamples { get; set; } = Defaults.NumberOfImportanceSamples;
+
     /// <summary>Widths of the hidden layers shared in shape by the encoder, the decoder and the auxiliary network. At least one layer; every width positive.</summary>
     public IReadOnlyList<int> HiddenSizes { get; set; } = Defaults.HiddenSizes;
 
@@ -177,6 +195,13 @@ public class MutualAutoencoderOptions
         Fraction(CapacityIncreaseFraction, nameof(CapacityIncreaseFraction));
         if (Decoder == DecoderFamily.Categorical && NumberOfClasses < 2 && !(NumberOfClasses == 0 && classCountFromData))
             throw OutOfRange(nameof(NumberOfClasses), "must be at least 2 for the categorical decoder", NumberOfClasses);
+        if (Decoder is DecoderFamily.AutoregressiveBernoulli or DecoderFamily.AutoregressiveGaussian && GroupSize is null)
+            throw new ArgumentException($"{nameof(MutualAutoencoderOptions)}.{nameof(GroupSize)} is required for the {Decoder} decoder (features per group, a divisor of the row's features); got none.", nameof(GroupSize));
+        if (GroupSize is int groupSize)
+            Positive(groupSize, nameof(GroupSize));
+        Positive(DecoderHiddenSize, nameof(DecoderHiddenSize));
+        if (NumberOfImportanceSamples < 0)
+            throw OutOfRange(nameof(NumberOfImportanceSamples), "must be non-negative", NumberOfImportanceSamples);
         if (HiddenSizes is null || HiddenSizes.Count == 0)
             throw new ArgumentException($"{nameof(MutualAutoencoderOptions)}.{nameof(HiddenSizes)} must name at least one hidden layer; got none.", nameof(HiddenSizes));
         for (int i = 0; i < HiddenSizes.Count; i++)
@@ -275,5 +300,7 @@ public class MutualAutoencoderOptions
         public const int EvaluationSampleSize = 2048;
         public const int EvaluationPriorSampleSize = 4096;
         public const int MinimumPriorSampleSize = 1024;
+        public const int DecoderHiddenSize = 256;
+        public const int NumberOfImportanceSamples = 100;
     }
 }

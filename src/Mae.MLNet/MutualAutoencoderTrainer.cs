@@ -51,15 +51,14 @@ public sealed class MutualAutoencoderTrainer
         int seed = options.Seed ?? Random.Shared.Next();
         var random = new Random(seed);
 
-        var likelihood = DecoderLikelihood.Create(options.Decoder, data.FeatureCount, options.NumberOfClasses);
-        var (networks, generator) = TorchRuntime.CreateSeeded(seed, () => new MutualAutoencoderNetworks(likelihood, options.LatentDimension,
-            options.HiddenSizes, options.Activation, options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.EncoderServesAsAuxiliary));
+        var (networks, generator) = TorchRuntime.CreateSeeded(seed, () => MutualAutoencoderNetworks.Create(options, data.FeatureCount));
+        var decoder = networks.Decoder;
         using var _ = generator;
         try
         {
             // Rows the trainer never trains on, for the diagnostics; their own generator leaves the training draws as they were.
             var split = data.SplitEvaluation(EvaluationRowCount(options), new Random(unchecked(seed * 31 + EvaluationSeedOffset)));
-            likelihood.ThrowIfInvalid(split.Rows, data.FeatureCount, row => $"Training data {split.DescribeRow(row)}", nameof(data));
+            decoder.ThrowIfInvalid(split.Rows, data.FeatureCount, row => $"Training data {split.DescribeRow(row)}", nameof(data));
             var epochs = Train(networks, split, random, generator, progress, cancellationToken);
             var report = new MutualAutoencoderTrainingReport(options.Objective, options.Penalty, options.TargetInformation, seed, split.HeldOut, epochs);
             return new MutualAutoencoderModel(networks, options.Clone(), data.FeatureCount, report);
@@ -108,7 +107,7 @@ public sealed class MutualAutoencoderTrainer
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int valueCount = batch.Rows * width;
-                networks.Likelihood.ThrowIfInvalid(batch.Values.AsSpan(0, valueCount), width, row => $"Training data {batch.DescribeRow(row)}", nameof(data));
+                networks.Decoder.ThrowIfInvalid(batch.Values.AsSpan(0, valueCount), width, row => $"Training data {batch.DescribeRow(row)}", nameof(data));
 
                 using var scope = NewDisposeScope();
                 var rows = tensor(batch.Values.AsSpan(0, valueCount).ToArray(), [batch.Rows, width]);
@@ -121,7 +120,7 @@ public sealed class MutualAutoencoderTrainer
             }
 
             bool last = epoch == options.NumberOfEpochs;
-            var evaluation = Evaluate(networks, last ? split.Rows : epochValues, width, generator);
+            var evaluation = Evaluate(networks, last ? split.Rows : epochValues, width, generator, last ? epochValues : null);
             var epochReport = new MutualAutoencoderEpochReport
             {
                 Epoch = epoch,
@@ -143,6 +142,8 @@ public sealed class MutualAutoencoderTrainer
                 ActiveUnits = evaluation.Encoded?.ActiveUnits ?? 0,
                 ExactInformation = evaluation.ExactInformation,
                 ExactLogLikelihood = evaluation.ExactLogLikelihood,
+                ImportanceSampledLogLikelihood = evaluation.ImportanceSampledLogLikelihood,
+                ImportanceSampledRowCount = evaluation.ImportanceSampledRowCount,
                 Warning = last ? InformationWarning(evaluation.Encoded, split.HeldOut) : null,
                 Seconds = clock.Elapsed.TotalSeconds,
             };
@@ -171,9 +172,17 @@ public sealed class MutualAutoencoderTrainer
             $"(now {options.RateMultiplierLearningRate:G4}), or a larger {nameof(MutualAutoencoderOptions.MarginalMatchingWeight)} (now {options.MarginalMatchingWeight?.ToString("G4", CultureInfo.InvariantCulture) ?? "the default, F/8"}).");
     }
 
-    private readonly record struct Evaluation(double InformationBound, InformationEvaluation? Encoded, double? ExactInformation, double? ExactLogLikelihood);
+    private readonly record struct Evaluation(
+        double InformationBound, InformationEvaluation? Encoded, double? ExactInformation, double? ExactLogLikelihood, double? ImportanceSampledLogLikelihood, int ImportanceSampledRowCount);
 
-    private Evaluation Evaluate(MutualAutoencoderNetworks networks, float[] rowValues, int featureCount, Generator generator)
+    /// <summary>The most evaluation rows behind the final report's importance-sampled log p(x): each costs K decoder passes.</summary>
+    internal const int MaximumImportanceSampledRows = 256;
+
+    /// <summary>
+    /// The epoch's diagnostics on <paramref name="rowValues"/>, and on the last epoch the importance-sampled log p(x) of
+    /// <paramref name="likelihoodRows"/>, drawn after every other figure so that the others do not depend on it.
+    /// </summary>
+    private Evaluation Evaluate(MutualAutoencoderNetworks networks, float[] rowValues, int featureCount, Generator generator, float[]? likelihoodRows)
     {
         networks.eval();
         try
@@ -183,7 +192,19 @@ public sealed class MutualAutoencoderTrainer
             double bound = Diagnostics.InformationBound(networks, options.EvaluationPriorSampleSize, generator);
             var encoded = rows.shape[0] >= 2 ? Diagnostics.Encoded(networks, rows, generator) : null;
             var (exactInformation, exactLogLikelihood) = Diagnostics.Exact(networks, rows);
-            return new Evaluation(bound, encoded, exactInformation, exactLogLikelihood);
+            double? sampled = null;
+            int sampledRows = 0;
+            if (likelihoodRows is not null && options.NumberOfImportanceSamples > 0)
+            {
+                int available = likelihoodRows.Length / featureCount;
+                sampledRows = Math.Min(available, MaximumImportanceSampledRows);
+                var values = new float[sampledRows * featureCount];
+                for (int r = 0; r < sampledRows; r++)
+                    likelihoodRows.AsSpan((int)((long)r * available / sampledRows) * featureCount, featureCount).CopyTo(values.AsSpan(r * featureCount));
+                var subset = tensor(values, [sampledRows, featureCount]);
+                sampled = Diagnostics.ImportanceSampledLogLikelihood(networks, subset, options.NumberOfImportanceSamples, generator);
+            }
+            return new Evaluation(bound, encoded, exactInformation, exactLogLikelihood, sampled, sampledRows);
         }
         finally
         {

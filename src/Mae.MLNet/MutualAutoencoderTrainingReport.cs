@@ -75,12 +75,27 @@ public sealed class MutualAutoencoderEpochReport
     public string? Warning { get; init; }
 
     /// <summary>
-    /// Exact I_p(z, x) by quadrature over z, for a one-dimensional code with a categorical decoder or a one-feature Gaussian decoder; otherwise <c>null</c>.
+    /// Exact I_p(z, x) by quadrature over z, for a one-dimensional code with a categorical decoder, a one-feature Gaussian decoder, or a Bernoulli
+    /// or autoregressive Bernoulli decoder of at most 12 features (by enumeration over x); otherwise <c>null</c>.
     /// </summary>
     public double? ExactInformation { get; init; }
 
-    /// <summary>Exact mean log-likelihood log p(x) of the evaluation rows by quadrature over z, for a one-dimensional code; otherwise <c>null</c>.</summary>
+    /// <summary>
+    /// Exact mean log-likelihood log p(x) of the evaluation rows by quadrature over z, for a one-dimensional code; otherwise <c>null</c>, and also
+    /// when the distinct rows are too many for the decoder's cost (more than 2·10⁹ decoder values over the grid, which only an autoregressive decoder reaches).
+    /// </summary>
     public double? ExactLogLikelihood { get; init; }
+
+    /// <summary>
+    /// The importance-sampled estimate of the mean log p(x) of the evaluation rows (see <see cref="MutualAutoencoderModel.EstimateLogLikelihood"/>),
+    /// with K = <see cref="MutualAutoencoderOptions.NumberOfImportanceSamples"/> draws per row, on <see cref="ImportanceSampledRowCount"/>
+    /// evenly spread evaluation rows (at most 256: each costs K decoder passes). Set on the last epoch only, and <c>null</c> when K is 0.
+    /// Unlike the ELBO it compares models whose decoders differ, a factorized and an autoregressive one say.
+    /// </summary>
+    public double? ImportanceSampledLogLikelihood { get; init; }
+
+    /// <summary>Rows behind <see cref="ImportanceSampledLogLikelihood"/>; 0 when it is not set.</summary>
+    public int ImportanceSampledRowCount { get; init; }
 
     /// <summary>Seconds since training started.</summary>
     public double Seconds { get; init; }

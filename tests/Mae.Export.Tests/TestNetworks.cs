@@ -68,6 +68,9 @@ internal static class TestNetworks
             RandomLayer(random, trunkWidth, LatentDimension));
     }
 
+    /// <summary>The families with a decoder description (the autoregressive ones have none).</summary>
+    public static readonly DecoderFamily[] ExportableFamilies = [DecoderFamily.Gaussian, DecoderFamily.Categorical, DecoderFamily.Bernoulli];
+
     public static DecoderDescription Decoder(
         int seed, DecoderFamily family, HiddenActivation activation, IReadOnlyList<int>? hiddenSizes = null)
     {

@@ -13,8 +13,7 @@ public class BernoulliEstimatorTests
     {
         const int features = 3, draws = 256, repetitions = 400;
         random.manual_seed(5);
-        var likelihood = DecoderLikelihood.Create(DecoderFamily.Bernoulli, features, 0);
-        using var networks = new MutualAutoencoderNetworks(likelihood, 1, [8], HiddenActivation.Tanh);
+        using var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Bernoulli, features, 0, 1, [8], HiddenActivation.Tanh);
         var parameters = networks.Decoder.parameters().ToArray();
         using var z = randn(draws, 1);
 
@@ -23,7 +22,7 @@ public class BernoulliEstimatorTests
         {
             var outcomes = tensor(Enumerable.Range(0, 1 << features)
                 .SelectMany(x => Enumerable.Range(0, features).Select(f => (float)((x >> f) & 1))).ToArray()).view(1 << features, features);
-            var logits = networks.Decoder.forward(z);                                  // [S, F]
+            var logits = networks.Decoder.Condition(z);                                  // [S, F]
             var logP = (outcomes.unsqueeze(0) * logits.unsqueeze(1) - nn.functional.softplus(logits).unsqueeze(1)).sum(2); // [S, 8]
             var logR = GaussianNetwork.PairwiseLogDensity(z, networks.Auxiliary.forward(outcomes)).detach();              // [S, 8]
             return (logP.exp() * logR).sum(1).mean();
@@ -35,7 +34,7 @@ public class BernoulliEstimatorTests
         var sumOfSquares = new double[exact.Length];
         for (int repetition = 0; repetition < repetitions; repetition++)
         {
-            var estimate = Gradient(parameters, () => likelihood.Information(networks.Decoder.forward(z), z, networks.Auxiliary, estimatorDraws).DecoderSurrogate);
+            var estimate = Gradient(parameters, () => networks.Decoder.Information(networks.Decoder.Condition(z), z, networks.Auxiliary, estimatorDraws).DecoderSurrogate);
             for (int i = 0; i < estimate.Length; i++)
             {
                 sum[i] += estimate[i];

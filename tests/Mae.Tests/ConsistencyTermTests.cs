@@ -59,8 +59,7 @@ public class ConsistencyTermTests
     {
         const int draws = 64;
         manual_seed(5);
-        var likelihood = DecoderLikelihood.Create(DecoderFamily.Gaussian, 3, 0);
-        using var networks = new MutualAutoencoderNetworks(likelihood, 2, [8], HiddenActivation.Tanh);
+        using var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Gaussian, 3, 0, 2, [8], HiddenActivation.Tanh);
         using var z = randn(draws, 2);
         var decoder = networks.Decoder.parameters().ToArray();
         var auxiliary = networks.Auxiliary.parameters().ToArray();
@@ -69,7 +68,7 @@ public class ConsistencyTermTests
         using var referenceDraws = new Generator(9);
         var reference = Gradients(decoder, () =>
         {
-            var halves = networks.Decoder.forward(z).chunk(2, 1);
+            var halves = networks.Decoder.Condition(z).chunk(2, 1);
             var x = GaussianMath.Sample(halves[0], halves[1], referenceDraws);
             return GaussianNetwork.LogDensity(z, networks.Auxiliary.forward(x)).mean();
         });
@@ -77,7 +76,7 @@ public class ConsistencyTermTests
         using var sameDraws = new Generator(9);
         foreach (var p in decoder.Concat(auxiliary))
             p.grad?.zero_();
-        var terms = likelihood.Information(networks.Decoder.forward(z), z, networks.Auxiliary, sameDraws);
+        var terms = networks.Decoder.Information(networks.Decoder.Condition(z), z, networks.Auxiliary, sameDraws);
         terms.DecoderSurrogate.backward();
         var surrogate = decoder.Select(p => p.grad!.data<float>().ToArray()).ToArray();
         // The surrogate's gradient reaches no parameter of r: with the encoder as r, the penalty must not loosen the bound.

@@ -15,9 +15,9 @@ public sealed class ImportanceSampledLikelihoodTests
 
     private static MutualAutoencoderNetworks LinearGaussian(double posteriorSlopeFactor, double posteriorVarianceFactor)
     {
-        var networks = new MutualAutoencoderNetworks(DecoderLikelihood.Create(DecoderFamily.Gaussian, 1, 0), 1, [2], HiddenActivation.Relu);
+        var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Gaussian, 1, 0, 1, [2], HiddenActivation.Relu);
         double marginal = Slope * Slope + NoiseVariance;
-        TestData.MakeLinearGaussian(networks.Decoder.Hidden, networks.Decoder.Head, Slope, Math.Log(NoiseVariance));
+        TestData.MakeLinearGaussian(networks.Factorized().Hidden, networks.Factorized().Head, Slope, Math.Log(NoiseVariance));
         TestData.MakeLinearGaussian(networks.Encoder.Hidden, networks.Encoder.Head,
             posteriorSlopeFactor * Slope / marginal, Math.Log(posteriorVarianceFactor * NoiseVariance / marginal));
         return networks;

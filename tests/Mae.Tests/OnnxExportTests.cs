@@ -15,7 +15,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
     public static TheoryData<DecoderFamily, HiddenActivation> Cases()
     {
         var cases = new TheoryData<DecoderFamily, HiddenActivation>();
-        foreach (var family in Enum.GetValues<DecoderFamily>())
+        foreach (var family in (DecoderFamily[])[DecoderFamily.Gaussian, DecoderFamily.Categorical, DecoderFamily.Bernoulli]) // the families with a decoder export
         {
             foreach (var activation in Enum.GetValues<HiddenActivation>())
                 cases.Add(family, activation);
@@ -79,7 +79,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
     public void ExportedModelsCarryTheTrainingReportAndPassTheOnnxChecker()
     {
         var paths = new List<string>();
-        foreach (var family in Enum.GetValues<DecoderFamily>())
+        foreach (var family in (DecoderFamily[])[DecoderFamily.Gaussian, DecoderFamily.Categorical, DecoderFamily.Bernoulli]) // the families with a decoder export
         {
             using var model = Train(family, HiddenActivation.Gelu);
             string encoderPath = Path.Combine(directory.FullName, $"encoder-{family}.onnx");
@@ -154,7 +154,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        return model.Networks.Decoder.forward(tensor(latent, [latent.Length / model.LatentDimension, model.LatentDimension])).data<float>().ToArray();
+        return model.Networks.Decoder.Condition(tensor(latent, [latent.Length / model.LatentDimension, model.LatentDimension])).data<float>().ToArray();
     }
 
     private static void AssertClose(IReadOnlyList<float> expected, float[] actual, string what)

@@ -53,11 +53,11 @@ public class PaperToyTests(PaperToyModels models) : IClassFixture<PaperToyModels
     public void CategoricalMeetsTheTargetExactlyAndKeepsTheUniformMarginal(double target)
     {
         var model = models.Categorical[target];
-        double exact = Quadrature.CategoricalInformation(model.Networks);
+        double exact = Quadrature.CategoricalInformation(model.Networks.Decoder);
         Assert.InRange(exact, target - 0.1, target + 0.1);
         Assert.Equal(exact, model.Report.Final.ExactInformation!.Value, 1e-9);
 
-        Assert.InRange(Quadrature.DivergenceFromUniform(model.Networks), 0, 0.02);
+        Assert.InRange(Quadrature.DivergenceFromUniform(model.Networks.Decoder), 0, 0.02);
     }
 
     [Theory]
@@ -65,17 +65,17 @@ public class PaperToyTests(PaperToyModels models) : IClassFixture<PaperToyModels
     public void SplittingTheNormalMeetsTheTargetAndKeepsTheStandardNormalMarginal(double target)
     {
         var model = models.Normal[target];
-        double exact = Quadrature.GaussianInformation(model.Networks);
+        double exact = Quadrature.GaussianInformation(model.Networks.Decoder);
         Assert.InRange(exact, target - 0.05, target + 0.05);
-        Assert.InRange(Quadrature.DivergenceFromStandardNormal(model.Networks), 0, 0.01);
+        Assert.InRange(Quadrature.DivergenceFromStandardNormal(model.Networks.Decoder), 0, 0.01);
     }
 
     [Fact]
     public void PlainVaeCollapsesOnTheNormal()
     {
-        double exact = Quadrature.GaussianInformation(models.NormalVae.Networks);
+        double exact = Quadrature.GaussianInformation(models.NormalVae.Networks.Decoder);
         Assert.InRange(exact, 0, 0.05);
-        Assert.InRange(Quadrature.DivergenceFromStandardNormal(models.NormalVae.Networks), 0, 0.01);
+        Assert.InRange(Quadrature.DivergenceFromStandardNormal(models.NormalVae.Networks.Decoder), 0, 0.01);
     }
 
     [Fact]

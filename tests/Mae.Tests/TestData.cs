@@ -44,3 +44,10 @@ internal static class TestData
         EvaluationSampleSize = 1024,
     };
 }
+
+/// <summary>Access to the network of a factorized decoder, which tests set by hand.</summary>
+internal static class NetworksExtensions
+{
+    public static Mae.Modeling.DecoderNetwork Factorized(this Mae.Modeling.MutualAutoencoderNetworks networks) =>
+        ((Mae.Modeling.FactorizedDecoder)networks.Decoder).Network;
+}

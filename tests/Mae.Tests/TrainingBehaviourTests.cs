@@ -94,8 +94,7 @@ public class TrainingBehaviourTests
         options.Validate();
         TorchRuntime.Configure(1);
         int features = family == DecoderFamily.Categorical ? 1 : 12;
-        var likelihood = DecoderLikelihood.Create(family, features, options.NumberOfClasses);
-        using var networks = new MutualAutoencoderNetworks(likelihood, options.LatentDimension, options.HiddenSizes, options.Activation);
+        using var networks = MutualAutoencoderNetworks.Create(family, features, options.NumberOfClasses, options.LatentDimension, options.HiddenSizes, options.Activation);
         using var draws = new Generator(1);
         using var step = new TrainingStep(networks, options, totalSteps: 10, draws);
         using var rows = family == DecoderFamily.Categorical ? randint(0, 6, [64, 1]).to_type(ScalarType.Float32) : rand(64, features);

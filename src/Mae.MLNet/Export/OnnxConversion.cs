@@ -14,27 +14,13 @@ internal static class OnnxConversion
     /// <param name="keyInput">For a categorical model: read ML.NET key values (uint32, class k − 1 for key k) instead of float class indices.</param>
     public static EncoderDescription Encoder(MutualAutoencoderNetworks networks, HiddenActivation activation, bool keyInput = false)
     {
-        var preprocessing = networks.Likelihood is CategoricalLikelihood
-            ? keyInput ? InputPreprocessing.KeyOneHot(networks.Likelihood.EncoderInputSize) : InputPreprocessing.OneHot(networks.Likelihood.EncoderInputSize)
-            : InputPreprocessing.None;
+        var preprocessing = networks.Decoder.EncoderPreprocessing(keyInput);
         var heads = SplitRows(networks.Encoder.Head, 2);
         return new EncoderDescription(preprocessing, Hidden(networks.Encoder.Hidden), activation, heads[0], heads[1]);
     }
 
-    public static DecoderDescription Decoder(MutualAutoencoderNetworks networks, HiddenActivation activation)
-    {
-        var hidden = Hidden(networks.Decoder.Hidden);
-        switch (networks.Likelihood.Family)
-        {
-            case DecoderFamily.Gaussian:
-                var heads = SplitRows(networks.Decoder.Head, 2);
-                return DecoderDescription.Gaussian(hidden, activation, heads[0], heads[1]);
-            case DecoderFamily.Categorical:
-                return DecoderDescription.Categorical(hidden, activation, SplitRows(networks.Decoder.Head, 1)[0]);
-            default:
-                return DecoderDescription.Bernoulli(hidden, activation, SplitRows(networks.Decoder.Head, 1)[0]);
-        }
-    }
+    /// <exception cref="NotSupportedException">The decoder family has no ONNX export.</exception>
+    public static DecoderDescription Decoder(MutualAutoencoderNetworks networks) => networks.Decoder.Describe();
 
     /// <summary>The training figures written to every exported model's metadata_props.</summary>
     public static OnnxExportOptions Options(MutualAutoencoderTrainingReport report, bool includeLogVariance)
@@ -59,10 +45,11 @@ internal static class OnnxConversion
 
     private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
-    private static List<DenseLayer> Hidden(Sequential trunk) => Trunk.LinearLayers(trunk).Select(l => SplitRows(l, 1)[0]).ToList();
+    /// <summary>The hidden linear layers of a trunk as export layers.</summary>
+    internal static List<DenseLayer> Hidden(Sequential trunk) => Trunk.LinearLayers(trunk).Select(l => SplitRows(l, 1)[0]).ToList();
 
     /// <summary>Cuts a linear layer's outputs into <paramref name="parts"/> equal layers (the Gaussian heads hold mean then log-variance).</summary>
-    private static DenseLayer[] SplitRows(Linear layer, int parts)
+    internal static DenseLayer[] SplitRows(Linear layer, int parts)
     {
         using var scope = NewDisposeScope();
         var weight = layer.weight!.detach().contiguous().data<float>().ToArray();

@@ -8,32 +8,46 @@ namespace Mae.Modeling;
 internal sealed class MutualAutoencoderNetworks : nn.Module
 {
     private readonly GaussianNetwork encoder;
-    private readonly DecoderNetwork decoder;
+    private readonly DecoderDistribution decoder;
     private readonly GaussianNetwork? auxiliary; // null when the encoder serves as r
 
     /// <summary>Creates the networks; when <paramref name="encoderServesAsAuxiliary"/> is true the encoder q(z|x) is also the r(z|x) of the information bound, and no separate auxiliary network exists.</summary>
-    public MutualAutoencoderNetworks(DecoderLikelihood likelihood, int latentDimension, IReadOnlyList<int> hiddenSizes, HiddenActivation activation, bool encoderServesAsAuxiliary = false)
+    /// <remarks>The networks are created in a fixed order, encoder, decoder, auxiliary, so that a seed gives the same weights for every build of the same options.</remarks>
+    public MutualAutoencoderNetworks(DecoderDistribution decoder, int latentDimension, IReadOnlyList<int> hiddenSizes, HiddenActivation activation, bool encoderServesAsAuxiliary = false)
         : base(nameof(MutualAutoencoderNetworks))
     {
-        Likelihood = likelihood;
         LatentDimension = latentDimension;
-        encoder = new GaussianNetwork(nameof(encoder), likelihood.EncoderInputSize, latentDimension, hiddenSizes, activation);
-        decoder = new DecoderNetwork(nameof(decoder), latentDimension, likelihood.DecoderOutputSize, hiddenSizes, activation);
+        encoder = new GaussianNetwork(nameof(encoder), decoder.EncoderInputSize, latentDimension, hiddenSizes, activation);
+        decoder.Build();
+        this.decoder = decoder;
         if (!encoderServesAsAuxiliary)
-            auxiliary = new GaussianNetwork(nameof(auxiliary), likelihood.EncoderInputSize, latentDimension, hiddenSizes, activation);
+            auxiliary = new GaussianNetwork(nameof(auxiliary), decoder.EncoderInputSize, latentDimension, hiddenSizes, activation);
         RegisterComponents();
     }
 
+    /// <summary>The networks of <paramref name="options"/> for rows of <paramref name="featureCount"/> values, initialised from the default generator.</summary>
+    public static MutualAutoencoderNetworks Create(MutualAutoencoderOptions options, int featureCount) =>
+        new(DecoderFactory.Create(options, featureCount), options.LatentDimension, options.HiddenSizes, options.Activation,
+            options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.EncoderServesAsAuxiliary);
+
+    /// <summary>The networks of a decoder family with the given sizes (the other options at their defaults), for tests and benchmarks.</summary>
+    public static MutualAutoencoderNetworks Create(DecoderFamily family, int featureCount, int numberOfClasses, int latentDimension, IReadOnlyList<int> hiddenSizes,
+        HiddenActivation activation, int? groupSize = null, int decoderHiddenSize = MutualAutoencoderOptions.Defaults.DecoderHiddenSize) =>
+        Create(new MutualAutoencoderOptions
+        {
+            Decoder = family, NumberOfClasses = numberOfClasses, LatentDimension = latentDimension, HiddenSizes = hiddenSizes, Activation = activation,
+            GroupSize = groupSize, DecoderHiddenSize = decoderHiddenSize,
+        }, featureCount);
+
     /// <summary>Whether <see cref="Auxiliary"/> is the encoder itself.</summary>
     public bool EncoderServesAsAuxiliary => auxiliary is null;
-
-    public DecoderLikelihood Likelihood { get; }
 
     public int LatentDimension { get; }
 
     public GaussianNetwork Encoder => encoder;
 
-    public DecoderNetwork Decoder => decoder;
+    /// <summary>The decoder family's distribution p(x|z) and its networks.</summary>
+    public DecoderDistribution Decoder => decoder;
 
     public GaussianNetwork Auxiliary => auxiliary ?? encoder;
 

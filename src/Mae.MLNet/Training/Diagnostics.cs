@@ -16,7 +16,7 @@ internal static class Diagnostics
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var z = randn(new long[] { priorSamples, networks.LatentDimension }, generator: generator);
-        var terms = networks.Likelihood.Information(networks.Decoder.forward(z), z, networks.Auxiliary, generator);
+        var terms = networks.Decoder.Information(networks.Decoder.Condition(z), z, networks.Auxiliary, generator);
         return GaussianMath.PriorEntropy(networks.LatentDimension) + terms.AuxiliaryObjective.item<float>();
     }
 
@@ -29,7 +29,7 @@ internal static class Diagnostics
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         long n = rows.shape[0];
-        var parameters = networks.Encoder.forward(networks.Likelihood.ToNetworkInput(rows));
+        var parameters = networks.Encoder.forward(networks.Decoder.ToNetworkInput(rows));
         var halves = parameters.chunk(2, 1);
         var (mean, logVariance) = (halves[0], halves[1]);
         var z = GaussianMath.Sample(mean, logVariance, generator);
@@ -61,63 +61,111 @@ internal static class Diagnostics
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var likelihood = networks.Likelihood;
+        var decoder = networks.Decoder;
         long n = rows.shape[0];
-        long chunk = Math.Max(1, 4_000_000 / ((long)samples * Math.Max(likelihood.DecoderOutputSize, rows.shape[1])));
+        long chunk = Math.Max(1, 4_000_000 / ((long)samples * Math.Max(decoder.ValuesPerCode, rows.shape[1])));
         double total = 0;
         for (long start = 0; start < n; start += chunk)
         {
             using var inner = NewDisposeScope();
             long m = Math.Min(chunk, n - start);
             var part = rows.narrow(0, start, m);
-            var parameters = networks.Encoder.forward(likelihood.ToNetworkInput(part));   // [m, 2d]
+            var parameters = networks.Encoder.forward(decoder.ToNetworkInput(part));   // [m, 2d]
             var repeatedParameters = parameters.repeat(samples, 1);                        // [K·m, 2d], draw k of row i at k·m + i
             var halves = repeatedParameters.chunk(2, 1);
             var z = GaussianMath.Sample(halves[0], halves[1], generator);
             var logPosterior = GaussianMath.DiagonalLogDensity(z, repeatedParameters);
             using var origin = zeros_like(z);
             var logPrior = GaussianMath.LogDensity(z, origin, origin).sum(1);
-            var logLikelihood = likelihood.LogLikelihood(networks.Decoder.forward(z), part.repeat(samples, 1));
+            var logLikelihood = decoder.LogLikelihood(decoder.Condition(z), part.repeat(samples, 1));
             var logWeights = (logLikelihood.Plus(logPrior) - logPosterior).to_type(ScalarType.Float64).view(samples, m);
             total += logWeights.logsumexp(0).sum().item<double>() - m * Math.Log(samples);
         }
         return total / n;
     }
 
-    private static double BernoulliInformation(MutualAutoencoderNetworks networks, int featureCount)
-    {
-        using var outcomes = Quadrature.BinaryOutcomes(featureCount);
-        return Quadrature.EnumeratedInformation(networks, outcomes);
-    }
-
-    /// <summary>Exact I_p (when it has a closed form by quadrature) and the exact mean log p(x) of <paramref name="rows"/>, for d = 1.</summary>
+    /// <summary>
+    /// Exact I_p (where the family has it, see <see cref="DecoderDistribution.ExactInformation"/>) and the exact mean log p(x) of
+    /// <paramref name="rows"/> by quadrature over z, for d = 1. log p(x) is computed once per distinct row, so that binary data
+    /// cost at most 2^F decoder passes over the grid; the figure is skipped (<c>null</c>) when the distinct rows would need more
+    /// than <see cref="MaximumExactLikelihoodValues"/> decoder values.
+    /// </summary>
     public static (double? Information, double? LogLikelihood) Exact(MutualAutoencoderNetworks networks, Tensor rows)
     {
         if (networks.LatentDimension != 1)
             return (null, null);
-        var grid = Quadrature.Standard;
-        var likelihood = networks.Likelihood;
-        double? information = likelihood switch
-        {
-            CategoricalLikelihood => Quadrature.CategoricalInformation(networks),
-            GaussianLikelihood when rows.shape[1] == 1 => Quadrature.GaussianInformation(networks),
-            BernoulliLikelihood when rows.shape[1] <= Quadrature.MaximumEnumeratedBits => BernoulliInformation(networks, (int)rows.shape[1]),
-            _ => null,
-        };
+        var decoder = networks.Decoder;
+        double? information = decoder.ExactInformation();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var decoded = Quadrature.DecodeNodes(networks);
+        var (distinct, counts) = DistinctRows(rows);
+        var grid = Quadrature.Standard;
+        if ((double)distinct.shape[0] * grid.Nodes.Length * decoder.ValuesPerCode > MaximumExactLikelihoodValues)
+            return (information, null);
+        var decoded = Quadrature.DecodeNodes(decoder);
         var logWeights = tensor(grid.LogWeights, ScalarType.Float64);
-        // log p(x_n) = logsumexp_g [log w_g + log p(x_n | z_g)], rows taken in chunks to bound memory.
+        // log p(x_n) = logsumexp_g [log w_g + log p(x_n | z_g)], distinct rows taken in chunks to bound memory.
         double total = 0;
-        long n = rows.shape[0];
+        long n = distinct.shape[0];
         int chunk = Math.Max(1, (int)(4_000_000 / (grid.Nodes.Length * Math.Max(1, rows.shape[1]))));
         for (long start = 0; start < n; start += chunk)
         {
             using var inner = NewDisposeScope();
-            var logP = likelihood.PairwiseLogLikelihood(decoded, rows.narrow(0, start, Math.Min(chunk, n - start))).to_type(ScalarType.Float64);
-            total += logP.Plus(logWeights).logsumexp(1).sum().item<double>();
+            long m = Math.Min(chunk, n - start);
+            var logP = decoder.PairwiseLogLikelihood(decoded, distinct.narrow(0, start, m)).to_type(ScalarType.Float64);
+            var perRow = logP.Plus(logWeights).logsumexp(1);
+            total += (perRow * counts.narrow(0, start, m)).sum().item<double>();
         }
-        return (information, total / n);
+        return (information, total / rows.shape[0]);
+    }
+
+    /// <summary>The most decoder values (distinct rows × grid nodes × values per code) the exact log-likelihood may cost.</summary>
+    internal const double MaximumExactLikelihoodValues = 2e9;
+
+    /// <summary>The distinct rows of <paramref name="rows"/> [n, F], in order of first appearance, and how often each occurs (float64).</summary>
+    private static (Tensor Distinct, Tensor Counts) DistinctRows(Tensor rows)
+    {
+        int n = (int)rows.shape[0], width = (int)rows.shape[1];
+        var values = rows.contiguous().data<float>().ToArray();
+        var index = new Dictionary<RowKey, int>();
+        var order = new List<int>();
+        var counts = new List<double>();
+        for (int i = 0; i < n; i++)
+        {
+            var key = new RowKey(values, i * width, width);
+            if (index.TryGetValue(key, out int position))
+            {
+                counts[position]++;
+            }
+            else
+            {
+                index[key] = order.Count;
+                order.Add(i);
+                counts.Add(1);
+            }
+        }
+        if (order.Count == n)
+            return (rows, ones(n, ScalarType.Float64));
+        var distinct = new float[order.Count * width];
+        for (int k = 0; k < order.Count; k++)
+            values.AsSpan(order[k] * width, width).CopyTo(distinct.AsSpan(k * width));
+        return (tensor(distinct, [order.Count, width]), tensor(counts.ToArray(), ScalarType.Float64));
+    }
+
+    /// <summary>A row of a float array compared by its bits.</summary>
+    private readonly struct RowKey(float[] values, int start, int width) : IEquatable<RowKey>
+    {
+        private ReadOnlySpan<float> Span => values.AsSpan(start, width);
+
+        public bool Equals(RowKey other) => Span.SequenceEqual(other.Span);
+
+        public override bool Equals(object? obj) => obj is RowKey other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Span));
+            return hash.ToHashCode();
+        }
     }
 }

@@ -36,15 +36,15 @@ internal sealed class Quadrature
     public double[] LogWeights { get; }
 
     /// <summary>Decoder outputs at every node as a tensor [nodes, outputs], in the caller's dispose scope; call without gradients.</summary>
-    public static Tensor DecodeNodes(MutualAutoencoderNetworks networks) =>
-        networks.Decoder.forward(tensor(Standard.Nodes.Select(v => (float)v).ToArray()).unsqueeze(1));
+    public static Tensor DecodeNodes(DecoderDistribution decoder) =>
+        decoder.Condition(tensor(Standard.Nodes.Select(v => (float)v).ToArray()).unsqueeze(1));
 
     /// <summary>Decoder outputs at every node, [nodes][outputs], in double precision.</summary>
-    public static double[][] DecodeGrid(MutualAutoencoderNetworks networks)
+    public static double[][] DecodeGrid(DecoderDistribution decoder)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var output = DecodeNodes(networks).to_type(ScalarType.Float64);
+        var output = DecodeNodes(decoder).to_type(ScalarType.Float64);
         int width = (int)output.shape[1];
         var flat = output.data<double>().ToArray();
         return Enumerable.Range(0, Standard.Nodes.Length).Select(i => flat.AsSpan(i * width, width).ToArray()).ToArray();
@@ -71,11 +71,11 @@ internal sealed class Quadrature
     /// enumeration over <paramref name="outcomes"/> ([X, F]), which must hold every value x can take (all of {0, 1}^F for
     /// binary data, every class for a categorical one). Any family that scores rows through its pairwise log-likelihood can use it.
     /// </summary>
-    public static double EnumeratedInformation(MutualAutoencoderNetworks networks, Tensor outcomes)
+    public static double EnumeratedInformation(DecoderDistribution decoder, Tensor outcomes)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var logConditional = networks.Likelihood.PairwiseLogLikelihood(DecodeNodes(networks), outcomes).to_type(ScalarType.Float64); // [X, G]
+        var logConditional = decoder.PairwiseLogLikelihood(DecodeNodes(decoder), outcomes).to_type(ScalarType.Float64); // [X, G]
         var logWeights = tensor(Standard.LogWeights, ScalarType.Float64);
         var logMarginal = logConditional.Plus(logWeights).logsumexp(1, keepdim: true);                                             // [X, 1]
         var terms = logConditional.exp() * (logConditional - logMarginal);                                                          // [X, G]
@@ -84,13 +84,13 @@ internal sealed class Quadrature
     }
 
     /// <summary>The model marginal p(x = k) = ∫ p(z) p(k|z) dz for a categorical decoder.</summary>
-    public static double[] CategoricalMarginal(MutualAutoencoderNetworks networks) =>
-        CategoricalMarginal(CategoricalGrid(networks));
+    public static double[] CategoricalMarginal(DecoderDistribution decoder) =>
+        CategoricalMarginal(CategoricalGrid(decoder));
 
     /// <summary>Exact I_p = H(x) − E_z H(x|z) for a categorical decoder.</summary>
-    public static double CategoricalInformation(MutualAutoencoderNetworks networks)
+    public static double CategoricalInformation(DecoderDistribution decoder)
     {
-        var probabilities = CategoricalGrid(networks);
+        var probabilities = CategoricalGrid(decoder);
         var marginal = CategoricalMarginal(probabilities);
         double conditionalEntropy = 0;
         for (int g = 0; g < probabilities.Length; g++)
@@ -99,9 +99,9 @@ internal sealed class Quadrature
     }
 
     /// <summary>The model marginal density p(x) = ∫ p(z) N(x; m(z), s(z)²) dz at each of <paramref name="points"/>, for a one-feature Gaussian decoder.</summary>
-    public static double[] GaussianMarginalDensity(MutualAutoencoderNetworks networks, IReadOnlyList<double> points)
+    public static double[] GaussianMarginalDensity(DecoderDistribution decoder, IReadOnlyList<double> points)
     {
-        var (means, deviations) = GaussianGrid(networks);
+        var (means, deviations) = GaussianGrid(decoder);
         var density = new double[points.Count];
         for (int j = 0; j < points.Count; j++)
         {
@@ -117,19 +117,19 @@ internal sealed class Quadrature
     }
 
     /// <summary>KL(uniform ‖ p_θ(x)) of a categorical decoder's marginal from the uniform distribution over its classes.</summary>
-    public static double DivergenceFromUniform(MutualAutoencoderNetworks networks)
+    public static double DivergenceFromUniform(DecoderDistribution decoder)
     {
-        var marginal = CategoricalMarginal(networks);
+        var marginal = CategoricalMarginal(decoder);
         double uniform = 1.0 / marginal.Length;
         return marginal.Sum(p => uniform * Math.Log(uniform / p));
     }
 
     /// <summary>KL(N(0, 1) ‖ p_θ(x)) of a one-feature Gaussian decoder's marginal, by quadrature over x in [−10, 10].</summary>
-    public static double DivergenceFromStandardNormal(MutualAutoencoderNetworks networks)
+    public static double DivergenceFromStandardNormal(DecoderDistribution decoder)
     {
         const double step = 0.005;
         var points = Enumerable.Range(0, 4001).Select(i => -10 + i * step).ToArray();
-        var density = GaussianMarginalDensity(networks, points);
+        var density = GaussianMarginalDensity(decoder, points);
         double divergence = 0;
         for (int i = 0; i < points.Length; i++)
         {
@@ -140,9 +140,9 @@ internal sealed class Quadrature
     }
 
     /// <summary>Exact I_p = H(x) − E_z H(x|z) for a one-feature Gaussian decoder, H(x) by a second quadrature over x.</summary>
-    public static double GaussianInformation(MutualAutoencoderNetworks networks)
+    public static double GaussianInformation(DecoderDistribution decoder)
     {
-        var (means, deviations) = GaussianGrid(networks);
+        var (means, deviations) = GaussianGrid(decoder);
         double low = double.MaxValue, high = double.MinValue, finest = double.MaxValue, conditionalEntropy = 0;
         for (int g = 0; g < means.Length; g++)
         {
@@ -159,7 +159,7 @@ internal sealed class Quadrature
         int count = (int)Math.Clamp((high - low) / (finest / 10), 2001, 200_001);
         double step = (high - low) / (count - 1);
         var points = Enumerable.Range(0, count).Select(i => low + i * step).ToArray();
-        var density = GaussianMarginalDensity(networks, points);
+        var density = GaussianMarginalDensity(decoder, points);
         double entropy = 0;
         foreach (double p in density)
         {
@@ -169,9 +169,9 @@ internal sealed class Quadrature
         return entropy - conditionalEntropy;
     }
 
-    private static double[][] CategoricalGrid(MutualAutoencoderNetworks networks)
+    private static double[][] CategoricalGrid(DecoderDistribution decoder)
     {
-        var logits = DecodeGrid(networks);
+        var logits = DecodeGrid(decoder);
         foreach (var row in logits)
         {
             double max = row.Max(), sum = 0;
@@ -194,9 +194,9 @@ internal sealed class Quadrature
         return marginal;
     }
 
-    private static (double[] Means, double[] Deviations) GaussianGrid(MutualAutoencoderNetworks networks)
+    private static (double[] Means, double[] Deviations) GaussianGrid(DecoderDistribution decoder)
     {
-        var outputs = DecodeGrid(networks);
+        var outputs = DecodeGrid(decoder);
         if (outputs[0].Length != 2)
             throw new InvalidOperationException($"Quadrature over x needs a one-feature Gaussian decoder; this one has {outputs[0].Length / 2} features.");
         return (outputs.Select(o => o[0]).ToArray(), outputs.Select(o => Math.Exp(0.5 * o[1])).ToArray());

@@ -44,12 +44,12 @@ internal sealed class TrainingStep : IDisposable
         auxiliaryOptimizer = new AdamOptimizer(networks.AuxiliaryParameters(), options.AuxiliaryLearningRate);
         priorEntropy = GaussianMath.PriorEntropy(networks.LatentDimension).ToScalar();
         target = options.TargetInformation.ToScalar();
-        PenaltyWeight = options.EffectivePenaltyWeight(Math.Max(1, networks.Likelihood.DrawnFeatures));
+        PenaltyWeight = options.EffectivePenaltyWeight(Math.Max(1, networks.Decoder.DrawnFeatures));
         penaltyWeight = PenaltyWeight.ToScalar();
         beta = options.Beta.ToScalar();
         capacityWeight = options.CapacityWeight.ToScalar();
         freeBitsFloor = (options.TargetInformation / networks.LatentDimension).ToScalar();
-        double matching = options.EffectiveMarginalMatchingWeight(networks.Likelihood.RowWidth);
+        double matching = options.EffectiveMarginalMatchingWeight(networks.Decoder.RowWidth);
         marginalMatchingWeight = matching.ToScalar();
         if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && matching > 0)
             discrepancy = new MaximumMeanDiscrepancy(networks.LatentDimension);
@@ -78,24 +78,24 @@ internal sealed class TrainingStep : IDisposable
     {
         using var scope = NewDisposeScope();
         SetLearningRates(step);
-        var likelihood = networks.Likelihood;
+        var decoder = networks.Decoder;
         bool informationShapesDecoder = options.Objective == MutualAutoencoderObjective.MutualAutoencoder;
 
         // ELBO with reparameterised posterior samples and the analytic KL to N(0, I).
-        var encoded = networks.Encoder.forward(likelihood.ToNetworkInput(rows));
+        var encoded = networks.Encoder.forward(decoder.ToNetworkInput(rows));
         var posterior = encoded.chunk(2, 1);
         var (mean, logVariance) = (posterior[0], posterior[1]);
         var z = GaussianMath.Sample(mean, logVariance, generator);
 
         // One decoder pass serves the posterior samples and the prior draws of the information bound.
         var priorDraws = randn(new long[] { options.EffectivePriorSampleSize, networks.LatentDimension }, generator: generator);
-        var decoded = networks.Decoder.forward(cat([z, priorDraws], 0));
+        var decoded = decoder.Condition(cat([z, priorDraws], 0));
         var decodedPosterior = decoded.narrow(0, 0, z.shape[0]);
         var decodedPrior = decoded.narrow(0, z.shape[0], priorDraws.shape[0]);
         if (!informationShapesDecoder)
             decodedPrior = decodedPrior.detach(); // the baselines leave the decoder untouched by the bound
 
-        var reconstruction = likelihood.LogLikelihood(decodedPosterior, rows).mean();
+        var reconstruction = decoder.LogLikelihood(decodedPosterior, rows).mean();
         var ratePerDimension = GaussianMath.DivergenceFromStandardNormal(mean, logVariance).mean(new long[] { 0 });
         var rate = ratePerDimension.sum();
         var elbo = reconstruction - rate;
@@ -107,8 +107,8 @@ internal sealed class TrainingStep : IDisposable
         {
             // Two independent estimates from the two halves of the prior draws: one gives the factor (Î − M), the other the gradient.
             long half = priorDraws.shape[0] / 2;
-            var first = likelihood.Information(decodedPrior.narrow(0, 0, half), priorDraws.narrow(0, 0, half), networks.Auxiliary, generator);
-            var second = likelihood.Information(decodedPrior.narrow(0, half, half), priorDraws.narrow(0, half, half), networks.Auxiliary, generator);
+            var first = decoder.Information(decodedPrior.narrow(0, 0, half), priorDraws.narrow(0, 0, half), networks.Auxiliary, generator);
+            var second = decoder.Information(decodedPrior.narrow(0, half, half), priorDraws.narrow(0, half, half), networks.Auxiliary, generator);
             halves = (first.DecoderSurrogate.Plus(priorEntropy), second.DecoderSurrogate.Plus(priorEntropy));
             information = new InformationTerms(
                 first.DecoderSurrogate.Plus(second.DecoderSurrogate).mul(Scalars.Half),
@@ -116,7 +116,7 @@ internal sealed class TrainingStep : IDisposable
         }
         else
         {
-            information = likelihood.Information(decodedPrior, priorDraws, networks.Auxiliary, generator);
+            information = decoder.Information(decodedPrior, priorDraws, networks.Auxiliary, generator);
         }
         estimate = information.DecoderSurrogate.Plus(priorEntropy);
 
@@ -188,7 +188,7 @@ internal sealed class TrainingStep : IDisposable
                     case InformationPenalty.IndependentSquared when halves is var (first, second):
                         // Value λ(Î − M)²; gradient λ[(Î₁ − M)∇Î₂ + (Î₂ − M)∇Î₁], unbiased for ∇ λ(E Î − M)².
                         var crossed = (first.sub(target).detach() * second).Plus(second.sub(target).detach() * first);
-                        penalty = DecoderLikelihood.WithGradientOf((gap * gap).mul(penaltyWeight), crossed.mul(penaltyWeight));
+                        penalty = DecoderDistribution.WithGradientOf((gap * gap).mul(penaltyWeight), crossed.mul(penaltyWeight));
                         break;
                     case InformationPenalty.Squared:
                     case InformationPenalty.IndependentSquared: // without two halves to draw on (a single prior draw)
