@@ -67,8 +67,9 @@ static class AccuracyFigure
                 foreach (var result in series.Results)
                 {
                     var label = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"{result.MicroAccuracy:F3}"), result.Target!.Value, result.MicroAccuracy);
-                    label.Alignment = Alignment.LowerCenter;
-                    label.OffsetY = -8;
+                    // Above the points, or below them for every second decoder family, so that two close series keep legible labels.
+                    label.Alignment = series.Style.LabelBelow ? Alignment.UpperCenter : Alignment.LowerCenter;
+                    label.OffsetY = series.Style.LabelBelow ? 8 : -8;
                     label.LabelFontSize = 13;
                     label.LabelFontColor = series.Style.Color;
                     label.LabelBackgroundColor = Colors.White.WithAlpha(0.8); // legible over the reference lines, drawn first
@@ -185,15 +186,15 @@ static class AccuracyFigure
             _ => palette.GetColor(7),
         };
         if (result.Decoder is not DecoderFamily decoder)
-            return new Style(color, LinePattern.Solid, result.Features == "raw pixels" ? LinePattern.Dotted : LinePattern.Dashed, MarkerShape.FilledCircle);
+            return new Style(color, LinePattern.Solid, result.Features == "raw pixels" ? LinePattern.Dotted : LinePattern.Dashed, MarkerShape.FilledCircle, false);
         int index = Math.Max(0, decoders.ToList().IndexOf(decoder));
         LinePattern[] seriesPatterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.DenselyDashed, LinePattern.Dotted];
         LinePattern[] levelPatterns = [LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed, LinePattern.Solid];
         MarkerShape[] markers = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond];
-        return new Style(color, seriesPatterns[index % 4], levelPatterns[index % 4], markers[index % 4]);
+        return new Style(color, seriesPatterns[index % 4], levelPatterns[index % 4], markers[index % 4], index % 2 == 1);
     }
 
-    private sealed record Style(Color Color, LinePattern SeriesPattern, LinePattern LevelPattern, MarkerShape Marker);
+    private sealed record Style(Color Color, LinePattern SeriesPattern, LinePattern LevelPattern, MarkerShape Marker, bool LabelBelow);
 
     private sealed record Group(string Name, IReadOnlyList<Result> Results, Style Style)
     {
