@@ -1,22 +1,33 @@
 #!/usr/bin/python3
 """Mae's default training step written directly in PyTorch (eager), timed like Mae's `training` benchmark.
 
-The peer of `Mae.Benchmarks training` (bench/Mae.Benchmarks/TrainingStepBenchmark.cs): the same three problems,
+The peer of `Mae.Benchmarks training` (bench/Mae.Benchmarks/TrainingStepBenchmark.cs): the same problems,
 the same networks, batch and prior-draw counts, the same loss terms and the same estimators with the same sample
 counts, coded the way a PyTorch user would code that job, not the way Mae codes it. Per problem it runs --warmup
 untimed steps, times --steps steps one by one (data sampling included) and reports the median, the middle element
-of the sorted times as the C# side does. The CSV has the C# benchmark's columns.
+of the sorted times as the C# side does. The CSV has the C# benchmark's columns, one row per benchmark name; a problem
+whose decoder draws sequentially (ar-bernoulli-784) adds a row NAME-draw: the median of --steps timed draws (after
+--warmup untimed ones, on the model its timed steps left) of what the step's bound draws, S prior draws z_s and two
+x ~ p(x|z_s) each (2S sequences), without gradients.
 
 The step (B rows x, S = max(B, 1024) prior draws, d latent dimensions, target M nats):
 
-  data      categorical: x ~ U{0..9};  splitting normal: x ~ N(0, 1);  Bernoulli: 784 pixels ~ Bernoulli(0.3)
+  data      categorical: x ~ U{0..9};  splitting normal: x ~ N(0, 1);  (AR) Bernoulli: 784 pixels ~ Bernoulli(0.3)
   networks  encoder q(z|x), auxiliary r(z|x): MLP(in, h, h, 2d) -> (mean, log variance); decoder p(x|z): MLP(d, h, h, out)
             with tanh after each hidden layer; the encoder and r read the one-hot of a class, or x itself
+  AR        ar-bernoulli-784 is bernoulli-784 (same encoder, r, terms, weights and counts) with an autoregressive
+  decoder   decoder: the pixels are G = 28 groups (rows) of W = 28, in order, independent within a group given the
+            state. c = MLP trunk(z) (Linear(d, h) tanh Linear(h, h) tanh, h = 256), h_0 = tanh(Linear(h, H) c),
+            H = 256; one nn.GRU layer (hidden H) reads [x_t, c] (28 + 256 values) per group; group t's logits are
+            Linear(H, 28)(h_{t-1}). log p(x|z): teacher forcing, one GRU pass over groups 1..27 from h_0, the head on
+            [h_0 .. h_27]. x ~ p(x|z): group by group, the 28 bits of a group in one Bernoulli draw, fed back.
   ELBO      z = mu + sigma * eps; L = mean_i log p(x_i|z_i) - mean_i KL(q(z|x_i) || N(0, I))
   bound     I = H(N(0, I_d)) + mean_s E_{x~p(x|z_s)} log r(z_s|x),  z_s ~ N(0, I_d)
               categorical: the expectation over the 10 classes is a sum (gradient through the class probabilities)
               Gaussian:    one reparameterised draw x_s per z_s (gradient through x_s)
               Bernoulli:   two draws per z_s, score function with the other draw's log r as baseline
+              AR Bernoulli: the same, the 2S sequences drawn group by group without gradients, their log p(x|z_s)
+                           by teacher forcing with the decoder's gradient
   matching  MMD^2 between the first 256 codes z_i and the first 256 prior draws, sum of inverse multiquadric
             kernels c / (c + |a - b|^2), c = 2d * {0.1, 0.2, 0.5, 1, 2, 5, 10}, diagonal terms left out
   loss      theta (encoder, decoder): -(recon - beta * KL) + lambda (I - M)^2 + gamma MMD^2,
@@ -30,6 +41,8 @@ The step (B rows x, S = max(B, 1024) prior draws, d latent dimensions, target M 
 Usage
   /usr/bin/python3 bench/peer/direct_step.py --out DIR [--steps 200] [--warmup 20] [--threads 1] [--seed 1]
   /usr/bin/python3 bench/peer/direct_step.py --check 2000      # train, print the ELBO and the bound against M
+  (--only NAME,... picks problems; ar-bernoulli-784's step is seconds long, its --check first compares teacher
+  forcing with a step-by-step GRU loop written from nn.GRU's weights, in float32 and float64)
 (bench/peer/setup.sh installs Debian's python3-torch against OpenBLAS.)
 """
 
@@ -107,7 +120,7 @@ def mlp(n_in, hidden, n_out):
 
 
 class AutoregressiveBernoulli(nn.Module):
-    """p(x|z) for F binary features in G groups of S = F / G, in order, independent within a group given the state.
+    """p(x|z) for F binary features in G groups of W = F / G, in order, independent within a group given the state.
 
     c = trunk(z) (the factorized decoder's hidden layers), h_0 = tanh(W c + b); the GRU reads [x_t, c] for group t
     and group t's logits are head(h_{t-1}). forward(z) gives the context (c, h_0) that log_prob and sample take.
@@ -127,7 +140,7 @@ class AutoregressiveBernoulli(nn.Module):
         return c, torch.tanh(self.initial(c))
 
     def logits(self, context, x):
-        """Teacher forcing: every group's logits [N, G, S] from one GRU pass over groups 1..G-1."""
+        """Teacher forcing: every group's logits [N, G, W] from one GRU pass over groups 1..G-1."""
         c, h0 = context
         rows = x.view(len(x), self.groups, self.size)
         inputs = torch.cat([rows[:, :-1], c.unsqueeze(1).expand(-1, self.groups - 1, -1)], dim=2)
@@ -141,7 +154,7 @@ class AutoregressiveBernoulli(nn.Module):
 
     @torch.no_grad()
     def sample(self, context):
-        """x ~ p(x|z) [N, F]: group by group, all S bits of a group in one draw."""
+        """x ~ p(x|z) [N, F]: group by group, all W bits of a group in one draw."""
         c, h0 = context
         h, groups = h0.unsqueeze(0), []
         for t in range(self.groups):
