@@ -122,7 +122,7 @@ def mlp(n_in, hidden, n_out):
 class AutoregressiveBernoulli(nn.Module):
     """p(x|z) for F binary features in G groups of W = F / G, in order, independent within a group given the state.
 
-    c = trunk(z) (the factorized decoder's hidden layers), h_0 = tanh(W c + b); the GRU reads [x_t, c] for group t
+    c = trunk(z) (the factorized decoder's hidden layers), h_0 = tanh(initial(c)); the GRU reads [x_t, c] for group t
     and group t's logits are head(h_{t-1}). forward(z) gives the context (c, h_0) that log_prob and sample take.
     """
 
