@@ -1,19 +1,21 @@
 using System.Globalization;
 using Mae.Benchmarks;
 
-// Mae.Benchmarks training             : median wall time of one training step on the problems of issue 2 (compare with bench/peer).
+// Mae.Benchmarks training             : median wall time of one training step on the problems of issue 2 and of the autoregressive
+//                                       decoder, and of its sequential draw alone (compare with bench/peer; --only picks problems).
 // Mae.Benchmarks penalties            : absolute vs squared vs adaptive penalty on the toy problems, against quadrature (--steps per run, default 4000).
 // Mae.Benchmarks featurization        : rows/s of a trained 784→256→256→16 encoder, ONNX Runtime against the TorchSharp forward pass.
 // Mae.Benchmarks pipeline-memory      : peak RSS of the ML.NET step's Fit on 10^5, 10^6, 10^7 generated rows (--rows N,N,... to choose), one child process each.
 // Mae.Benchmarks transform-throughput : rows/s of the ML.NET step's Transform against ONNX Runtime alone (--rows N, default 100000; --runs N, default 5).
 // Mae.Benchmarks knob-candidates      : held-out I_q, KL(q(z) ‖ p(z)), Î_p, ELBO and SDCA accuracy on Fashion-MNIST per configuration (see KnobCandidates.cs).
-const string Usage = "Usage: Mae.Benchmarks [training|penalties|featurization|pipeline-memory|transform-throughput|knob-candidates] [--out DIR] [--steps N] [--warmup N] [--threads N] [--rows N[,N...]] [--runs N]";
+const string Usage = "Usage: Mae.Benchmarks [training|penalties|featurization|pipeline-memory|transform-throughput|knob-candidates] [--out DIR] [--steps N] [--warmup N] [--threads N] [--rows N[,N...]] [--runs N] [--only NAME[,NAME...]]";
 string mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "training";
 if (mode == "knob-candidates")
     return KnobCandidates.Run(args[1..]);
 string outputDirectory = ".";
 int steps = 200, warmup = 20, threads = 1, runs = 5;
 long[]? rows = null;
+string[]? only = null;
 for (int i = mode == args.FirstOrDefault() ? 1 : 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -24,6 +26,7 @@ for (int i = mode == args.FirstOrDefault() ? 1 : 0; i < args.Length; i++)
         case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--rows": rows = args[++i].Split(',').Select(r => long.Parse(r, NumberStyles.AllowThousands, CultureInfo.InvariantCulture)).ToArray(); break;
         case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--only": only = args[++i].Split(','); break;
         default:
             Console.Error.WriteLine($"Unknown argument '{args[i]}'. {Usage}");
             return 2;
@@ -34,7 +37,7 @@ Directory.CreateDirectory(outputDirectory);
 switch (mode)
 {
     case "training":
-        TrainingStepBenchmark.Run(outputDirectory, steps, warmup, threads);
+        TrainingStepBenchmark.Run(outputDirectory, steps, warmup, threads, only);
         return 0;
     case "penalties":
         PenaltyComparison.Run(outputDirectory, steps == 200 ? 4000 : steps, threads);

@@ -1,22 +1,33 @@
 #!/usr/bin/python3
 """Mae's default training step written directly in PyTorch (eager), timed like Mae's `training` benchmark.
 
-The peer of `Mae.Benchmarks training` (bench/Mae.Benchmarks/TrainingStepBenchmark.cs): the same three problems,
+The peer of `Mae.Benchmarks training` (bench/Mae.Benchmarks/TrainingStepBenchmark.cs): the same problems,
 the same networks, batch and prior-draw counts, the same loss terms and the same estimators with the same sample
 counts, coded the way a PyTorch user would code that job, not the way Mae codes it. Per problem it runs --warmup
 untimed steps, times --steps steps one by one (data sampling included) and reports the median, the middle element
-of the sorted times as the C# side does. The CSV has the C# benchmark's columns.
+of the sorted times as the C# side does. The CSV has the C# benchmark's columns, one row per benchmark name; a problem
+whose decoder draws sequentially (ar-bernoulli-784) adds a row NAME-draw: the median of --steps timed draws (after
+--warmup untimed ones, on the model its timed steps left) of what the step's bound draws, S prior draws z_s and two
+x ~ p(x|z_s) each (2S sequences), without gradients.
 
 The step (B rows x, S = max(B, 1024) prior draws, d latent dimensions, target M nats):
 
-  data      categorical: x ~ U{0..9};  splitting normal: x ~ N(0, 1);  Bernoulli: 784 pixels ~ Bernoulli(0.3)
+  data      categorical: x ~ U{0..9};  splitting normal: x ~ N(0, 1);  (AR) Bernoulli: 784 pixels ~ Bernoulli(0.3)
   networks  encoder q(z|x), auxiliary r(z|x): MLP(in, h, h, 2d) -> (mean, log variance); decoder p(x|z): MLP(d, h, h, out)
             with tanh after each hidden layer; the encoder and r read the one-hot of a class, or x itself
+  AR        ar-bernoulli-784 is bernoulli-784 (same encoder, r, terms, weights and counts) with an autoregressive
+  decoder   decoder: the pixels are G = 28 groups (rows) of W = 28, in order, independent within a group given the
+            state. c = MLP trunk(z) (Linear(d, h) tanh Linear(h, h) tanh, h = 256), h_0 = tanh(Linear(h, H) c),
+            H = 256; one nn.GRU layer (hidden H) reads [x_t, c] (28 + 256 values) per group; group t's logits are
+            Linear(H, 28)(h_{t-1}). log p(x|z): teacher forcing, one GRU pass over groups 1..27 from h_0, the head on
+            [h_0 .. h_27]. x ~ p(x|z): group by group, the 28 bits of a group in one Bernoulli draw, fed back.
   ELBO      z = mu + sigma * eps; L = mean_i log p(x_i|z_i) - mean_i KL(q(z|x_i) || N(0, I))
   bound     I = H(N(0, I_d)) + mean_s E_{x~p(x|z_s)} log r(z_s|x),  z_s ~ N(0, I_d)
               categorical: the expectation over the 10 classes is a sum (gradient through the class probabilities)
               Gaussian:    one reparameterised draw x_s per z_s (gradient through x_s)
               Bernoulli:   two draws per z_s, score function with the other draw's log r as baseline
+              AR Bernoulli: the same, the 2S sequences drawn group by group without gradients, their log p(x|z_s)
+                           by teacher forcing with the decoder's gradient
   matching  MMD^2 between the first 256 codes z_i and the first 256 prior draws, sum of inverse multiquadric
             kernels c / (c + |a - b|^2), c = 2d * {0.1, 0.2, 0.5, 1, 2, 5, 10}, diagonal terms left out
   loss      theta (encoder, decoder): -(recon - beta * KL) + lambda (I - M)^2 + gamma MMD^2,
@@ -30,6 +41,8 @@ The step (B rows x, S = max(B, 1024) prior draws, d latent dimensions, target M 
 Usage
   /usr/bin/python3 bench/peer/direct_step.py --out DIR [--steps 200] [--warmup 20] [--threads 1] [--seed 1]
   /usr/bin/python3 bench/peer/direct_step.py --check 2000      # train, print the ELBO and the bound against M
+  (--only NAME,... picks problems; ar-bernoulli-784's step is seconds long, its --check first compares teacher
+  forcing with a step-by-step GRU loop written from nn.GRU's weights, in float32 and float64)
 (bench/peer/setup.sh installs Debian's python3-torch against OpenBLAS.)
 """
 
@@ -39,6 +52,7 @@ import os
 os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
 import argparse  # noqa: E402
+import copy  # noqa: E402
 import csv  # noqa: E402
 import math  # noqa: E402
 import sys  # noqa: E402
@@ -57,22 +71,31 @@ torch.distributions.Distribution.set_default_validate_args(False)
 @dataclass(frozen=True)
 class Problem:
     name: str
-    family: str  # "categorical" | "gaussian" | "bernoulli"
+    family: str  # "categorical" | "gaussian" | "bernoulli" | "ar-bernoulli"
     features: int  # classes K, or features F
     latent: int
     hidden: tuple
     batch: int
     target: float
+    groups: int = 0  # ar-bernoulli: the features come in this many groups, drawn one after the other
+    state: int = 0  # ar-bernoulli: the GRU's hidden size
 
     @property
     def architecture(self):
-        return f"{self.features}-{'-'.join(map(str, self.hidden))}-tanh,d={self.latent}"
+        shape = f"{self.features}-{'-'.join(map(str, self.hidden))}-tanh,d={self.latent}"
+        return shape + (f",gru{self.state}x{self.groups}" if self.family == "ar-bernoulli" else "")
+
+    @property
+    def sequential(self):
+        """Whether p(x|z) is drawn group after group (the draw gets a timing row of its own)."""
+        return self.family == "ar-bernoulli"
 
 
 PROBLEMS = [
     Problem("categorical", "categorical", 10, 1, (64, 64), 1024, 1.5),
     Problem("splitting-normal", "gaussian", 1, 1, (64, 64), 1024, 0.8),
     Problem("bernoulli-784", "bernoulli", 784, 16, (256, 256), 256, 10.0),
+    Problem("ar-bernoulli-784", "ar-bernoulli", 784, 16, (256, 256), 256, 10.0, groups=28, state=256),
 ]
 
 LEARNING_RATE = 1e-3
@@ -83,12 +106,63 @@ RATE_MULTIPLIER_LEARNING_RATE = 0.02
 KERNEL_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
-def mlp(n_in, hidden, n_out):
+def tanh_layers(n_in, hidden):
     layers, width = [], n_in
     for h in hidden:
         layers += [nn.Linear(width, h), nn.Tanh()]
         width = h
+    return layers, width
+
+
+def mlp(n_in, hidden, n_out):
+    layers, width = tanh_layers(n_in, hidden)
     return nn.Sequential(*layers, nn.Linear(width, n_out))
+
+
+class AutoregressiveBernoulli(nn.Module):
+    """p(x|z) for F binary features in G groups of W = F / G, in order, independent within a group given the state.
+
+    c = trunk(z) (the factorized decoder's hidden layers), h_0 = tanh(initial(c)); the GRU reads [x_t, c] for group t
+    and group t's logits are head(h_{t-1}). forward(z) gives the context (c, h_0) that log_prob and sample take.
+    """
+
+    def __init__(self, latent, hidden, features, groups, state):
+        super().__init__()
+        self.groups, self.size = groups, features // groups
+        layers, width = tanh_layers(latent, hidden)
+        self.trunk = nn.Sequential(*layers)
+        self.initial = nn.Linear(width, state)
+        self.gru = nn.GRU(self.size + width, state, batch_first=True)
+        self.head = nn.Linear(state, self.size)
+
+    def forward(self, z):
+        c = self.trunk(z)
+        return c, torch.tanh(self.initial(c))
+
+    def logits(self, context, x):
+        """Teacher forcing: every group's logits [N, G, W] from one GRU pass over groups 1..G-1."""
+        c, h0 = context
+        rows = x.view(len(x), self.groups, self.size)
+        inputs = torch.cat([rows[:, :-1], c.unsqueeze(1).expand(-1, self.groups - 1, -1)], dim=2)
+        states, _ = self.gru(inputs, h0.unsqueeze(0))  # h_1 .. h_{G-1}
+        return self.head(torch.cat([h0.unsqueeze(1), states], dim=1))
+
+    def log_prob(self, context, x):
+        """log p(x|z) per row, x [N, F]."""
+        logits = self.logits(context, x)
+        return -F.binary_cross_entropy_with_logits(logits, x.view_as(logits), reduction="none").sum((1, 2))
+
+    @torch.no_grad()
+    def sample(self, context):
+        """x ~ p(x|z) [N, F]: group by group, all W bits of a group in one draw."""
+        c, h0 = context
+        h, groups = h0.unsqueeze(0), []
+        for t in range(self.groups):
+            bits = torch.bernoulli(torch.sigmoid(self.head(h[0])))
+            groups.append(bits)
+            if t + 1 < self.groups:
+                _, h = self.gru(torch.cat([bits, c], dim=1).unsqueeze(1), h)
+        return torch.cat(groups, dim=1)
 
 
 def normal(params):
@@ -130,7 +204,10 @@ class MutualAutoencoder:
         self.inputs = p.features  # one-hot width, or features
         out = 2 * p.features if p.family == "gaussian" else p.features
         self.encoder = mlp(self.inputs, p.hidden, 2 * d)
-        self.decoder = mlp(d, p.hidden, out)
+        if p.family == "ar-bernoulli":
+            self.decoder = AutoregressiveBernoulli(d, p.hidden, p.features, p.groups, p.state)
+        else:
+            self.decoder = mlp(d, p.hidden, out)
         self.r = mlp(self.inputs, p.hidden, 2 * d)
         self.theta = [*self.encoder.parameters(), *self.decoder.parameters()]
         self.omega = list(self.r.parameters())
@@ -161,7 +238,9 @@ class MutualAutoencoder:
         return (torch.rand(p.batch, p.features) < 0.3).float()  # as the C# benchmark draws its pixels
 
     def log_likelihood(self, out, x):
-        """log p(x|z) per row."""
+        """log p(x|z) per row; out is the decoder's output (for ar-bernoulli its context)."""
+        if self.p.family == "ar-bernoulli":
+            return self.decoder.log_prob(out, x)
         if self.p.family == "categorical":
             return -F.cross_entropy(out, x, reduction="none")
         if self.p.family == "gaussian":
@@ -180,13 +259,25 @@ class MutualAutoencoder:
             x = normal(out).rsample()
             log_r = normal(self.r(x)).log_prob(z).sum(1).mean()
             return self.prior_entropy + log_r, log_r  # one tensor: step() sends each gradient to its own parameters
-        p_x = Bernoulli(logits=out)
-        x = p_x.sample((2,))  # [2, S, F]
+        if family == "ar-bernoulli":
+            twice = tuple(torch.cat([t, t]) for t in out)  # the context of each z_s, for two draws
+            x = self.decoder.sample(twice)  # [2S, F], no gradient
+            log_p = self.decoder.log_prob(twice, x).view(2, -1)  # teacher forcing, gradient to the decoder
+            x = x.view(2, len(z), -1)  # [2, S, F]
+        else:
+            p_x = Bernoulli(logits=out)
+            x = p_x.sample((2,))  # [2, S, F]
+            log_p = p_x.log_prob(x).sum(-1)
         log_r = normal(self.r(x)).log_prob(z).sum(-1)  # [2, S]
-        log_p = p_x.log_prob(x).sum(-1)
         score = 0.5 * ((log_r[0] - log_r[1]).detach() * (log_p[0] - log_p[1])).mean()
         r_objective = log_r.mean()
         return self.prior_entropy + r_objective.detach() + (score - score.detach()), r_objective
+
+    @torch.no_grad()
+    def draw(self):
+        """The bound's draw alone: S prior draws, twice x ~ p(x|z) each (ar-bernoulli: group by group)."""
+        z = torch.randn(self.prior_draws, self.p.latent)
+        return self.decoder.sample(tuple(torch.cat([t, t]) for t in self.decoder(z)))
 
     @torch.no_grad()
     def code_information(self, z, params):
@@ -239,16 +330,50 @@ class MutualAutoencoder:
         self.figures.update(loss=figures[0], elbo=figures[1], I_p=figures[2], mmd=figures[3], beta=self.beta)
 
 
-def median_step_ms(p, args):
-    torch.manual_seed(args.seed)
-    model = MutualAutoencoder(p, args.warmup + args.steps)
+def median_ms(run, args):
+    """Median of --steps timed calls after --warmup untimed ones: the middle element of the sorted times."""
     times = []
     for i in range(args.warmup + args.steps):
         start = time.perf_counter()
-        model.step()
+        run()
         if i >= args.warmup:
             times.append((time.perf_counter() - start) * 1000)
     return sorted(times)[len(times) // 2]
+
+
+def median_times_ms(p, args):
+    """{benchmark name: median ms}: the step, and for a sequential decoder the draw alone (on the trained model)."""
+    torch.manual_seed(args.seed)
+    model = MutualAutoencoder(p, args.warmup + args.steps)
+    medians = {p.name: median_ms(model.step, args)}
+    if p.sequential:
+        medians[f"{p.name}-draw"] = median_ms(model.draw, args)
+    return medians
+
+
+@torch.no_grad()
+def check_teacher_forcing(decoder, latent, rows=64):
+    """Max |teacher-forced log p(x|z) - the sum of per-group log-probabilities from a step-by-step GRU loop|.
+
+    The loop writes the GRU cell out from nn.GRU's weights (gates r, z, n in that order), so it checks the parallel
+    pass against the model's definition rather than against nn.GRU itself. x: half decoder draws, half coin flips.
+    """
+    ih, hh = decoder.gru.weight_ih_l0, decoder.gru.weight_hh_l0
+    b_ih, b_hh = decoder.gru.bias_ih_l0, decoder.gru.bias_hh_l0
+    z = torch.randn(rows, latent, dtype=ih.dtype)
+    c, h0 = context = decoder(z)
+    coins = torch.bernoulli(torch.full((rows, decoder.groups * decoder.size), 0.5, dtype=ih.dtype))
+    x = torch.cat([decoder.sample(context)[: rows // 2], coins[rows // 2:]])
+    parallel = decoder.log_prob(context, x)
+    h, stepwise = h0, torch.zeros(rows, dtype=ih.dtype)
+    for t in range(decoder.groups):
+        x_t = x[:, t * decoder.size:(t + 1) * decoder.size]
+        stepwise += Bernoulli(logits=decoder.head(h)).log_prob(x_t).sum(1)
+        gi_r, gi_z, gi_n = (torch.cat([x_t, c], 1) @ ih.T + b_ih).chunk(3, 1)
+        gh_r, gh_z, gh_n = (h @ hh.T + b_hh).chunk(3, 1)
+        reset, update = torch.sigmoid(gi_r + gh_r), torch.sigmoid(gi_z + gh_z)
+        h = (1 - update) * torch.tanh(gi_n + reset * gh_n) + update * h
+    return (parallel - stepwise).abs().max().item(), parallel.abs().max().item()
 
 
 def check(p, args):
@@ -257,6 +382,11 @@ def check(p, args):
     model = MutualAutoencoder(p, args.check)
     print(f"{p.name}: {p.architecture}, batch {p.batch}, M = {p.target}, lambda = {model.penalty_weight:.3g}, "
           f"gamma = {model.matching_weight:.3g}, {model.prior_draws} prior draws")
+    if p.family == "ar-bernoulli":
+        for dtype in (torch.float32, torch.float64):
+            difference, scale = check_teacher_forcing(copy.deepcopy(model.decoder).to(dtype), p.latent)
+            print(f"  teacher forcing vs a step-by-step GRU loop, {str(dtype)[6:]}: max |difference| of log p(x|z) "
+                  f"{difference:.3g} (max |log p| {scale:.4g}, {scale * torch.finfo(dtype).eps:.2g} there)")
     print(f"  {'step':>6} {'loss':>10} {'ELBO':>10} {'I_p bound':>10} {'I_q':>8} {'MMD^2':>9} {'beta':>8}")
     figures = {}
     window = []
@@ -305,11 +435,11 @@ def main(argv=None):
 
     implementation = f"pytorch-{torch.__version__}-direct"
     rows = []
-    print(f"{'benchmark':<18} {'architecture':<24} {'batch':>6} {'threads':>7} {'median ms':>10} {'steps/s':>9}")
+    print(f"{'benchmark':<21} {'architecture':<31} {'batch':>6} {'threads':>7} {'median ms':>10} {'steps/s':>9}")
     for p in problems:
-        median = median_step_ms(p, args)
-        print(f"{p.name:<18} {p.architecture:<24} {p.batch:>6} {args.threads:>7} {median:>10.3f} {1000 / median:>9.1f}")
-        rows.append([p.name, implementation, p.architecture, p.batch, args.threads, f"{median:.4f}", f"{1000 / median:.2f}"])
+        for name, median in median_times_ms(p, args).items():
+            print(f"{name:<21} {p.architecture:<31} {p.batch:>6} {args.threads:>7} {median:>10.3f} {1000 / median:>9.1f}")
+            rows.append([name, implementation, p.architecture, p.batch, args.threads, f"{median:.4f}", f"{1000 / median:.2f}"])
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "pytorch-direct.csv")
     with open(path, "w", newline="") as f:

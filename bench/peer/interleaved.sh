@@ -3,8 +3,11 @@
 #
 # Builds bench/Mae.Benchmarks once (Release), then runs R rounds; each round runs Mae's `training` benchmark and
 # bench/peer/direct_step.py with the same steps, warm-up and thread count, in an order that rotates from round to round,
-# and keeps their CSVs and logs in OUT/round-N/. Last, per problem: the median over the rounds of each side's median
-# step time, and Mae's time / PyTorch's (also written to OUT/summary.csv).
+# and keeps their CSVs and logs in OUT/round-N/. Last, per benchmark name (the CSVs' `benchmark` column, which pairs
+# the sides' rows): the median over the rounds of each side's median time, and Mae's time / PyTorch's (also written to
+# OUT/summary.csv). A problem whose decoder draws sequentially (ar-bernoulli-784) has a second row NAME-draw, the
+# median time of the step's sequential draw alone (2 x 1024 sequences); a name only one side writes gets empty cells
+# for the other. ar-bernoulli-784's step takes seconds, so it dominates a round's length.
 #
 # Usage: bench/peer/interleaved.sh [--rounds 3] [--steps 200] [--warmup 20] [--threads 1] [--out DIR] [--malloc-tuned]
 #   --malloc-tuned  also runs the peer with the glibc settings Mae's trainer makes for itself (mmap threshold 32 MiB,
@@ -78,7 +81,7 @@ import csv, glob, os, statistics, sys
 
 out = sys.argv[1]
 files = {"Mae": "mae-torchsharp.csv", "PyTorch": "pytorch-direct.csv", "PyTorch, Mae's malloc": "pytorch-direct-malloc-tuned.csv"}
-times, arch = {}, {}  # (side, benchmark) -> [median per round]
+times, arch = {}, {}  # (side, benchmark) -> [median per round]; (side, benchmark) -> (architecture, batch, threads)
 for round_dir in sorted(glob.glob(os.path.join(out, "round-*"))):
     for side, name in files.items():
         path = os.path.join(round_dir, name)
@@ -87,9 +90,18 @@ for round_dir in sorted(glob.glob(os.path.join(out, "round-*"))):
         with open(path, newline="") as f:
             for row in csv.DictReader(f):
                 times.setdefault((side, row["benchmark"]), []).append(float(row["median_step_ms"]))
-                arch[row["benchmark"]] = (row["architecture"], row["batch"], row["threads"])
+                arch[(side, row["benchmark"])] = (row["architecture"], row["batch"], row["threads"])
 sides = [s for s in files if any(k[0] == s for k in times)]
-benchmarks = list(dict.fromkeys(b for (_, b) in times))
+benchmarks = list(dict.fromkeys(b for s in sides for (t, b) in times if t == s))  # Mae's order, then the others'
+described = {}  # benchmark -> the first side's description, the one the table shows
+for (side, b), a in sorted(arch.items(), key=lambda kv: sides.index(kv[0][0])):
+    described.setdefault(b, a)
+    if a != described[b]:
+        print(f"note: {b}: {side} describes it as {', '.join(a)}, the table shows {', '.join(described[b])}")
+for b in benchmarks:
+    missing = [s for s in sides if (s, b) not in times]
+    if missing:
+        print(f"note: {b}: no rows from {', '.join(missing)}")
 header = ["benchmark", "architecture", "batch", "threads", "rounds"]
 for s in sides:
     header.append(f"{s} ms")
@@ -98,7 +110,7 @@ for s in sides:
 rows = []
 for b in benchmarks:
     mae = statistics.median(times[("Mae", b)]) if ("Mae", b) in times else None
-    row = [b, *arch[b], str(len(times.get(("Mae", b), [])))]
+    row = [b, *described[b], str(max(len(times.get((s, b), [])) for s in sides))]
     for s in sides:
         t = statistics.median(times[(s, b)]) if (s, b) in times else None
         row.append(f"{t:.3f}" if t is not None else "")
@@ -106,7 +118,7 @@ for b in benchmarks:
             row.append(f"{mae / t:.3f}" if mae is not None and t else "")
     rows.append(row)
 widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-print("\nmedian over rounds of each run's median step time")
+print("\nmedian over rounds of each run's median step time (a -draw row: the sequential draw alone)")
 print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
 for r in rows:
     print("  ".join(c.ljust(w) for c, w in zip(r, widths)))

@@ -88,7 +88,7 @@ internal abstract class AutoregressiveDecoder : DecoderDistribution
     /// A draw x ~ p(x|z) for conditions [N, C], group by group; returns [N, F]. Gradients flow through the draw when
     /// <see cref="DrawGroup"/> is reparameterised and gradients are on.
     /// </summary>
-    protected Tensor Draw(Tensor condition, Generator generator)
+    public Tensor Draw(Tensor condition, Generator generator)
     {
         var state = InitialState(condition).unsqueeze(0);                                      // [1, N, H]
         var context = condition.unsqueeze(1);                                                  // [N, 1, C]
