@@ -20,7 +20,7 @@ public sealed class AutoregressiveCollapseModels : IDisposable
         var fits = new[]
         {
             Task.Run(() => Fit(data, MutualAutoencoderObjective.VariationalAutoencoder, 0, epochs: 24)),
-            Task.Run(() => Fit(data, MutualAutoencoderObjective.MutualAutoencoder, 1, epochs: 16)),
+            Task.Run(() => Fit(data, MutualAutoencoderObjective.MutualAutoencoder, 1, epochs: 20)),
             Task.Run(() => Fit(data, MutualAutoencoderObjective.MutualAutoencoder, 0.5, epochs: 12)),
         };
         Task.WaitAll(fits);

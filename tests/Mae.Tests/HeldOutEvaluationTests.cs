@@ -190,5 +190,10 @@ public class HeldOutEvaluationTests
         Assert.Equal(fromView.ActiveUnits, direct.ActiveUnits);
         var error = Assert.Throws<ArgumentException>(() => model.EvaluateInformation(values.AsSpan(0, PipelineData.Width)));
         Assert.Contains("at least 2 rows; got 1", error.Message);
+
+        // The importance-sampled log p(x) of the view's first rows is the model's on the same rows: both draw from the seeded generator.
+        double likelihoodFromView = transformer.EstimateLogLikelihood(view, samples: 20, maximumRows: 100);
+        Assert.Equal(model.EstimateLogLikelihood(values.AsSpan(0, 100 * PipelineData.Width), samples: 20), likelihoodFromView, 1e-9);
+        Assert.Throws<ArgumentOutOfRangeException>(() => transformer.EstimateLogLikelihood(view, samples: 0));
     }
 }
