@@ -9,14 +9,15 @@
 # median time of the step's sequential draw alone (2 x 1024 sequences); a name only one side writes gets empty cells
 # for the other. ar-bernoulli-784's step takes seconds, so it dominates a round's length.
 #
-# Usage: bench/peer/interleaved.sh [--rounds 3] [--steps 200] [--warmup 20] [--threads 1] [--out DIR] [--malloc-tuned]
+# Usage: bench/peer/interleaved.sh [--rounds 3] [--steps 200] [--warmup 20] [--threads 1] [--out DIR] [--malloc-tuned] [--only NAME,...]
+#   --only          the problems to run on both sides (e.g. ar-bernoulli-784; its -draw row comes with it)
 #   --malloc-tuned  also runs the peer with the glibc settings Mae's trainer makes for itself (mmap threshold 32 MiB,
 #                   trim threshold 256 MiB), as a third side of each round.
 # Needs dotnet and the peer (bash bench/peer/setup.sh). Run it on a quiet machine: nothing else should be running.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-rounds=3 steps=200 warmup=20 threads=1 malloc_tuned=0
+rounds=3 steps=200 warmup=20 threads=1 malloc_tuned=0 only=
 out="$root/artifacts/interleaved-$(date +%Y%m%d-%H%M%S)"
 while (($#)); do
     case "$1" in
@@ -26,6 +27,7 @@ while (($#)); do
         --threads) threads=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
         --malloc-tuned) malloc_tuned=1; shift ;;
+        --only) only=$2; shift 2 ;;
         *) echo "interleaved.sh: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
     esac
 done
@@ -35,6 +37,7 @@ PY=/usr/bin/python3
 peer="$root/bench/peer/direct_step.py"
 dll="$root/bench/Mae.Benchmarks/bin/Release/net10.0/Mae.Benchmarks.dll"
 common=(--steps "$steps" --warmup "$warmup" --threads "$threads")
+[[ -n "$only" ]] && common+=(--only "$only")
 
 echo "interleaved: building bench/Mae.Benchmarks (Release)"
 dotnet build -c Release "$root/bench/Mae.Benchmarks" -nologo -v quiet
