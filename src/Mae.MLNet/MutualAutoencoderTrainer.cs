@@ -92,9 +92,7 @@ public sealed class MutualAutoencoderTrainer
         var reports = new List<MutualAutoencoderEpochReport>(options.NumberOfEpochs);
         // Each epoch but the last is judged on an evenly spread subset of at most EvaluationSampleSize rows; the last on all of them.
         int epochRows = Math.Min(split.RowCount, options.EvaluationSampleSize);
-        var epochValues = new float[epochRows * width];
-        for (int r = 0; r < epochRows; r++)
-            split.Rows.AsSpan((int)((long)r * split.RowCount / epochRows) * width, width).CopyTo(epochValues.AsSpan(r * width));
+        var epochValues = SpreadRows(split.Rows, width, epochRows);
         var clock = Stopwatch.StartNew();
         long step = 0;
         using var trainingStep = new TrainingStep(networks, options, totalSteps, generator);
@@ -175,6 +173,19 @@ public sealed class MutualAutoencoderTrainer
     private readonly record struct Evaluation(
         double InformationBound, InformationEvaluation? Encoded, double? ExactInformation, double? ExactLogLikelihood, double? ImportanceSampledLogLikelihood, int ImportanceSampledRowCount);
 
+    /// <summary>
+    /// <paramref name="count"/> rows spread evenly over the rows of <paramref name="values"/> (<paramref name="width"/> values each),
+    /// row r of the result being row ⌊r·n / count⌋ of the n rows.
+    /// </summary>
+    private static float[] SpreadRows(float[] values, int width, int count)
+    {
+        int available = values.Length / width;
+        var spread = new float[count * width];
+        for (int r = 0; r < count; r++)
+            values.AsSpan((int)((long)r * available / count) * width, width).CopyTo(spread.AsSpan(r * width));
+        return spread;
+    }
+
     /// <summary>The most evaluation rows behind the final report's importance-sampled log p(x): each costs K decoder passes.</summary>
     internal const int MaximumImportanceSampledRows = 256;
 
@@ -196,12 +207,8 @@ public sealed class MutualAutoencoderTrainer
             int sampledRows = 0;
             if (likelihoodRows is not null && options.NumberOfImportanceSamples > 0)
             {
-                int available = likelihoodRows.Length / featureCount;
-                sampledRows = Math.Min(available, MaximumImportanceSampledRows);
-                var values = new float[sampledRows * featureCount];
-                for (int r = 0; r < sampledRows; r++)
-                    likelihoodRows.AsSpan((int)((long)r * available / sampledRows) * featureCount, featureCount).CopyTo(values.AsSpan(r * featureCount));
-                var subset = tensor(values, [sampledRows, featureCount]);
+                sampledRows = Math.Min(likelihoodRows.Length / featureCount, MaximumImportanceSampledRows);
+                var subset = tensor(SpreadRows(likelihoodRows, featureCount, sampledRows), [sampledRows, featureCount]);
                 sampled = Diagnostics.ImportanceSampledLogLikelihood(networks, subset, options.NumberOfImportanceSamples, generator);
             }
             return new Evaluation(bound, encoded, exactInformation, exactLogLikelihood, sampled, sampledRows);
