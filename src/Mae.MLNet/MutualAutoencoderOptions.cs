@@ -158,6 +158,15 @@ public class MutualAutoencoderOptions
     /// <summary>Draws z ~ p(z) for the information estimate reported each epoch. Must be positive.</summary>
     public int EvaluationPriorSampleSize { get; set; } = Defaults.EvaluationPriorSampleSize;
 
+    /// <summary>
+    /// Whether every epoch's report carries the diagnostics (Î_p, I_q, rate and active units on the evaluation rows, and the exact
+    /// figures where they can be computed). When <c>false</c>, only the last epoch computes them, and earlier reports carry the
+    /// training figures (ELBO, reconstruction, rate, penalty, multipliers) with NaN, 0 or <c>null</c> for the rest: worth it when
+    /// the diagnostics cost much against an epoch (exact figures by enumeration, many short epochs). The diagnostics draw from the
+    /// fit's generator, so a seeded fit with <c>false</c> trains on other draws than with <c>true</c>, equally valid and as reproducible.
+    /// </summary>
+    public bool EvaluateEveryEpoch { get; set; } = true;
+
     internal int EffectivePriorSampleSize => PriorSampleSize ?? Math.Max(BatchSize, Defaults.MinimumPriorSampleSize);
 
     /// <summary>γ as set, or F/8 for rows of F features (see <see cref="MarginalMatchingWeight"/>).</summary>

@@ -118,7 +118,9 @@ public sealed class MutualAutoencoderTrainer
             }
 
             bool last = epoch == options.NumberOfEpochs;
-            var evaluation = Evaluate(networks, last ? split.Rows : epochValues, width, generator, last ? epochValues : null);
+            var evaluation = last || options.EvaluateEveryEpoch
+                ? Evaluate(networks, last ? split.Rows : epochValues, width, generator, last ? epochValues : null)
+                : NotEvaluated;
             var epochReport = new MutualAutoencoderEpochReport
             {
                 Epoch = epoch,
@@ -172,6 +174,9 @@ public sealed class MutualAutoencoderTrainer
 
     private readonly record struct Evaluation(
         double InformationBound, InformationEvaluation? Encoded, double? ExactInformation, double? ExactLogLikelihood, double? ImportanceSampledLogLikelihood, int ImportanceSampledRowCount);
+
+    /// <summary>The figures of an epoch that <see cref="MutualAutoencoderOptions.EvaluateEveryEpoch"/> leaves unevaluated.</summary>
+    private static readonly Evaluation NotEvaluated = new(double.NaN, null, null, null, null, 0);
 
     /// <summary>
     /// <paramref name="count"/> rows spread evenly over the rows of <paramref name="values"/> (<paramref name="width"/> values each),

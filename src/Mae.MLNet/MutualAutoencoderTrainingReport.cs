@@ -22,7 +22,9 @@ public sealed class MutualAutoencoderEpochReport
 
     /// <summary>
     /// The variational lower bound Î_p = H(z) + E_{z~p(z), x~p(x|z)} log r(z|x) on the information I_p(z, x) under the generative model,
-    /// from fresh prior draws at the end of the epoch. This is the quantity the Mutual Autoencoder holds at the target.
+    /// from fresh prior draws at the end of the epoch. This is the quantity the Mutual Autoencoder holds at the target. NaN for an epoch
+    /// that <see cref="MutualAutoencoderOptions.EvaluateEveryEpoch"/> left unevaluated, as are the other evaluation figures (I_q, the
+    /// evaluation rate); such an epoch reports 0 evaluation rows and active units, and no exact figures.
     /// </summary>
     public double InformationBound { get; init; }
 
