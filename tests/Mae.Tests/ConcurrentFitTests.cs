@@ -9,7 +9,7 @@ namespace Mae.Tests;
 /// </summary>
 public sealed class ConcurrentFitTests
 {
-    private static readonly float[] Rows = PipelineData.Rows(1500, seed: 4).SelectMany(r => r.Features).ToArray();
+    private static readonly float[] Rows = PipelineData.Rows(TestSizes.ConcurrentFits.Rows, seed: 4).SelectMany(r => r.Features).ToArray();
 
     private static MutualAutoencoderOptions Options(int seed, int threads, DecoderFamily family) => new()
     {
@@ -17,7 +17,7 @@ public sealed class ConcurrentFitTests
         LatentDimension = 3,
         TargetInformation = 2,
         HiddenSizes = [32, 32],
-        NumberOfEpochs = 4,
+        NumberOfEpochs = TestSizes.ConcurrentFits.Epochs,
         BatchSize = 64,
         Seed = seed,
         NumberOfThreads = threads,
@@ -40,7 +40,7 @@ public sealed class ConcurrentFitTests
         var second = Options(seed: 2, threads: 2, DecoderFamily.Bernoulli);
         var sequential = (First: Fit(first), Second: Fit(second));
 
-        for (int trial = 0; trial < 2; trial++)
+        for (int trial = 0; trial < TestSizes.ConcurrentFits.Trials; trial++)
         {
             using var start = new Barrier(2);
             (float[] Codes, double Elbo, double Information) a = default, b = default;

@@ -19,7 +19,7 @@ public sealed class GarbageCollectionPressureTests
     {
         var random = new Random(4);
         int width = family == DecoderFamily.Categorical ? 1 : 20;
-        var values = new float[4096 * width];
+        var values = new float[TestSizes.GarbageCollectionPressure.Rows * width];
         for (int i = 0; i < values.Length; i++)
             values[i] = family == DecoderFamily.Categorical ? random.Next(5) : (float)random.NextDouble();
         var options = new MutualAutoencoderOptions
@@ -32,7 +32,7 @@ public sealed class GarbageCollectionPressureTests
             LatentDimension = 4,
             HiddenSizes = [32],
             BatchSize = 64,
-            NumberOfEpochs = 8,
+            NumberOfEpochs = TestSizes.GarbageCollectionPressure.Epochs,
             Seed = 3,
             EvaluationSampleSize = 256,
             EvaluationPriorSampleSize = 256,
@@ -51,9 +51,10 @@ public sealed class GarbageCollectionPressureTests
         try
         {
             using var model = new MutualAutoencoderTrainer(options).Fit(TrainingData.FromArray(values, width));
-            Assert.Equal(8 * 58, model.Report.Final.Step); // 4,096 rows less the 404 held out (ln 404 ≥ M + 1), 64 per batch
+            // 4,096 rows less the 404 held out (ln 404 ≥ M + 1), 64 per batch: 58 steps an epoch.
+            Assert.Equal(TestSizes.GarbageCollectionPressure.Epochs * 58, model.Report.Final.Step);
             Assert.True(double.IsFinite(model.Report.Final.Elbo));
-            Assert.Equal(4096, model.Encode(values).Length / 4);
+            Assert.Equal(TestSizes.GarbageCollectionPressure.Rows, model.Encode(values).Length / 4);
         }
         finally
         {
