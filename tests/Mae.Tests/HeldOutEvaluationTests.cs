@@ -111,7 +111,6 @@ public class HeldOutEvaluationTests
         int expected = 400;
         Assert.Equal(expected, report.Final.EvaluationRowCount);
         Assert.Equal(Math.Log(expected), report.Final.InformationCap, 12);
-        Assert.Equal(report.Final.EvaluationRate - report.Final.AggregatePosteriorInformation, report.Final.MarginalDivergence, 12);
         Assert.True(report.Final.AggregatePosteriorInformation <= report.Final.InformationCap);
     }
 
