@@ -11,21 +11,16 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _directory.Delete(recursive: true);
 
-    [Fact]
+    [SkippableFact]
     public void ExportedModelsPassTheOnnxChecker()
     {
         OnnxChecker.CheckModels(WriteModels(), output.WriteLine);
     }
 
-    [Fact]
+    [SkippableFact]
     public void CheckerScriptRejectsAnInvalidModel()
     {
-        string? python = OnnxChecker.FindPythonWithOnnx(out _);
-        if (python is null)
-        {
-            output.WriteLine("NOT RUN: no Python interpreter with the onnx package (see ExportedModelsPassTheOnnxChecker).");
-            return;
-        }
+        string python = OnnxChecker.RequirePythonWithOnnx();
 
         string path = Path.Combine(_directory.FullName, "broken.onnx");
         File.WriteAllBytes(path, [0x08, 0x63]); // ir_version 99 and no graph

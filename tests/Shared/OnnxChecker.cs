@@ -4,28 +4,19 @@ namespace Mae.Tests.Shared;
 
 /// <summary>
 /// Runs the reference validator, <c>onnx.checker.check_model(full_check=True)</c>, through <c>tests/onnx_check.py</c>.
-/// Needs Python with the onnx package (Debian: <c>apt-get install python3-onnx</c>): without it a check fails when the
-/// environment variable CI is "true", and otherwise is reported as not run.
+/// Needs Python with the onnx package (Debian: <c>apt-get install python3-onnx</c>, which scripts/setup.sh installs): without it
+/// a check fails when the environment variable CI is "true", and otherwise the test is reported as skipped, never as passed
+/// (tests that call it are <c>[SkippableFact]</c>s).
 /// </summary>
 internal static class OnnxChecker
 {
     private const string CheckScript = "tests/onnx_check.py";
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
-    /// <summary>Checks every model; returns false (after logging why) when no checker is installed outside CI.</summary>
-    public static bool CheckModels(IReadOnlyList<string> paths, Action<string> log)
+    /// <summary>Checks every model; skips the calling test (after logging why) when no checker is installed outside CI.</summary>
+    public static void CheckModels(IReadOnlyList<string> paths, Action<string> log)
     {
-        string? python = FindPythonWithOnnx(out string diagnostics);
-        if (python is null)
-        {
-            string message =
-                "onnx.checker could not run: no Python interpreter with the onnx package was found. " +
-                $"Install it with 'apt-get install python3-onnx'. Tried: {diagnostics}";
-            Assert.False(IsContinuousIntegration(), message);
-            log($"NOT RUN: {message}");
-            return false;
-        }
-
+        string python = RequirePythonWithOnnx();
         (int exitCode, string standardOutput, string standardError) = Run(python, [FindCheckScript(), .. paths]);
         log(standardOutput);
         log(standardError);
@@ -34,8 +25,26 @@ internal static class OnnxChecker
         {
             Assert.Contains($"OK {path}", standardOutput);
         }
+    }
 
-        return true;
+    /// <summary>
+    /// The interpreter that can import onnx. Without one, fails the calling test in CI and skips it elsewhere
+    /// (<see cref="Skip"/> of Xunit.SkippableFact, so the test must be a <c>[SkippableFact]</c> or <c>[SkippableTheory]</c>).
+    /// </summary>
+    public static string RequirePythonWithOnnx()
+    {
+        string? python = FindPythonWithOnnx(out string diagnostics);
+        if (python is not null)
+        {
+            return python;
+        }
+
+        string message =
+            "onnx.checker could not run: no Python interpreter with the onnx package was found. " +
+            $"Install it with 'apt-get install python3-onnx' (or bash scripts/setup.sh). Tried: {diagnostics}";
+        Assert.False(IsContinuousIntegration(), message);
+        Skip.If(true, message);
+        throw new InvalidOperationException("Skip.If(true) returned."); // unreachable: Skip.If throws
     }
 
     public static bool IsContinuousIntegration() =>
