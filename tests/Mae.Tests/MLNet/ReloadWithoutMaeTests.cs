@@ -34,8 +34,7 @@ public sealed class ReloadWithoutMaeTests
             mlContext.Model.Save(model, data.Schema, modelPath);
             WriteRows(inputPath, rows.Select(r => r.Features).ToArray());
 
-            string project = Path.Combine(RepositoryRoot(), "tests", "ReloadWithoutMae");
-            var (exitCode, output) = Run(["run", "-c", "Release", "--project", project, "--", modelPath, inputPath, outputPath, "Scaled"]);
+            var (exitCode, output) = Run([ProgramPath(), modelPath, inputPath, outputPath, "Scaled"]);
 
             Assert.True(exitCode == 0, $"ReloadWithoutMae exited with {exitCode}.\n{output}");
             PipelineData.AssertClose(expected, ReadRows(outputPath), 1e-5);
@@ -116,6 +115,19 @@ public sealed class ReloadWithoutMaeTests
             return host;
         string? process = Environment.ProcessPath;
         return process is not null && Path.GetFileNameWithoutExtension(process) == "dotnet" ? process : "dotnet";
+    }
+
+    /// <summary>
+    /// tests/ReloadWithoutMae's program, which the build of Mae.Tests builds (a project reference that references no assembly) into
+    /// the same configuration and framework folder as the tests.
+    /// </summary>
+    private static string ProgramPath()
+    {
+        string tests = Path.Combine(RepositoryRoot(), "tests");
+        string outputFolder = Path.GetRelativePath(Path.Combine(tests, "Mae.Tests"), AppContext.BaseDirectory);
+        string program = Path.Combine(tests, "ReloadWithoutMae", outputFolder, "ReloadWithoutMae.dll");
+        Assert.True(File.Exists(program), $"No {program}: build tests/Mae.Tests, which builds tests/ReloadWithoutMae.");
+        return program;
     }
 
     /// <summary>The folder holding Mae.sln, found from the test's output folder upwards.</summary>
