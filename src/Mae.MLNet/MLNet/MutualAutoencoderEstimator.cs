@@ -147,11 +147,6 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         /// </summary>
         public int ShuffleBufferSize { get; set; } = EstimatorDefaults.ShuffleBufferSize;
 
-        /// <summary>
-        /// The device that trains the networks. <see cref="TrainingDevice.Cpu"/> (the default) needs the TorchSharp-cpu backend.
-        /// </summary>
-        public TrainingDevice Device { get; set; } = TrainingDevice.Cpu;
-
         /// <summary>Receives each epoch's report as it completes, on the training thread. Not saved with the model.</summary>
         public IProgress<MutualAutoencoderEpochReport>? Progress { get; set; }
 
@@ -177,12 +172,6 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         {
             base.Validate(classCountFromData);
             Positive(ShuffleBufferSize, nameof(ShuffleBufferSize));
-            Defined(Device, nameof(Device));
-            if (Device != TrainingDevice.Cpu)
-            {
-                throw new NotSupportedException(
-                    $"{nameof(Options)}.{nameof(Device)} is {Device}, but this version of Mae trains on the CPU only; set it to {nameof(TrainingDevice.Cpu)}.");
-            }
         }
     }
 
@@ -190,14 +179,4 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
     {
         public const int ShuffleBufferSize = 10_000;
     }
-}
-
-/// <summary>The device that trains a Mutual Autoencoder.</summary>
-public enum TrainingDevice
-{
-    /// <summary>The CPU, through libtorch (the TorchSharp-cpu package).</summary>
-    Cpu,
-
-    /// <summary>An NVIDIA GPU through CUDA. Reserved: this version of Mae rejects it with <see cref="NotSupportedException"/>.</summary>
-    Cuda,
 }
