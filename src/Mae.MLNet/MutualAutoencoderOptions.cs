@@ -167,6 +167,13 @@ public class MutualAutoencoderOptions
     /// </summary>
     public bool EvaluateEveryEpoch { get; set; } = true;
 
+    /// <summary>
+    /// The columns of a table whose rows the data holds, one <see cref="Modeling.Columns.ColumnBlock"/> per column, each with its own
+    /// likelihood and NaN for a missing cell; <c>null</c> (the default) uses <see cref="Decoder"/> for every value. Internal until
+    /// the multi-column ML.NET verb and the table's ONNX export exist.
+    /// </summary>
+    internal Modeling.Columns.TableSpecification? Table { get; set; }
+
     internal int EffectivePriorSampleSize => PriorSampleSize ?? Math.Max(BatchSize, Defaults.MinimumPriorSampleSize);
 
     /// <summary>γ as set, or F/8 for rows of F features (see <see cref="MarginalMatchingWeight"/>).</summary>

@@ -43,7 +43,7 @@ public sealed class MutualAutoencoderTrainer
     public MutualAutoencoderModel Fit(TrainingData data, IProgress<MutualAutoencoderEpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (options.Decoder == DecoderFamily.Categorical && data.FeatureCount != 1)
+        if (options.Table is null && options.Decoder == DecoderFamily.Categorical && data.FeatureCount != 1)
             throw new ArgumentException($"The categorical decoder reads one class index per row; the data has {data.FeatureCount} features per row.", nameof(data));
 
         NativeBackends.EnsureTorch();
@@ -51,7 +51,10 @@ public sealed class MutualAutoencoderTrainer
         int seed = options.Seed ?? Random.Shared.Next();
         var random = new Random(seed);
 
-        var (networks, generator) = TorchRuntime.CreateSeeded(seed, () => MutualAutoencoderNetworks.Create(options, data.FeatureCount));
+        var table = options.Table?.Build(data);
+        var (networks, generator) = TorchRuntime.CreateSeeded(seed, () => table is null
+            ? MutualAutoencoderNetworks.Create(options, data.FeatureCount)
+            : MutualAutoencoderNetworks.Create(options, new Modeling.Columns.TabularDecoder(options.LatentDimension, options.HiddenSizes, options.Activation, table)));
         var decoder = networks.Decoder;
         using var _ = generator;
         try

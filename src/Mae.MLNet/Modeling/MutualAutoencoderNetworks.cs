@@ -27,7 +27,11 @@ internal sealed class MutualAutoencoderNetworks : nn.Module
 
     /// <summary>The networks of <paramref name="options"/> for rows of <paramref name="featureCount"/> values, initialised from the default generator.</summary>
     public static MutualAutoencoderNetworks Create(MutualAutoencoderOptions options, int featureCount) =>
-        new(DecoderFactory.Create(options, featureCount), options.LatentDimension, options.HiddenSizes, options.Activation,
+        Create(options, DecoderFactory.Create(options, featureCount));
+
+    /// <summary>The networks of <paramref name="options"/> around <paramref name="decoder"/>, not yet built, initialised from the default generator.</summary>
+    public static MutualAutoencoderNetworks Create(MutualAutoencoderOptions options, DecoderDistribution decoder) =>
+        new(decoder, options.LatentDimension, options.HiddenSizes, options.Activation,
             options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.EncoderServesAsAuxiliary);
 
     /// <summary>The networks of a decoder family with the given sizes (the other options at their defaults), for tests and benchmarks.</summary>

@@ -95,7 +95,7 @@ internal abstract class DecoderDistribution : nn.Module
     /// Throws <see cref="ArgumentException"/> naming the row, feature, value and rule of the first value of <paramref name="rows"/>
     /// (<paramref name="featureCount"/> values per row) that breaks <see cref="ValueRule"/>.
     /// </summary>
-    public void ThrowIfInvalid(ReadOnlySpan<float> rows, int featureCount, Func<int, string> describeRow, string parameterName)
+    public virtual void ThrowIfInvalid(ReadOnlySpan<float> rows, int featureCount, Func<int, string> describeRow, string parameterName)
     {
         int invalid = FindInvalid(rows);
         if (invalid >= 0)

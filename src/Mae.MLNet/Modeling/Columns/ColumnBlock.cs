@@ -1,0 +1,83 @@
+using System.Globalization;
+using static TorchSharp.torch;
+
+namespace Mae.Modeling.Columns;
+
+/// <summary>
+/// One column of a table, of one kind, as the tabular decoder models it. Each kind is one class that owns everything that depends
+/// on the kind: the value rule and its message, the network input (standardised with statistics of the training data, or
+/// one-hot), the likelihood head p(x|z) on observed cells, the pairwise log-likelihood of the diagnostics, and the draw
+/// x ~ p(x|z) with its information-gradient estimator. A missing cell is NaN in the rows the decoder reads (the ML.NET layer maps
+/// a key of 0 to NaN); it contributes nothing to the likelihood, reaches the networks as 0 beside an observed-cell mask, and
+/// is always drawn: the information bound's draws are whole rows.
+/// </summary>
+/// <remarks>
+/// A block reads <see cref="ValueWidth"/> consecutive values of a row, its head reads <see cref="HeadWidth"/> consecutive
+/// decoder outputs, and its network input is <see cref="InputWidth"/> wide (the mask comes after every block's input).
+/// Every tensor a block receives is already cut to its own slice.
+/// </remarks>
+internal abstract class ColumnBlock
+{
+    protected ColumnBlock(string name, int valueWidth)
+    {
+        if (valueWidth <= 0)
+            throw new ArgumentOutOfRangeException(nameof(valueWidth), valueWidth, $"Column '{name}' must hold at least one value.");
+        Name = name;
+        ValueWidth = valueWidth;
+    }
+
+    /// <summary>The column's name, for messages.</summary>
+    public string Name { get; }
+
+    /// <summary>The kind's name in messages ("real", "categorical", ...).</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>Values the block reads from a row (cells; 1 for a categorical column, whose value is the class index).</summary>
+    public int ValueWidth { get; }
+
+    /// <summary>Width of the block's network input, the mask left out.</summary>
+    public abstract int InputWidth { get; }
+
+    /// <summary>Decoder outputs the block's distribution reads per code.</summary>
+    public abstract int HeadWidth { get; }
+
+    /// <summary>Whether the draw is continuous and reparameterised (its network input carries the gradient) rather than discrete (score function).</summary>
+    public abstract bool Reparameterised { get; }
+
+    /// <summary>The rule an observed value must follow, as the end of an error message ("must be finite").</summary>
+    public abstract string ValueRule { get; }
+
+    /// <summary>Whether an observed value (never NaN) follows <see cref="ValueRule"/>. Runs on every value of every batch: keep it cheap.</summary>
+    public abstract bool IsValid(float value);
+
+    /// <summary>The message for a value that breaks <see cref="ValueRule"/>, naming the column, the row and the value.</summary>
+    public string DescribeInvalid(string row, int cell, float value) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{row}, column '{Name}'{(ValueWidth > 1 ? $" (slot {cell})" : string.Empty)}: the value {value} {ValueRule} for a {Kind} column.");
+
+    /// <summary>The network input [N, <see cref="InputWidth"/>] of values [N, <see cref="ValueWidth"/>] with their observed mask (1 observed, 0 missing); missing cells give 0.</summary>
+    public abstract Tensor NetworkInput(Tensor values, Tensor observed);
+
+    /// <summary>log p(x|z) of each row's observed cells, [N], for head outputs [N, <see cref="HeadWidth"/>].</summary>
+    public abstract Tensor LogLikelihood(Tensor head, Tensor values, Tensor observed);
+
+    /// <summary>log p(x_n|z_g) of every row's observed cells for every code: head outputs [G, H], values [N, W] → [N, G].</summary>
+    public abstract Tensor PairwiseLogLikelihood(Tensor head, Tensor values, Tensor observed);
+
+    /// <summary>
+    /// Draws a value of every cell for head outputs [S, H]: the network input of the draw [S, <see cref="InputWidth"/>], carrying
+    /// the gradient to the head when <see cref="Reparameterised"/>, and otherwise log p(draw|z) [S] with the gradient for the
+    /// score-function estimator.
+    /// </summary>
+    public abstract BlockDraw Draw(Tensor head, Generator generator);
+
+    /// <summary>
+    /// The value the model predicts for each cell from head outputs [N, H], [N, <see cref="ValueWidth"/>] in the column's own units:
+    /// the mean for a real or count column, the median exp(μ) for a positive one, the most probable class or outcome for a
+    /// categorical or binary one.
+    /// </summary>
+    public abstract Tensor Predict(Tensor head);
+}
+
+/// <summary>A block's draw: its network input, and for a discrete draw its log-probability under the head (with gradient).</summary>
+internal readonly record struct BlockDraw(Tensor NetworkInput, Tensor? LogProbability);

@@ -1,0 +1,144 @@
+using static TorchSharp.torch;
+
+namespace Mae.Modeling.Columns;
+
+/// <summary>
+/// A categorical column (an ML.NET key): one value per row, the class index 0..K−1 (key k is class k − 1; key 0, missing, is NaN).
+/// p(x|z) is categorical over K logits; the network sees the one-hot class (all zeros when missing); draws are discrete
+/// (score-function gradient).
+/// </summary>
+internal sealed class CategoricalColumn : ColumnBlock
+{
+    public CategoricalColumn(string name, int classCount)
+        : base(name, 1)
+    {
+        if (classCount < 2)
+            throw new ArgumentOutOfRangeException(nameof(classCount), classCount, $"Column '{name}' is categorical with {classCount} classes; a categorical column needs at least 2.");
+        ClassCount = classCount;
+    }
+
+    public int ClassCount { get; }
+
+    public override string Kind => "categorical";
+
+    public override int InputWidth => ClassCount;
+
+    public override int HeadWidth => ClassCount;
+
+    public override bool Reparameterised => false;
+
+    public override string ValueRule => $"must be a class index, a whole number in [0, {ClassCount})";
+
+    public override bool IsValid(float value) => value >= 0 && value < ClassCount && value == MathF.Floor(value);
+
+    /// <summary>One-hot classes [N, K]; a missing class gives a row of zeros.</summary>
+    private Tensor OneHot(Tensor values, Tensor observed) =>
+        nn.functional.one_hot(Cells.Filled(values, observed).squeeze(1).to_type(ScalarType.Int64), ClassCount).to_type(ScalarType.Float32) * observed;
+
+    public override Tensor NetworkInput(Tensor values, Tensor observed) => OneHot(values, observed);
+
+    private static Tensor LogSoftmax(Tensor logits) => logits - logits.logsumexp(1, keepdim: true);
+
+    public override Tensor LogLikelihood(Tensor head, Tensor values, Tensor observed) => (OneHot(values, observed) * LogSoftmax(head)).sum(1);
+
+    public override Tensor PairwiseLogLikelihood(Tensor head, Tensor values, Tensor observed) => OneHot(values, observed).mm(LogSoftmax(head).t());
+
+    public override BlockDraw Draw(Tensor head, Generator generator)
+    {
+        var logProbabilities = LogSoftmax(head);
+        var classes = multinomial(logProbabilities.detach().exp(), 1, replacement: true, generator: generator);   // [S, 1]
+        var oneHot = nn.functional.one_hot(classes.squeeze(1), ClassCount).to_type(ScalarType.Float32);
+        return new BlockDraw(oneHot, (oneHot * logProbabilities).sum(1));
+    }
+
+    public override Tensor Predict(Tensor head) => head.argmax(1, keepdim: true).to_type(ScalarType.Float32);
+}
+
+/// <summary>A binary column (an ML.NET Boolean, or 0/1 values): Bernoulli per slot with a logit head; discrete draws.</summary>
+internal sealed class BinaryColumn(string name, int width) : ColumnBlock(name, width)
+{
+    public override string Kind => "binary";
+
+    public override int InputWidth => ValueWidth;
+
+    public override int HeadWidth => ValueWidth;
+
+    public override bool Reparameterised => false;
+
+    public override string ValueRule => "must be 0 or 1";
+
+    public override bool IsValid(float value) => value is 0f or 1f;
+
+    public override Tensor NetworkInput(Tensor values, Tensor observed) => Cells.Filled(values, observed);
+
+    public override Tensor LogLikelihood(Tensor head, Tensor values, Tensor observed) =>
+        ((Cells.Filled(values, observed) * head - head.Softplus()) * observed).sum(1);
+
+    public override Tensor PairwiseLogLikelihood(Tensor head, Tensor values, Tensor observed) =>
+        (Cells.Filled(values, observed) * observed).mm(head.t()) - observed.mm(head.Softplus().t());
+
+    public override BlockDraw Draw(Tensor head, Generator generator)
+    {
+        var draw = BernoulliMath.Draw(head.detach().sigmoid(), generator);
+        return new BlockDraw(draw, BernoulliMath.LogLikelihood(head, draw));
+    }
+
+    public override Tensor Predict(Tensor head) => head.gt(Scalars.Zero).to_type(ScalarType.Float32);
+}
+
+/// <summary>
+/// A count column: Poisson per slot with a log-rate head, log p(k) = kη − e^η − ln k!. The network sees the standardised
+/// ln(1 + k). Values must be whole numbers ≥ 0. Draws are discrete (score-function gradient).
+/// </summary>
+internal sealed class CountColumn : ColumnBlock
+{
+    public CountColumn(string name, int width, Standardisation statistics)
+        : base(name, width)
+    {
+        if (statistics.Location.Length != width || statistics.Scale.Length != width)
+            throw new ArgumentException($"Column '{name}': statistics for {statistics.Location.Length} slots, expected {width}.", nameof(statistics));
+        Statistics = statistics;
+    }
+
+    /// <summary>The statistics of ln(1 + k) over a count column's observed values.</summary>
+    public static Standardisation Statistic(ReadOnlySpan<float> values, int width) => Standardisation.Of(values, width, v => Math.Log(1 + v));
+
+    public Standardisation Statistics { get; }
+
+    public override string Kind => "count";
+
+    public override int InputWidth => ValueWidth;
+
+    public override int HeadWidth => ValueWidth;
+
+    public override bool Reparameterised => false;
+
+    public override string ValueRule => "must be a whole number ≥ 0";
+
+    public override bool IsValid(float value) => value >= 0 && value == MathF.Floor(value) && float.IsFinite(value);
+
+    private Tensor Standardised(Tensor counts) => (counts.log1p() - Statistics.LocationTensor()) / Statistics.ScaleTensor();
+
+    public override Tensor NetworkInput(Tensor values, Tensor observed) => Cells.Filled(Standardised(Cells.Filled(values, observed)), observed);
+
+    /// <summary>Per-cell log p(k|η) = kη − e^η − ln Γ(k + 1).</summary>
+    private static Tensor CellLogLikelihood(Tensor counts, Tensor logRate) => counts * logRate - logRate.exp() - counts.Plus(Scalars.One).lgamma();
+
+    public override Tensor LogLikelihood(Tensor head, Tensor values, Tensor observed) =>
+        (CellLogLikelihood(Cells.Filled(values, observed), head) * observed).sum(1);
+
+    public override Tensor PairwiseLogLikelihood(Tensor head, Tensor values, Tensor observed)
+    {
+        var counts = Cells.Filled(values, observed);
+        var factorials = (counts.Plus(Scalars.One).lgamma() * observed).sum(1, keepdim: true);   // [N, 1]
+        return (counts * observed).mm(head.t()) - observed.mm(head.exp().t()) - factorials;
+    }
+
+    public override BlockDraw Draw(Tensor head, Generator generator)
+    {
+        var draw = poisson(head.detach().exp(), generator);
+        return new BlockDraw(Standardised(draw), CellLogLikelihood(draw, head).sum(1));
+    }
+
+    public override Tensor Predict(Tensor head) => head.exp();
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+
+namespace Mae.Modeling.Columns;
+
+/// <summary>The kinds of column a table may hold; <see cref="TableSpecification"/> maps each to its <see cref="ColumnBlock"/> class.</summary>
+internal enum ColumnKind
+{
+    /// <summary>Gaussian, standardised internally (<see cref="RealColumn"/>).</summary>
+    Real,
+
+    /// <summary>Log-normal (<see cref="PositiveColumn"/>).</summary>
+    Positive,
+
+    /// <summary>Poisson (<see cref="CountColumn"/>).</summary>
+    Count,
+
+    /// <summary>Categorical over the classes 0..K−1 (<see cref="CategoricalColumn"/>).</summary>
+    Categorical,
+
+    /// <summary>Bernoulli (<see cref="BinaryColumn"/>).</summary>
+    Binary,
+}
+
+/// <summary>A column of a table: its name, kind, values per row, and class count (categorical only).</summary>
+internal sealed record ColumnSpecification(string Name, ColumnKind Kind, int Width = 1, int ClassCount = 0);
+
+/// <summary>
+/// The columns of a table in row order. <see cref="Build"/> reads the training data once for the statistics the numeric kinds
+/// standardise with, and is the one place that maps a <see cref="ColumnKind"/> to its block class.
+/// </summary>
+internal sealed record TableSpecification(IReadOnlyList<ColumnSpecification> Columns)
+{
+    /// <summary>Values per row: the sum of the columns' widths.</summary>
+    public int RowWidth => Columns.Sum(c => c.Width);
+
+    /// <summary>The blocks of the table, with statistics from the observed cells of <paramref name="data"/>.</summary>
+    /// <exception cref="ArgumentException">The data's row width differs from the columns', or a column has no observed cell; the message names it.</exception>
+    public IReadOnlyList<ColumnBlock> Build(TrainingData data)
+    {
+        if (data.FeatureCount != RowWidth)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The table's columns hold {RowWidth} values a row ({string.Join(", ", Columns.Select(c => $"{c.Name}: {c.Width}"))}); the data has {data.FeatureCount}."), nameof(data));
+        }
+        var statistics = Columns.Select(c => c.Kind switch
+        {
+            ColumnKind.Real => new Standardisation.Accumulator(c.Width, v => v),
+            ColumnKind.Positive => new Standardisation.Accumulator(c.Width, v => Math.Log(v)),
+            ColumnKind.Count => new Standardisation.Accumulator(c.Width, v => Math.Log(1 + v)),
+            _ => new Standardisation.Accumulator(c.Width, v => 0),
+        }).ToArray();
+        int width = RowWidth;
+        foreach (var batch in data.GetBatches(4096, new Random(0)))
+        {
+            for (int r = 0; r < batch.Rows; r++)
+            {
+                int offset = r * width;
+                for (int c = 0; c < Columns.Count; c++)
+                {
+                    statistics[c].Add(batch.Values.AsSpan(offset, Columns[c].Width));
+                    offset += Columns[c].Width;
+                }
+            }
+        }
+        var blocks = new ColumnBlock[Columns.Count];
+        for (int c = 0; c < Columns.Count; c++)
+        {
+            var column = Columns[c];
+            if (statistics[c].ObservedCount == 0)
+                throw new ArgumentException($"Column '{column.Name}' is missing in every row of the training data; remove it or supply values.", nameof(data));
+            var standardisation = statistics[c].Result();
+            blocks[c] = column.Kind switch
+            {
+                ColumnKind.Real => new RealColumn(column.Name, column.Width, standardisation),
+                ColumnKind.Positive => new PositiveColumn(column.Name, column.Width, standardisation),
+                ColumnKind.Count => new CountColumn(column.Name, column.Width, standardisation),
+                ColumnKind.Categorical when column.Width == 1 => new CategoricalColumn(column.Name, column.ClassCount),
+                ColumnKind.Categorical => throw new ArgumentException($"Column '{column.Name}' is categorical with {column.Width} values a row; a categorical column holds one class index.", nameof(data)),
+                ColumnKind.Binary => new BinaryColumn(column.Name, column.Width),
+                _ => throw new ArgumentOutOfRangeException(nameof(data), column.Kind, $"Column '{column.Name}' has an unknown kind."),
+            };
+        }
+        return blocks;
+    }
+}

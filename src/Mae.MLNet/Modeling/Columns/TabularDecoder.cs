@@ -1,0 +1,192 @@
+using System.Globalization;
+using Mae.Export;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mae.Modeling.Columns;
+
+/// <summary>
+/// The decoder of a table: a list of <see cref="ColumnBlock"/>s, each of its own kind, that share one trunk on z and one head
+/// whose outputs are cut into the blocks' parameters. A row holds the blocks' values one after the other, NaN for a missing cell.
+/// Following HI-VAE (Nazabal et al., 2020): the ELBO's reconstruction counts observed cells only, the encoder and r see every
+/// block's network input (0 where missing) followed by the observed-cell mask, and the information bound's draws are whole rows,
+/// with reparameterised gradients through the continuous cells and the score function (leave-one-out baseline over two draws per
+/// z) through the discrete ones.
+/// </summary>
+/// <remarks>
+/// The decoder has one likelihood per column rather than one family: <see cref="Family"/>, <see cref="Parameters"/> and
+/// <see cref="Describe"/> (the ONNX description) throw <see cref="NotSupportedException"/>.
+/// </remarks>
+internal sealed class TabularDecoder : FactorizedDecoder
+{
+    private readonly ColumnBlock[] blocks;
+    private readonly int[] valueOffsets;
+    private readonly int[] headOffsets;
+
+    public TabularDecoder(int latentDimension, IReadOnlyList<int> hiddenSizes, HiddenActivation activation, IReadOnlyList<ColumnBlock> blocks)
+        : base(new DecoderShape(TotalWidth(blocks), latentDimension, hiddenSizes, activation))
+    {
+        this.blocks = [.. blocks];
+        valueOffsets = Offsets(this.blocks, b => b.ValueWidth);
+        headOffsets = Offsets(this.blocks, b => b.HeadWidth);
+        var names = this.blocks.GroupBy(b => b.Name).FirstOrDefault(g => g.Count() > 1);
+        if (names is not null)
+            throw new ArgumentException($"Two columns are named '{names.Key}'; every column of a table needs its own name.", nameof(blocks));
+    }
+
+    public IReadOnlyList<ColumnBlock> Blocks => blocks;
+
+    public override DecoderFamily Family =>
+        throw new NotSupportedException("A table's decoder has one likelihood per column, not one decoder family.");
+
+    public override int OutputSize => headOffsets[^1];
+
+    /// <summary>Every block's network input, then one mask value per cell.</summary>
+    public override int EncoderInputSize => blocks.Sum(b => b.InputWidth) + Shape.FeatureCount;
+
+    public override int DrawnFeatures => Shape.FeatureCount;
+
+    public override Tensor ToNetworkInput(Tensor rows)
+    {
+        var observed = Cells.Observed(rows);
+        var parts = new List<Tensor>(blocks.Length + 1);
+        for (int b = 0; b < blocks.Length; b++)
+            parts.Add(blocks[b].NetworkInput(Values(rows, b), Values(observed, b)));
+        parts.Add(observed);
+        return cat(parts, 1);
+    }
+
+    public override Tensor LogLikelihood(Tensor condition, Tensor rows)
+    {
+        var observed = Cells.Observed(rows);
+        Tensor? sum = null;
+        for (int b = 0; b < blocks.Length; b++)
+        {
+            var part = blocks[b].LogLikelihood(Head(condition, b), Values(rows, b), Values(observed, b));
+            sum = sum is null ? part : sum.Plus(part);
+        }
+        return sum!;
+    }
+
+    public override Tensor PairwiseLogLikelihood(Tensor condition, Tensor rows)
+    {
+        var observed = Cells.Observed(rows);
+        Tensor? sum = null;
+        for (int b = 0; b < blocks.Length; b++)
+        {
+            var part = blocks[b].PairwiseLogLikelihood(Head(condition, b), Values(rows, b), Values(observed, b));
+            sum = sum is null ? part : sum.Plus(part);
+        }
+        return sum!;
+    }
+
+    public override InformationTerms Information(Tensor condition, Tensor z, GaussianNetwork auxiliary, Generator generator)
+    {
+        // Two whole-row draws per z: the discrete cells' score function needs a baseline, the other draw's reward.
+        var doubled = cat([condition, condition], 0);
+        var parts = new List<Tensor>(blocks.Length + 1);
+        Tensor? logProbability = null;
+        bool anyReparameterised = false;
+        for (int b = 0; b < blocks.Length; b++)
+        {
+            var draw = blocks[b].Draw(Head(doubled, b), generator);
+            parts.Add(draw.NetworkInput);
+            anyReparameterised |= blocks[b].Reparameterised;
+            if (draw.LogProbability is Tensor logP)
+                logProbability = logProbability is null ? logP : logProbability.Plus(logP);
+        }
+        parts.Add(ones(doubled.shape[0], Shape.FeatureCount));   // a draw has every cell
+        var input = cat(parts, 1);
+
+        var detached = input.detach().requires_grad_(is_grad_enabled() && anyReparameterised);
+        var logR = GaussianNetwork.LogDensity(cat([z, z], 0), auxiliary.forward(detached));
+        var auxiliaryObjective = logR.mean();
+        if (!is_grad_enabled())
+            return new InformationTerms(auxiliaryObjective, auxiliaryObjective);
+
+        Tensor? carrier = null;
+        if (anyReparameterised)
+        {
+            // ∂E log r/∂x · x through the continuous cells only: the discrete cells' inputs carry no gradient.
+            var slope = torch.autograd.grad([auxiliaryObjective], [detached], retain_graph: true)[0].detach();
+            carrier = (slope * input).sum();
+        }
+        if (logProbability is not null)
+        {
+            var rewards = logR.detach().view(2, -1);
+            var pairs = logProbability.view(2, -1);
+            var score = ((rewards[0] - rewards[1]) * (pairs[0] - pairs[1])).mean().mul(Scalars.Half);
+            carrier = carrier is null ? score : carrier.Plus(score);
+        }
+        return new InformationTerms(WithGradientOf(auxiliaryObjective, carrier!), auxiliaryObjective);
+    }
+
+    /// <summary>The value each block predicts for every cell, [N, F], from conditions [N, C] (see <see cref="ColumnBlock.Predict"/>).</summary>
+    public Tensor Predict(Tensor condition) => cat(blocks.Select((block, b) => block.Predict(Head(condition, b))).ToList(), 1);
+
+    public override DecoderOutput Parameters(Tensor z) =>
+        throw new NotSupportedException("A table's decoder has one distribution per column; read the predicted cells instead.");
+
+    public override DecoderDescription Describe() =>
+        throw new NotSupportedException("The ONNX export of a table's decoder is not built yet.");
+
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> for the first observed value that breaks its column's rule (naming the row, the column
+    /// and the value), and for a row whose cells are all missing. NaN is a missing cell, which the model handles.
+    /// </summary>
+    public override void ThrowIfInvalid(ReadOnlySpan<float> rows, int featureCount, Func<int, string> describeRow, string parameterName)
+    {
+        int rowCount = rows.Length / featureCount;
+        for (int r = 0; r < rowCount; r++)
+        {
+            var row = rows.Slice(r * featureCount, featureCount);
+            bool anyObserved = false;
+            for (int b = 0; b < blocks.Length; b++)
+            {
+                var block = blocks[b];
+                for (int c = 0; c < block.ValueWidth; c++)
+                {
+                    float value = row[valueOffsets[b] + c];
+                    if (float.IsNaN(value))
+                        continue;
+                    anyObserved = true;
+                    if (!block.IsValid(value))
+                        throw new ArgumentException(block.DescribeInvalid(describeRow(r), c, value), parameterName);
+                }
+            }
+            if (!anyObserved)
+            {
+                throw new ArgumentException(
+                    $"{describeRow(r)}: every cell is missing ({string.Join(", ", blocks.Select(b => $"'{b.Name}'"))}); a row needs at least one observed cell.",
+                    parameterName);
+            }
+        }
+    }
+
+    private Tensor Values(Tensor rows, int block) => rows.narrow(1, valueOffsets[block], blocks[block].ValueWidth);
+
+    private Tensor Head(Tensor condition, int block) => condition.narrow(1, headOffsets[block], blocks[block].HeadWidth);
+
+    private static int TotalWidth(IReadOnlyList<ColumnBlock> blocks)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        if (blocks.Count == 0)
+            throw new ArgumentException("A table needs at least one column.", nameof(blocks));
+        return blocks.Sum(b => b.ValueWidth);
+    }
+
+    /// <summary>Start of each block in a sequence of blocks of the given widths, and the total at the end.</summary>
+    private static int[] Offsets(ColumnBlock[] blocks, Func<ColumnBlock, int> width)
+    {
+        var offsets = new int[blocks.Length + 1];
+        for (int b = 0; b < blocks.Length; b++)
+            offsets[b + 1] = offsets[b] + width(blocks[b]);
+        return offsets;
+    }
+
+    /// <summary>Where a column's values start in a row, for messages and for readers of whole rows.</summary>
+    public int ValueOffset(int block) => valueOffsets[block];
+
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"table of {blocks.Length} columns ({string.Join(", ", blocks.Select(b => $"{b.Name}: {b.Kind}"))})");
+}

@@ -1,0 +1,223 @@
+using Mae;
+using Mae.Modeling;
+using Mae.Modeling.Columns;
+using static TorchSharp.torch;
+
+namespace Mae.Tests;
+
+/// <summary>The column blocks of a table and the tabular decoder that holds them, against hand computations.</summary>
+public sealed class TabularDecoderTests
+{
+    private static readonly double LogTwoPi = Math.Log(2 * Math.PI);
+
+    private static double LogNormal(double u, double mean, double logVariance) =>
+        -0.5 * (LogTwoPi + logVariance + (u - mean) * (u - mean) / Math.Exp(logVariance));
+
+    private static double Softplus(double x) => Math.Log(1 + Math.Exp(x));
+
+    private static double LogFactorial(int k) => Enumerable.Range(1, k).Sum(i => Math.Log(i));
+
+    private static double LogLikelihood(ColumnBlock block, float[] head, float[] values)
+    {
+        using var scope = NewDisposeScope();
+        var rows = tensor(values, [1, values.Length]);
+        return block.LogLikelihood(tensor(head, [1, head.Length]), rows, Cells.Observed(rows)).item<float>();
+    }
+
+    [Fact]
+    public void EachKindsLikelihoodMatchesAHandComputation()
+    {
+        // Real: location 2, scale 3; x = 5 is u = 1, and p(x) = N(u; m, e^v)/3.
+        var real = new RealColumn("Age", 1, new Standardisation([2f], [3f]));
+        Assert.Equal(LogNormal(1, 0.5, Math.Log(0.25)) - Math.Log(3), LogLikelihood(real, [0.5f, (float)Math.Log(0.25)], [5f]), 1e-5);
+
+        // Positive: ln x = 1.5 with location 1 and scale 2 is u = 0.25; p(x) = N(u; m, e^v)/(2x).
+        var positive = new PositiveColumn("Income", 1, new Standardisation([1f], [2f]));
+        float x = (float)Math.Exp(1.5);
+        Assert.Equal(LogNormal(0.25, -0.1, 0.3) - Math.Log(2) - Math.Log(x), LogLikelihood(positive, [-0.1f, 0.3f], [x]), 1e-5);
+
+        // Count: Poisson with rate 2, k = 3.
+        var count = new CountColumn("Visits", 1, new Standardisation([0f], [1f]));
+        Assert.Equal(3 * Math.Log(2) - 2 - LogFactorial(3), LogLikelihood(count, [(float)Math.Log(2)], [3f]), 1e-5);
+
+        // Categorical: logits 1, 2, 3, class 2.
+        var categorical = new CategoricalColumn("Group", 3);
+        double normaliser = Math.Log(Math.Exp(1) + Math.Exp(2) + Math.Exp(3));
+        Assert.Equal(3 - normaliser, LogLikelihood(categorical, [1f, 2f, 3f], [2f]), 1e-5);
+        Assert.Equal(1 - normaliser, LogLikelihood(categorical, [1f, 2f, 3f], [0f]), 1e-5);
+
+        // Binary: logit 0.7, both outcomes, in two slots.
+        var binary = new BinaryColumn("Member", 2);
+        Assert.Equal(0.7 - Softplus(0.7) - Softplus(0.7), LogLikelihood(binary, [0.7f, 0.7f], [1f, 0f]), 1e-5);
+    }
+
+    /// <summary>Five columns of every kind, seven values a row.</summary>
+    private static TabularDecoder Table(int latentDimension = 2) => new(latentDimension, [8], HiddenActivation.Tanh,
+    [
+        new RealColumn("Age", 2, new Standardisation([40f, 1f], [10f, 2f])),
+        new PositiveColumn("Income", 1, new Standardisation([3f], [0.5f])),
+        new CountColumn("Visits", 1, new Standardisation([1f], [0.7f])),
+        new CategoricalColumn("Group", 4),
+        new BinaryColumn("Member", 2),
+    ]);
+
+    private static readonly float[] CompleteRow = [35f, 2.5f, 20f, 3f, 2f, 1f, 0f];
+
+    [Fact]
+    public void MissingCellsContributeNothingToTheLikelihood()
+    {
+        using var scope = NewDisposeScope();
+        using var decoder = Table();
+        decoder.Build();
+        manual_seed(3);
+        var condition = randn(1, decoder.OutputSize);
+        var rows = tensor(CompleteRow, [1, 7]);
+        double complete = decoder.LogLikelihood(condition, rows).item<float>();
+
+        // The row's likelihood is the sum of its blocks'; each missing cell removes exactly its own term.
+        for (int cell = 0; cell < 7; cell++)
+        {
+            var hidden = (float[])CompleteRow.Clone();
+            hidden[cell] = float.NaN;
+            double withMissing = decoder.LogLikelihood(condition, tensor(hidden, [1, 7])).item<float>();
+            Assert.True(double.IsFinite(withMissing), $"Cell {cell} missing: log p {withMissing}.");
+            double own = CellTerm(decoder, condition, cell);
+            Assert.Equal(complete - own, withMissing, 1e-4);
+        }
+
+        // A missing cell's head parameters get no gradient.
+        var partial = (float[])CompleteRow.Clone();
+        partial[0] = float.NaN; // Age slot 0: head outputs 0 (mean) and 2 (log-variance)
+        partial[5] = float.NaN; // Member slot 0: the first binary head output
+        var head = condition.clone().requires_grad_(true);
+        decoder.LogLikelihood(head, tensor(partial, [1, 7])).sum().backward();
+        var gradient = head.grad!.data<float>().ToArray();
+        int memberHead = 4 + 2 + 1 + 4; // after the heads of Age (4), Income (2), Visits (1) and Group (4)
+        Assert.Equal(0f, gradient[0]);
+        Assert.Equal(0f, gradient[2]);
+        Assert.Equal(0f, gradient[memberHead]);
+        Assert.NotEqual(0f, gradient[1]);
+        Assert.NotEqual(0f, gradient[memberHead + 1]);
+    }
+
+    /// <summary>The term a single cell adds to a complete row's log p, computed from its block alone on a one-cell row.</summary>
+    private static double CellTerm(TabularDecoder decoder, Tensor condition, int cell)
+    {
+        int headOffset = 0;
+        for (int b = 0; b < decoder.Blocks.Count; b++)
+        {
+            var block = decoder.Blocks[b];
+            int start = decoder.ValueOffset(b);
+            if (cell < start + block.ValueWidth)
+            {
+                var values = CompleteRow.AsSpan(start, block.ValueWidth).ToArray();
+                var onlyThisCell = values.Select((v, i) => start + i == cell ? v : float.NaN).ToArray();
+                var rows = tensor(onlyThisCell, [1, block.ValueWidth]);
+                return block.LogLikelihood(condition.narrow(1, headOffset, block.HeadWidth), rows, Cells.Observed(rows)).item<float>();
+            }
+            headOffset += block.HeadWidth;
+        }
+        throw new ArgumentOutOfRangeException(nameof(cell));
+    }
+
+    [Fact]
+    public void PairwiseLikelihoodEqualsTheRowwiseOneWithMissingCells()
+    {
+        using var scope = NewDisposeScope();
+        using var decoder = Table();
+        decoder.Build();
+        manual_seed(4);
+        var conditions = randn(5, decoder.OutputSize);
+        float nan = float.NaN;
+        var rows = tensor(new float[]
+        {
+            35f, 2.5f, 20f, 3f, 2f, 1f, 0f,
+            nan, 0f, nan, 0f, nan, 0f, nan,
+            50f, nan, 12f, nan, 0f, nan, 1f,
+        }, [3, 7]);
+        var pairwise = decoder.PairwiseLogLikelihood(conditions, rows).data<float>().ToArray();
+        for (int n = 0; n < 3; n++)
+        {
+            for (int g = 0; g < 5; g++)
+            {
+                double rowwise = decoder.LogLikelihood(conditions.narrow(0, g, 1), rows.narrow(0, n, 1)).item<float>();
+                Assert.Equal(rowwise, pairwise[n * 5 + g], 1e-3);
+            }
+        }
+    }
+
+    [Fact]
+    public void NetworkInputIsStandardisedOneHotAndZeroWhereMissingFollowedByTheMask()
+    {
+        using var scope = NewDisposeScope();
+        using var decoder = Table();
+        float nan = float.NaN;
+        var input = decoder.ToNetworkInput(tensor(new float[] { 50f, nan, 20f, nan, 1f, 1f, nan }, [1, 7])).data<float>().ToArray();
+        Assert.Equal(decoder.EncoderInputSize, input.Length);
+        float[] expected =
+        [
+            1f, 0f,                                        // Age: (50 − 40)/10; missing
+            (float)((Math.Log(20) - 3) / 0.5),             // Income: (ln 20 − 3)/0.5
+            0f,                                            // Visits: missing
+            0f, 1f, 0f, 0f,                                // Group: class 1
+            1f, 0f,                                        // Member: 1; missing
+            1f, 0f, 1f, 0f, 1f, 1f, 0f,                    // the mask
+        ];
+        Assert.Equal(expected.Length, input.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.Equal(expected[i], input[i], 1e-5);
+    }
+
+    [Fact]
+    public void BadValuesNameTheColumnTheRowAndTheValue()
+    {
+        using var decoder = Table();
+        void Check(float[] row, params string[] parts)
+        {
+            var error = Assert.Throws<ArgumentException>(() => decoder.ThrowIfInvalid(row, 7, r => $"Row {r}", "rows"));
+            foreach (var part in parts)
+                Assert.Contains(part, error.Message);
+        }
+
+        float nan = float.NaN;
+        Check([35f, 2.5f, -20f, 3f, 2f, 1f, 0f], "Row 0", "column 'Income'", "-20", "above 0", "positive");
+        Check([35f, 2.5f, 20f, 2.5f, 2f, 1f, 0f], "column 'Visits'", "2.5", "whole number");
+        Check([35f, 2.5f, 20f, 3f, 4f, 1f, 0f], "column 'Group'", "the value 4", "[0, 4)");
+        Check([35f, 2.5f, 20f, 3f, 2f, 1f, 0.5f], "column 'Member' (slot 1)", "0.5", "0 or 1");
+        Check([35f, float.PositiveInfinity, 20f, 3f, 2f, 1f, 0f], "column 'Age' (slot 1)", "must be finite");
+        Check([.. CompleteRow, nan, nan, nan, nan, nan, nan, nan], "Row 1", "every cell is missing");
+        decoder.ThrowIfInvalid([nan, 2.5f, nan, 3f, nan, 1f, nan], 7, r => $"Row {r}", "rows"); // missing cells are not errors
+
+        var classes = Assert.Throws<ArgumentOutOfRangeException>(() => new CategoricalColumn("Plan", 1));
+        Assert.Contains("'Plan'", classes.Message);
+        Assert.Contains("at least 2", classes.Message);
+        var table = new TableSpecification([new("A", ColumnKind.Real), new("B", ColumnKind.Binary)]);
+        var empty = Assert.Throws<ArgumentException>(() => table.Build(TrainingData.FromArray([1f, nan, 2f, nan], 2)));
+        Assert.Contains("Column 'B' is missing in every row", empty.Message);
+        var width = Assert.Throws<ArgumentException>(() => table.Build(TrainingData.FromArray([1f, 0f, 1f], 3)));
+        Assert.Contains("hold 2 values a row", width.Message);
+    }
+
+    [Fact]
+    public void DiscreteDrawsFollowTheirDistributions()
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(5);
+        const int n = 40_000;
+        var logits = tensor(new float[] { 0f, 1f, -1f, 0.5f }, [1, 4]).expand(n, 4).contiguous();
+        var draw = new CategoricalColumn("Group", 4).Draw(logits, generator);
+        var frequencies = draw.NetworkInput.mean([0L]).data<float>().ToArray();
+        var probabilities = logits[0].softmax(0).data<float>().ToArray();
+        Assert.True(probabilities.Zip(frequencies).Sum(p => Math.Abs(p.First - p.Second)) / 2 < 0.01, $"Frequencies {string.Join(", ", frequencies)} against {string.Join(", ", probabilities)}.");
+        // The draw's log-probability is that of the drawn class.
+        var logP = draw.LogProbability!.data<float>().ToArray();
+        var classes = draw.NetworkInput.argmax(1).data<long>().ToArray();
+        for (int i = 0; i < 20; i++)
+            Assert.Equal(Math.Log(probabilities[classes[i]]), logP[i], 1e-5);
+
+        var counts = new CountColumn("Visits", 1, new Standardisation([0f], [1f])).Draw(full(n, 1, Math.Log(3.5), ScalarType.Float32), generator);
+        // The count block's network input is the standardised ln(1 + k); with location 0 and scale 1, k = e^input − 1.
+        double mean = counts.NetworkInput.exp().mean().item<float>() - 1;
+        Assert.Equal(3.5, mean, 0.05);
+    }
+}
