@@ -75,6 +75,36 @@ public sealed class MutualAutoencoderModel : IDisposable
     }
 
     /// <summary>
+    /// A copy of rows of a table (stored one after another, NaN for a missing cell) whose missing cells hold the model's prediction:
+    /// each column's <see cref="Modeling.Columns.ColumnBlock.Predict"/> of p(x|z) at the posterior mean of z. Observed cells are copied
+    /// unchanged. Internal until the ML.NET step's imputation exists; the rule is to be chosen by measurement there.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model was not trained on a table.</exception>
+    internal float[] Impute(ReadOnlySpan<float> rows)
+    {
+        if (Networks.Decoder is not Modeling.Columns.TabularDecoder table)
+            throw new InvalidOperationException("Only a model trained on a table of columns imputes missing cells.");
+        int count = RowCount(rows, FeatureCount, nameof(rows));
+        table.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
+        var result = rows.ToArray();
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var input = tensor(result, [count, FeatureCount]);
+            var mean = Networks.Encoder.forward(table.ToNetworkInput(input)).chunk(2, 1)[0];
+            var predicted = table.Predict(table.Condition(mean)).data<float>().ToArray();
+            for (int i = 0; i < result.Length; i++)
+            {
+                if (float.IsNaN(result[i]))
+                    result[i] = predicted[i];
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
     /// Measures how much the code says about <paramref name="rows"/> (stored one after another): I_q with its cap ln N, the rate and
     /// KL(q(z) ‖ p(z)). Pass rows that did not train the model. Draws z ~ q(z|x) from a generator seeded with the training seed, so the
     /// same rows give the same figures on every call.

@@ -1,0 +1,201 @@
+using Mae;
+using Mae.Modeling.Columns;
+
+namespace Mae.Tests;
+
+/// <summary>
+/// A table of every kind of column, generated from two latent factors s ~ N(0, I_2), with a fifth of its cells hidden completely at
+/// random: height and weight (real, one column of two slots), income (positive), visits (count), a segment that is the height's
+/// band (categorical, a function of a numeric column) and membership (binary). The MAE trains at three targets, for the
+/// information tests, and a plain VAE for the imputation tests; two fits at a time.
+/// </summary>
+public sealed class MixedTableModels : IDisposable
+{
+    internal static readonly TableSpecification Table = new(
+    [
+        new("Body", ColumnKind.Real, Width: 2),
+        new("Income", ColumnKind.Positive),
+        new("Visits", ColumnKind.Count),
+        new("Segment", ColumnKind.Categorical, ClassCount: 4),
+        new("Member", ColumnKind.Binary),
+    ]);
+
+    public const int Width = 6, HeightCell = 0, WeightCell = 1, SegmentCell = 4;
+
+    public static double[] Targets => [0.5, 1.0, 2.0];
+
+
+    public MixedTableModels()
+    {
+        (Complete, Rows) = Generate(TestSizes.Tables.Rows, seed: 1, hiddenFraction: 0.2);
+        double[] targets = [.. Targets.Reverse()];
+        var models = Fits.Run([.. targets.Select(target => (Func<MutualAutoencoderModel>)(() => Fit(MutualAutoencoderObjective.MutualAutoencoder, target))),
+            () => Fit(MutualAutoencoderObjective.VariationalAutoencoder, 0)]);
+        for (int i = 0; i < targets.Length; i++)
+            ByTarget[targets[i]] = models[i];
+        Vae = models[^1];
+    }
+
+    /// <summary>The generated table before any cell was hidden.</summary>
+    public float[] Complete { get; }
+
+    /// <summary>The table that trained the models: NaN in the hidden cells.</summary>
+    public float[] Rows { get; }
+
+    /// <summary>The MAE at each of <see cref="Targets"/>.</summary>
+    public Dictionary<double, MutualAutoencoderModel> ByTarget { get; } = [];
+
+    /// <summary>
+    /// The plain VAE on the same table, which imputes. Measured after 12 epochs: its code holds 1.88 nats, and it imputes the
+    /// segment far better than the MAE at M = 2 (2.07 nats): error 0.192 against 0.483 (the mode's is 0.659). After 20 epochs the
+    /// figures were 0.148 against 0.366, and an MAE at M = 4 did worse still (0.579, and a weight RMSE 1.05 of the mean's): the
+    /// constraint on I_p bends the decoder away from the conditional that the imputation reads.
+    /// </summary>
+    public MutualAutoencoderModel Vae { get; }
+
+    private MutualAutoencoderModel Fit(MutualAutoencoderObjective objective, double target) => new MutualAutoencoderTrainer(new MutualAutoencoderOptions
+    {
+        Objective = objective,
+        Table = Table,
+        LatentDimension = 2,
+        HiddenSizes = [64, 64],
+        BatchSize = 256,
+        NumberOfEpochs = TestSizes.Tables.Epochs,
+        TargetInformation = target,
+        Seed = 4,
+        EvaluationSampleSize = 2048,
+    }).Fit(TrainingData.FromArray(Rows, Width));
+
+    /// <summary>Rows of the table, and a copy with each cell hidden (NaN) with probability <paramref name="hiddenFraction"/>, at least one cell kept per row.</summary>
+    public static (float[] Complete, float[] Hidden) Generate(int count, int seed, double hiddenFraction)
+    {
+        var random = new Random(seed);
+        var complete = new float[count * Width];
+        for (int r = 0; r < count; r++)
+        {
+            double s0 = TestData.StandardNormal(random), s1 = TestData.StandardNormal(random);
+            double height = 170 + 10 * (s0 + 0.1 * TestData.StandardNormal(random));
+            double weight = 70 + 8 * (0.7 * s0 + 0.7 * s1 + 0.3 * TestData.StandardNormal(random));
+            double income = Math.Exp(3 + 0.5 * s1 + 0.2 * TestData.StandardNormal(random));
+            int visits = Poisson(random, Math.Exp(0.5 + 0.5 * s0));
+            int segment = (height > 160 ? 1 : 0) + (height > 170 ? 1 : 0) + (height > 180 ? 1 : 0);
+            int member = random.NextDouble() < 1 / (1 + Math.Exp(-2 * s1)) ? 1 : 0;
+            float[] row = [(float)height, (float)weight, (float)income, visits, segment, member];
+            row.CopyTo(complete, r * Width);
+        }
+        var hidden = (float[])complete.Clone();
+        for (int r = 0; r < count; r++)
+        {
+            int kept = random.Next(Width);
+            for (int c = 0; c < Width; c++)
+            {
+                if (c != kept && random.NextDouble() < hiddenFraction)
+                    hidden[r * Width + c] = float.NaN;
+            }
+        }
+        return (complete, hidden);
+    }
+
+    private static int Poisson(Random random, double rate)
+    {
+        double limit = Math.Exp(-rate), product = random.NextDouble();
+        int k = 0;
+        while (product > limit)
+        {
+            product *= random.NextDouble();
+            k++;
+        }
+        return k;
+    }
+
+    public void Dispose()
+    {
+        foreach (var model in ByTarget.Values)
+            model.Dispose();
+    }
+}
+
+public sealed class MixedTableTests(MixedTableModels models, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<MixedTableModels>
+{
+    public static TheoryData<double> Targets => [.. MixedTableModels.Targets];
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public void TheCodeOfAnIncompleteMixedTableHoldsTheTarget(double target)
+    {
+        var final = models.ByTarget[target].Report.Final;
+        output.WriteLine($"M = {target}: held-out I_q {final.AggregatePosteriorInformation:F3} (cap {final.InformationCap:F2}), Î_p {final.InformationBound:F3}, " +
+            $"KL(q(z) ‖ p(z)) {final.MarginalDivergence:F3}, ELBO {final.Elbo:F3}, {final.Seconds:F0} s");
+        Assert.True(models.ByTarget[target].Report.EvaluationRowsHeldOut);
+        Assert.True(double.IsFinite(final.Elbo) && double.IsFinite(final.InformationBound));
+        Assert.True(Math.Abs(final.AggregatePosteriorInformation - target) <= 0.15 * target,
+            $"M = {target}: held-out I_q = {final.AggregatePosteriorInformation:F3}, Î_p = {final.InformationBound:F3}.");
+    }
+
+    [Fact]
+    public void ImputationOfTheSegmentFromTheHeightBeatsTheModeByAWideMargin()
+    {
+        // Fresh rows with the segment hidden and the height observed: the segment is the height's band, so a model that has
+        // learnt the table predicts it; the mode of the training segments is right for about a third of the rows.
+        var (complete, _) = MixedTableModels.Generate(2000, seed: 9, hiddenFraction: 0);
+        var rows = (float[])complete.Clone();
+        for (int r = 0; r < 2000; r++)
+            rows[r * MixedTableModels.Width + MixedTableModels.SegmentCell] = float.NaN;
+        var counts = new int[4];
+        for (int r = 0; r < models.Rows.Length / MixedTableModels.Width; r++)
+        {
+            float segment = models.Rows[r * MixedTableModels.Width + MixedTableModels.SegmentCell];
+            if (!float.IsNaN(segment))
+                counts[(int)segment]++;
+        }
+        int mode = Array.IndexOf(counts, counts.Max());
+
+        var model = models.Vae;
+        var imputed = model.Impute(rows);
+        var imputedByMae = models.ByTarget[2.0].Impute(rows);
+        int modelErrors = 0, modeErrors = 0, maeErrors = 0;
+        for (int r = 0; r < 2000; r++)
+        {
+            int i = r * MixedTableModels.Width;
+            float truth = complete[i + MixedTableModels.SegmentCell];
+            modelErrors += imputed[i + MixedTableModels.SegmentCell] == truth ? 0 : 1;
+            modeErrors += mode == truth ? 0 : 1;
+            maeErrors += imputedByMae[i + MixedTableModels.SegmentCell] == truth ? 0 : 1;
+            // Observed cells pass through unchanged.
+            for (int c = 0; c < MixedTableModels.Width; c++)
+            {
+                if (c != MixedTableModels.SegmentCell)
+                    Assert.Equal(complete[i + c], imputed[i + c]);
+            }
+        }
+        double modelRate = modelErrors / 2000.0, modeRate = modeErrors / 2000.0;
+        output.WriteLine($"segment error rate: VAE {modelRate:F3} (I_q {model.Report.Final.AggregatePosteriorInformation:F2}), MAE at M = 2 {maeErrors / 2000.0:F3}, mode {modeRate:F3}");
+        Assert.True(modelRate < 0.5 * modeRate, $"Imputed segments are wrong in {modelRate:P1} of rows, the mode in {modeRate:P1}.");
+    }
+
+    [Fact]
+    public void ImputationOfTheWeightBeatsTheMean()
+    {
+        // The weight shares a factor with the height and another with income and membership: its prediction from the rest
+        // of the row beats the mean, whose error is the column's standard deviation.
+        var (complete, _) = MixedTableModels.Generate(2000, seed: 10, hiddenFraction: 0);
+        var rows = (float[])complete.Clone();
+        double mean = 0;
+        for (int r = 0; r < 2000; r++)
+        {
+            mean += complete[r * MixedTableModels.Width + MixedTableModels.WeightCell] / 2000.0;
+            rows[r * MixedTableModels.Width + MixedTableModels.WeightCell] = float.NaN;
+        }
+        var imputed = models.Vae.Impute(rows);
+        double modelSquares = 0, meanSquares = 0;
+        for (int r = 0; r < 2000; r++)
+        {
+            int i = r * MixedTableModels.Width + MixedTableModels.WeightCell;
+            modelSquares += Math.Pow(imputed[i] - complete[i], 2);
+            meanSquares += Math.Pow(mean - complete[i], 2);
+        }
+        double ratio = Math.Sqrt(modelSquares / meanSquares);
+        output.WriteLine($"weight RMSE relative to the mean's: {ratio:F3}");
+        Assert.True(ratio < 0.8, $"The imputed weights' RMSE is {ratio:F3} of the mean's.");
+    }
+}
