@@ -95,9 +95,7 @@ internal sealed class CountColumn : ColumnBlock
     public CountColumn(string name, int width, Standardisation statistics)
         : base(name, width)
     {
-        if (statistics.Location.Length != width || statistics.Scale.Length != width)
-            throw new ArgumentException($"Column '{name}': statistics for {statistics.Location.Length} slots, expected {width}.", nameof(statistics));
-        Statistics = statistics;
+        Statistics = statistics.ForWidth(name, width);
     }
 
     /// <summary>The statistics of ln(1 + k) over a count column's observed values.</summary>

@@ -57,6 +57,12 @@ internal sealed record Standardisation(float[] Location, float[] Scale)
         }
     }
 
+    /// <summary>Throws unless the statistics have one location and scale per slot of a column <paramref name="width"/> wide.</summary>
+    public Standardisation ForWidth(string column, int width) =>
+        Location.Length == width && Scale.Length == width
+            ? this
+            : throw new ArgumentException($"Column '{column}': statistics for {Location.Length} slots, expected {width}.", "statistics");
+
     public Tensor LocationTensor() => tensor(Location);
 
     public Tensor ScaleTensor() => tensor(Scale);
@@ -81,9 +87,7 @@ internal abstract class GaussianColumn : ColumnBlock
     protected GaussianColumn(string name, int width, Standardisation statistics)
         : base(name, width)
     {
-        if (statistics.Location.Length != width || statistics.Scale.Length != width)
-            throw new ArgumentException($"Column '{name}': statistics for {statistics.Location.Length} slots, expected {width}.", nameof(statistics));
-        Statistics = statistics;
+        Statistics = statistics.ForWidth(name, width);
     }
 
     public Standardisation Statistics { get; }

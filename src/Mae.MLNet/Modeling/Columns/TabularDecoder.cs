@@ -56,25 +56,20 @@ internal sealed class TabularDecoder : FactorizedDecoder
         return cat(parts, 1);
     }
 
-    public override Tensor LogLikelihood(Tensor condition, Tensor rows)
-    {
-        var observed = Cells.Observed(rows);
-        Tensor? sum = null;
-        for (int b = 0; b < blocks.Length; b++)
-        {
-            var part = blocks[b].LogLikelihood(Head(condition, b), Values(rows, b), Values(observed, b));
-            sum = sum is null ? part : sum.Plus(part);
-        }
-        return sum!;
-    }
+    public override Tensor LogLikelihood(Tensor condition, Tensor rows) =>
+        SumOverBlocks(condition, rows, (block, head, values, observed) => block.LogLikelihood(head, values, observed));
 
-    public override Tensor PairwiseLogLikelihood(Tensor condition, Tensor rows)
+    public override Tensor PairwiseLogLikelihood(Tensor condition, Tensor rows) =>
+        SumOverBlocks(condition, rows, (block, head, values, observed) => block.PairwiseLogLikelihood(head, values, observed));
+
+    /// <summary>The sum over blocks of a per-block term of its head outputs, values and observed mask.</summary>
+    private Tensor SumOverBlocks(Tensor condition, Tensor rows, Func<ColumnBlock, Tensor, Tensor, Tensor, Tensor> term)
     {
         var observed = Cells.Observed(rows);
         Tensor? sum = null;
         for (int b = 0; b < blocks.Length; b++)
         {
-            var part = blocks[b].PairwiseLogLikelihood(Head(condition, b), Values(rows, b), Values(observed, b));
+            var part = term(blocks[b], Head(condition, b), Values(rows, b), Values(observed, b));
             sum = sum is null ? part : sum.Plus(part);
         }
         return sum!;
