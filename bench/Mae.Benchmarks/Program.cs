@@ -7,11 +7,14 @@ using Mae.Benchmarks;
 // Mae.Benchmarks featurization        : rows/s of a trained 784→256→256→16 encoder, ONNX Runtime against the TorchSharp forward pass.
 // Mae.Benchmarks pipeline-memory      : peak RSS of the ML.NET step's Fit on 10^5, 10^6, 10^7 generated rows (--rows N,N,... to choose), one child process each.
 // Mae.Benchmarks transform-throughput : rows/s of the ML.NET step's Transform against ONNX Runtime alone (--rows N, default 100000; --runs N, default 5).
+// Mae.Benchmarks table-imputation     : the VAE and the MAE impute the public tables' hidden cells on the masks of bench/tables/impute_baselines.py (see TableImputation.cs).
 // Mae.Benchmarks knob-candidates      : held-out I_q, KL(q(z) ‖ p(z)), Î_p, ELBO and SDCA accuracy on Fashion-MNIST per configuration (see KnobCandidates.cs).
-const string Usage = "Usage: Mae.Benchmarks [training|penalties|featurization|pipeline-memory|transform-throughput|knob-candidates] [--out DIR (default out/bench)] [--steps N] [--warmup N] [--threads N] [--rows N[,N...]] [--runs N] [--only NAME[,NAME...]]";
+const string Usage = "Usage: Mae.Benchmarks [training|penalties|featurization|pipeline-memory|transform-throughput|knob-candidates|table-imputation] [--out DIR (default out/bench)] [--steps N] [--warmup N] [--threads N] [--rows N[,N...]] [--runs N] [--only NAME[,NAME...]]";
 string mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "training";
 if (mode == "knob-candidates")
     return KnobCandidates.Run(args[1..]);
+if (mode == "table-imputation")
+    return TableImputation.Run(args[1..]);
 string outputDirectory = Path.Combine("out", "bench"); // out/ is ignored by git
 int steps = 200, warmup = 20, threads = 1, runs = 5;
 long[]? rows = null;
