@@ -98,8 +98,8 @@ internal sealed class CountColumn : ColumnBlock
         Statistics = statistics.ForWidth(name, width);
     }
 
-    /// <summary>The statistics of ln(1 + k) over a count column's observed values.</summary>
-    public static Standardisation Statistic(ReadOnlySpan<float> values, int width) => Standardisation.Of(values, width, v => Math.Log(1 + v));
+    /// <summary>The value a count column standardises, t(k) = ln(1 + k), for the training statistics.</summary>
+    public static double Transformed(float value) => Math.Log(1 + value);
 
     public Standardisation Statistics { get; }
 

@@ -8,15 +8,6 @@ namespace Mae.Modeling.Columns;
 /// </summary>
 internal sealed record Standardisation(float[] Location, float[] Scale)
 {
-    /// <summary>The statistics of transformed observed values per slot: <paramref name="values"/> holds rows of <paramref name="width"/> slots, NaN for missing.</summary>
-    public static Standardisation Of(ReadOnlySpan<float> values, int width, Func<float, double> transform)
-    {
-        var accumulator = new Accumulator(width, transform);
-        for (int offset = 0; offset + width <= values.Length; offset += width)
-            accumulator.Add(values.Slice(offset, width));
-        return accumulator.Result();
-    }
-
     /// <summary>Running sums of transformed observed values per slot, a row at a time.</summary>
     internal sealed class Accumulator(int width, Func<float, double> transform)
     {
@@ -146,8 +137,8 @@ internal abstract class GaussianColumn : ColumnBlock
 /// <summary>A real column (Single or Double, scalar or vector): Gaussian, standardised internally. Any finite value.</summary>
 internal sealed class RealColumn(string name, int width, Standardisation statistics) : GaussianColumn(name, width, statistics)
 {
-    /// <summary>The statistics of a real column's observed values.</summary>
-    public static Standardisation Statistic(ReadOnlySpan<float> values, int width) => Standardisation.Of(values, width, v => v);
+    /// <summary>The value a real column standardises, t(x) = x, for the training statistics.</summary>
+    public static double Transformed(float value) => value;
 
     public override string Kind => "real";
 
@@ -165,8 +156,8 @@ internal sealed class RealColumn(string name, int width, Standardisation statist
 /// <summary>A positive column: log-normal, ln x normal given z, standardised internally. Values must be finite and above 0.</summary>
 internal sealed class PositiveColumn(string name, int width, Standardisation statistics) : GaussianColumn(name, width, statistics)
 {
-    /// <summary>The statistics of ln x over a positive column's observed values.</summary>
-    public static Standardisation Statistic(ReadOnlySpan<float> values, int width) => Standardisation.Of(values, width, v => Math.Log(v));
+    /// <summary>The value a positive column standardises, t(x) = ln x, for the training statistics.</summary>
+    public static double Transformed(float value) => Math.Log(value);
 
     public override string Kind => "positive";
 

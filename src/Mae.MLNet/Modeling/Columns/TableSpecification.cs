@@ -44,10 +44,10 @@ internal sealed record TableSpecification(IReadOnlyList<ColumnSpecification> Col
         }
         var statistics = Columns.Select(c => c.Kind switch
         {
-            ColumnKind.Real => new Standardisation.Accumulator(c.Width, v => v),
-            ColumnKind.Positive => new Standardisation.Accumulator(c.Width, v => Math.Log(v)),
-            ColumnKind.Count => new Standardisation.Accumulator(c.Width, v => Math.Log(1 + v)),
-            _ => new Standardisation.Accumulator(c.Width, v => 0),
+            ColumnKind.Real => new Standardisation.Accumulator(c.Width, RealColumn.Transformed),
+            ColumnKind.Positive => new Standardisation.Accumulator(c.Width, PositiveColumn.Transformed),
+            ColumnKind.Count => new Standardisation.Accumulator(c.Width, CountColumn.Transformed),
+            _ => new Standardisation.Accumulator(c.Width, _ => 0), // categorical and binary: only the observed count is read
         }).ToArray();
         int width = RowWidth;
         foreach (var batch in data.GetBatches(4096, new Random(0)))
