@@ -1,6 +1,5 @@
 using System.Globalization;
 using Mae.Export;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Mae.Modeling.Columns;
@@ -99,18 +98,11 @@ internal sealed class TabularDecoder : FactorizedDecoder
         if (!is_grad_enabled())
             return new InformationTerms(auxiliaryObjective, auxiliaryObjective);
 
-        Tensor? carrier = null;
-        if (anyReparameterised)
-        {
-            // ∂E log r/∂x · x through the continuous cells only: the discrete cells' inputs carry no gradient.
-            var slope = torch.autograd.grad([auxiliaryObjective], [detached], retain_graph: true)[0].detach();
-            carrier = (slope * input).sum();
-        }
+        // Through the continuous cells only (the discrete cells' inputs carry no gradient), plus the discrete cells' score function.
+        Tensor? carrier = anyReparameterised ? ReparameterisedCarrier(auxiliaryObjective, detached, input) : null;
         if (logProbability is not null)
         {
-            var rewards = logR.detach().view(2, -1);
-            var pairs = logProbability.view(2, -1);
-            var score = ((rewards[0] - rewards[1]) * (pairs[0] - pairs[1])).mean().mul(Scalars.Half);
+            var score = LeaveOneOutScore(logR, logProbability);
             carrier = carrier is null ? score : carrier.Plus(score);
         }
         return new InformationTerms(WithGradientOf(auxiliaryObjective, carrier!), auxiliaryObjective);

@@ -150,10 +150,7 @@ internal abstract class DecoderDistribution : nn.Module
     protected static InformationTerms ScoreFunctionTerms(Tensor z, Tensor samples, Tensor logP, GaussianNetwork auxiliary)
     {
         var logR = GaussianNetwork.LogDensity(cat([z, z], 0), auxiliary.forward(samples)).view(2, -1);
-        var pairs = logP.view(2, -1);
-        // Leave-one-out baseline: each sample's reward minus the other's.
-        var advantage = (logR[0] - logR[1]).detach();
-        var score = (advantage * (pairs[0] - pairs[1])).mean().mul(Scalars.Half);
+        var score = LeaveOneOutScore(logR, logP);
         var auxiliaryObjective = logR.mean();
         return new InformationTerms(WithGradientOf(auxiliaryObjective, score), auxiliaryObjective);
     }
@@ -168,8 +165,29 @@ internal abstract class DecoderDistribution : nn.Module
         var auxiliaryObjective = GaussianNetwork.LogDensity(z, auxiliary.forward(input)).mean();
         if (!is_grad_enabled())
             return new InformationTerms(auxiliaryObjective, auxiliaryObjective);
-        var slope = torch.autograd.grad([auxiliaryObjective], [input], retain_graph: true)[0].detach();
-        var decoderSurrogate = WithGradientOf(auxiliaryObjective, (slope * samples).sum());
+        var decoderSurrogate = WithGradientOf(auxiliaryObjective, ReparameterisedCarrier(auxiliaryObjective, input, samples));
         return new InformationTerms(decoderSurrogate, auxiliaryObjective);
+    }
+
+    /// <summary>
+    /// The score-function gradient carrier of draws taken twice per z with a leave-one-out baseline: ½·mean_s (R₁ − R₂)(∇log p₁ − ∇log p₂),
+    /// for rewards log r and log-probabilities log p(x|z), each [2S] or [2, S] (the first S draws, then the second S). Unbiased.
+    /// </summary>
+    protected static Tensor LeaveOneOutScore(Tensor rewards, Tensor logProbability)
+    {
+        var pairs = logProbability.view(2, -1);
+        var reward = rewards.view(2, -1);
+        var advantage = (reward[0] - reward[1]).detach();
+        return (advantage * (pairs[0] - pairs[1])).mean().mul(Scalars.Half);
+    }
+
+    /// <summary>
+    /// The reparameterised gradient carrier ∂objective/∂x · x: <paramref name="detachedInput"/> is what r read (detached, requiring a
+    /// gradient), <paramref name="samples"/> the same values carrying the decoder's gradient; none of it reaches r.
+    /// </summary>
+    protected static Tensor ReparameterisedCarrier(Tensor auxiliaryObjective, Tensor detachedInput, Tensor samples)
+    {
+        var slope = torch.autograd.grad([auxiliaryObjective], [detachedInput], retain_graph: true)[0].detach();
+        return (slope * samples).sum();
     }
 }
