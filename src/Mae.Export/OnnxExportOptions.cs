@@ -53,4 +53,12 @@ public sealed class OnnxExportOptions
     /// names therefore also imports the <c>ai.onnx.ml</c> operator set (version 2); its inputs and outputs are unchanged.
     /// </remarks>
     public IReadOnlyList<string>? EncoderSlotNames { get; set; }
+
+    /// <summary>
+    /// Gets or sets the suffix of a table model's imputed outputs, or <see langword="null"/> (the default) for none. When set,
+    /// <see cref="OnnxExporter.WriteTable(TableDescription, Stream, OnnxExportOptions)"/> outputs, for every column that can be
+    /// missing, <c>{column}{suffix}</c>: the column's values, in its own element type, with each missing cell replaced by the
+    /// model's prediction. Must not be empty. Ignored for encoders and decoders.
+    /// </summary>
+    public string? ImputedColumnSuffix { get; set; }
 }

@@ -126,6 +126,69 @@ public static class OnnxExporter
         WriteToFile(model, path);
     }
 
+    /// <summary>
+    /// Writes <paramref name="table"/> as an ONNX model to <paramref name="destination"/>: one input per column, named after
+    /// it, the posterior mean (and log-variance, when asked) and, when <see cref="OnnxExportOptions.ImputedColumnSuffix"/> is
+    /// set, the imputed columns. See <see cref="TableDescription"/>.
+    /// </summary>
+    /// <param name="table">The table model to write.</param>
+    /// <param name="destination">A writable stream; written from its current position and left open.</param>
+    /// <param name="options">Export options; <see cref="OnnxExportOptions.EncoderInputName"/> is not used (the columns name the inputs).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="destination"/> is not writable, or the options are invalid, or two of the graph's inputs and outputs would share a name.
+    /// </exception>
+    public static void WriteTable(TableDescription table, Stream destination, OnnxExportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ModelProto model = OnnxModelFactory.CreateTable(table, ValidateTableOptions(table, options));
+        WriteToStream(model, destination);
+    }
+
+    /// <summary>Writes <paramref name="table"/> as an ONNX model to the file <paramref name="path"/>; see <see cref="WriteTable(TableDescription, Stream, OnnxExportOptions)"/>.</summary>
+    /// <param name="table">The table model to write.</param>
+    /// <param name="path">The file to create or replace; a failed write leaves no partial file.</param>
+    /// <param name="options">Export options.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or the options are invalid.</exception>
+    /// <exception cref="IOException">The file cannot be written; no partial file is left behind.</exception>
+    /// <exception cref="UnauthorizedAccessException">Access to the file is denied; no partial file is left behind.</exception>
+    public static void WriteTable(TableDescription table, string path, OnnxExportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ModelProto model = OnnxModelFactory.CreateTable(table, ValidateTableOptions(table, options));
+        WriteToFile(model, path);
+    }
+
+    private static OnnxExportOptions ValidateTableOptions(TableDescription table, OnnxExportOptions options)
+    {
+        ValidateEncoderOptions(table.Encoder, options);
+        if (options.ImputedColumnSuffix is { Length: 0 })
+        {
+            throw new ArgumentException("ImputedColumnSuffix must not be empty: an imputed output cannot share its column's name. Use null for no imputed outputs.", nameof(options));
+        }
+
+        var names = new List<string>(table.Columns.Select(c => c.Name)) { options.EncoderMeanName };
+        if (options.IncludeLogVariance)
+        {
+            names.Add(options.EncoderLogVarianceName);
+        }
+
+        if (options.ImputedColumnSuffix is string suffix)
+        {
+            names.AddRange(table.Columns.Where(c => c.CanBeMissing).Select(c => c.Name + suffix));
+        }
+
+        string? repeated = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
+        if (repeated is not null)
+        {
+            throw new ArgumentException($"The table model's inputs and outputs would use the name '{repeated}' twice; rename the column or the output.", nameof(options));
+        }
+
+        return options;
+    }
+
     private static OnnxExportOptions ValidateEncoderOptions(EncoderDescription encoder, OnnxExportOptions options)
     {
         ValidateOptions(options);

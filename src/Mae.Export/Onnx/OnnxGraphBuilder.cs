@@ -56,14 +56,32 @@ internal sealed class OnnxGraphBuilder
     /// Declares an existing value as a float graph output of <paramref name="width"/> values per row: shape
     /// [batch, width], or [width] for one row.
     /// </summary>
-    public void AddOutput(string name, int width, string documentation)
+    public void AddOutput(string name, int width, string documentation) =>
+        AddOutput(name, width, TensorProto.Types.DataType.Float, documentation);
+
+    /// <summary>Declares an existing value as a graph output of the given element type; shapes as for a float output.</summary>
+    public void AddOutput(string name, int width, TensorProto.Types.DataType elementType, string documentation)
     {
         if (!_valueNames.Contains(name))
         {
             throw new InvalidOperationException($"Graph output '{name}' is not produced by any node.");
         }
 
-        _graph.Output.Add(CreateInfo(name, OutputDimensions(width), TensorProto.Types.DataType.Float, documentation));
+        _graph.Output.Add(CreateInfo(name, OutputDimensions(width), elementType, documentation));
+    }
+
+    /// <summary>Adds a Cast of <paramref name="input"/> to <paramref name="to"/>, named <paramref name="output"/> (the node is named after it).</summary>
+    public string Cast(string input, TensorProto.Types.DataType to, string output) =>
+        AddNode("Cast", output.Replace('.', '_') + "_cast", [input], output, IntAttribute("to", (long)to));
+
+    /// <summary>Adds a Slice of columns [<paramref name="start"/>, <paramref name="end"/>) of a [rows, width] value.</summary>
+    public string Slice(string input, long start, long end, string output)
+    {
+        string prefix = output.Replace('.', '_');
+        string starts = AddInitializer($"{output}.starts", [start], 1);
+        string ends = AddInitializer($"{output}.ends", [end], 1);
+        string axes = AddInitializer($"{output}.axes", [1L], 1);
+        return AddNode("Slice", $"{prefix}_slice", [input, starts, ends, axes], output);
     }
 
     /// <summary>Adds a float initializer with the given shape and returns its name.</summary>

@@ -4,7 +4,7 @@ using System.Reflection;
 namespace Mae.Export.Onnx;
 
 /// <summary>Translates encoder and decoder descriptions into ONNX models.</summary>
-internal static class OnnxModelFactory
+internal static partial class OnnxModelFactory
 {
     /// <summary>The symbolic name of the batch dimension of every input and output of a batched graph.</summary>
     public const string BatchDimension = "batch";
@@ -165,12 +165,12 @@ internal static class OnnxModelFactory
             OnnxGraphBuilder.IntAttribute("to", (long)TensorProto.Types.DataType.Float));
     }
 
-    private static string AddTrunk(OnnxGraphBuilder graph, IReadOnlyList<DenseLayer> layers, HiddenActivation activation, string input)
+    private static string AddTrunk(OnnxGraphBuilder graph, IReadOnlyList<DenseLayer> layers, HiddenActivation activation, string input, string name = "hidden")
     {
         string value = input;
         for (int i = 0; i < layers.Count; i++)
         {
-            string prefix = string.Create(CultureInfo.InvariantCulture, $"hidden_{i}");
+            string prefix = string.Create(CultureInfo.InvariantCulture, $"{name}_{i}");
             string linear = AddDense(graph, layers[i], prefix, value, $"{prefix}.linear");
             value = AddActivation(graph, activation, prefix, linear, $"{prefix}.output");
         }

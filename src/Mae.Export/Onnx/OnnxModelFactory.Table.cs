@@ -1,0 +1,110 @@
+using System.Globalization;
+
+namespace Mae.Export.Onnx;
+
+internal static partial class OnnxModelFactory
+{
+    /// <summary>
+    /// The graph of a table model: one input per column, each column's network input and mask, the encoder on their
+    /// concatenation, and (when <see cref="OnnxExportOptions.ImputedColumnSuffix"/> is set) the decoder at the posterior mean
+    /// with each column's missing cells replaced by its prediction.
+    /// </summary>
+    public static ModelProto CreateTable(TableDescription table, OnnxExportOptions options)
+    {
+        EncoderDescription encoder = table.Encoder;
+        int latent = encoder.LatentDimension;
+        var graph = new OnnxGraphBuilder("mae_table", options.TensorLayout);
+        string imputedNote = options.ImputedColumnSuffix is null ? "." : $", and each column that can be missing, imputed, as {{column}}{options.ImputedColumnSuffix}.";
+        graph.Documentation = string.Create(CultureInfo.InvariantCulture,
+            $"Mae table model: {table.Columns.Count} column inputs ({string.Join(", ", table.Columns.Select(c => $"{c.Name}: {c.Kind}"))}) to the posterior {options.EncoderMeanName} {graph.DescribeOutput(latent)}{imputedNote}");
+
+        var inputs = new string[table.Columns.Count];
+        var values = new ColumnValues[table.Columns.Count];
+        for (int i = 0; i < table.Columns.Count; i++)
+        {
+            TableColumn column = table.Columns[i];
+            inputs[i] = graph.AddInput(column.Name, column.Width, column.ElementType, column.DescribeInput());
+            values[i] = column.AddNetworkInput(graph, inputs[i], Prefix(i));
+        }
+
+        string[] parts = [.. values.Select(v => v.NetworkInput), .. values.Select(v => v.ObservedFloat)];
+        string networkInput = graph.AddNode("Concat", "network_input_concat", parts, "network_input", OnnxGraphBuilder.IntAttribute("axis", 1));
+        string trunk = AddTrunk(graph, encoder.HiddenLayers, encoder.Activation, networkInput);
+
+        var outputs = new List<string>();
+        string meanRow = AddRowOutput(graph, encoder.MeanHead, "mean_head", trunk, options.EncoderMeanName);
+        graph.AddOutput(options.EncoderMeanName, latent, "Posterior mean of the latent vector.");
+        outputs.Add(options.EncoderMeanName);
+        if (options.IncludeLogVariance)
+        {
+            AddRowOutput(graph, encoder.LogVarianceHead, "log_variance_head", trunk, options.EncoderLogVarianceName);
+            graph.AddOutput(options.EncoderLogVarianceName, latent, "Posterior log-variance (natural logarithm) of the latent vector.");
+            outputs.Add(options.EncoderLogVarianceName);
+        }
+
+        if (options.ImputedColumnSuffix is string suffix)
+        {
+            string decoderTrunk = AddTrunk(graph, table.DecoderHiddenLayers, encoder.Activation, meanRow, "decoder_hidden");
+            string head = AddDense(graph, table.DecoderHead, "decoder_head", decoderTrunk, "decoder_head.output");
+            int offset = 0;
+            for (int i = 0; i < table.Columns.Count; i++)
+            {
+                TableColumn column = table.Columns[i];
+                if (column.CanBeMissing)
+                {
+                    string prefix = Prefix(i);
+                    string slice = graph.Slice(head, offset, offset + column.HeadWidth, $"{prefix}.head");
+                    string prediction = column.AddPrediction(graph, slice, prefix);
+                    string name = column.Name + suffix;
+                    string imputed = graph.AddNode("Where", $"{prefix}_impute", [values[i].ObservedBool, inputs[i], prediction],
+                        graph.Layout == OnnxTensorLayout.Batch ? name : $"{prefix}.imputed_row");
+                    if (graph.Layout == OnnxTensorLayout.SingleRow)
+                    {
+                        graph.AddNode("Squeeze", $"{prefix}_imputed_squeeze", [imputed, graph.AddInitializer($"{prefix}.squeeze_axes", [0L], 1)], name);
+                    }
+
+                    graph.AddOutput(name, column.Width, column.ElementType,
+                        $"Column '{column.Name}' with each missing cell replaced by the model's prediction; observed cells unchanged.");
+                }
+
+                offset += column.HeadWidth;
+            }
+        }
+
+        if (options.EncoderSlotNames is { } slotNames)
+        {
+            foreach (string output in outputs)
+            {
+                AddSlotNames(graph, output, slotNames);
+            }
+        }
+
+        var metadata = new List<KeyValuePair<string, string>>
+        {
+            new(OnnxMetadataKeys.ModelKind, "table"),
+            new(OnnxMetadataKeys.LatentDimension, Format(latent)),
+            new(OnnxMetadataKeys.HiddenActivation, Name(encoder.Activation)),
+            new(OnnxMetadataKeys.InputPreprocessing, "table"),
+            new(OnnxMetadataKeys.InputWidth, Format(table.Columns.Sum(c => c.Width))),
+        };
+        return CreateModel(graph.Build(), "Mae table model.", metadata, options, importMachineLearningDomain: options.EncoderSlotNames is not null);
+    }
+
+    private static string Prefix(int column) => string.Create(CultureInfo.InvariantCulture, $"column_{column}");
+
+    /// <summary>
+    /// A dense layer that writes the graph output <paramref name="output"/> (squeezed to one row in the single-row layout);
+    /// returns the [rows, width] value before the squeeze, which later layers read in either layout.
+    /// </summary>
+    private static string AddRowOutput(OnnxGraphBuilder graph, DenseLayer layer, string prefix, string input, string output)
+    {
+        if (graph.Layout == OnnxTensorLayout.Batch)
+        {
+            return AddDense(graph, layer, prefix, input, output);
+        }
+
+        string row = AddDense(graph, layer, prefix, input, $"{prefix}.row");
+        graph.AddNode("Squeeze", $"{prefix}_squeeze", [row, graph.AddInitializer($"{prefix}.squeeze_axes", [0L], 1)], output);
+        return row;
+    }
+}

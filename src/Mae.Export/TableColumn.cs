@@ -1,0 +1,151 @@
+using System.Globalization;
+using Mae.Export.Onnx;
+
+namespace Mae.Export;
+
+/// <summary>
+/// One column of a table model's ONNX graph: its graph input, how the graph turns it into network input and an
+/// observed-cell mask, and how it predicts the column's missing cells from its slice of the decoder's head.
+/// </summary>
+/// <remarks>
+/// Create instances with <see cref="Real"/>, <see cref="Positive"/>, <see cref="Count"/>, <see cref="Categorical"/> or
+/// <see cref="Binary"/>. Each kind is one class; the factories validate their arguments, so an instance always describes
+/// a column that can be exported. Instances are immutable.
+/// <para>
+/// A missing cell is NaN in a <see cref="TableColumnType.Single"/> or <see cref="TableColumnType.Double"/> input and key 0
+/// in a <see cref="TableColumnType.Key"/> input (ML.NET's conventions). A <see cref="TableColumnType.Boolean"/> input has
+/// no missing cells.
+/// </para>
+/// </remarks>
+public abstract class TableColumn
+{
+    private protected TableColumn(string name, TableColumnKind kind, TableColumnType type, int width)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (width <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), width,
+                string.Create(CultureInfo.InvariantCulture, $"Column '{name}' must hold at least one value a row; got {width}."));
+        }
+
+        Name = name;
+        Kind = kind;
+        Type = type;
+        Width = width;
+    }
+
+    /// <summary>Gets the column's name, which is also the name of its graph input.</summary>
+    public string Name { get; }
+
+    /// <summary>Gets the column's kind: its likelihood and its network input.</summary>
+    public TableColumnKind Kind { get; }
+
+    /// <summary>Gets the element type of the column's graph input.</summary>
+    public TableColumnType Type { get; }
+
+    /// <summary>Gets the number of values the column holds per row (1 for a categorical column).</summary>
+    public int Width { get; }
+
+    /// <summary>Gets the number of classes K of a categorical column; 0 for the other kinds.</summary>
+    public virtual int ClassCount => 0;
+
+    /// <summary>Gets the per-slot location a numeric column standardises with; empty for the other kinds.</summary>
+    public virtual ReadOnlyMemory<float> Location => ReadOnlyMemory<float>.Empty;
+
+    /// <summary>Gets the per-slot scale (a standard deviation) a numeric column standardises with; empty for the other kinds.</summary>
+    public virtual ReadOnlyMemory<float> Scale => ReadOnlyMemory<float>.Empty;
+
+    /// <summary>Gets the width of the column's part of the encoder's network input (the mask left out).</summary>
+    public abstract int NetworkWidth { get; }
+
+    /// <summary>Gets the number of decoder head outputs that hold the column's likelihood parameters.</summary>
+    public abstract int HeadWidth { get; }
+
+    /// <summary>Gets whether a cell of the column can be missing (every type but <see cref="TableColumnType.Boolean"/>).</summary>
+    public bool CanBeMissing => Type != TableColumnType.Boolean;
+
+    /// <summary>
+    /// Creates a real column: the network reads <c>(x − location) / scale</c> per slot, and the decoder's head holds the
+    /// mean and log-variance of that standardised value; a missing cell is predicted as the mean.
+    /// </summary>
+    /// <param name="name">The column's name. Must not be empty.</param>
+    /// <param name="location">Per-slot locations. Must be non-empty and finite.</param>
+    /// <param name="scale">Per-slot scales, one per location. Must be finite and positive.</param>
+    /// <param name="type"><see cref="TableColumnType.Single"/> (the default) or <see cref="TableColumnType.Double"/>.</param>
+    /// <exception cref="ArgumentException">A length, value or type is out of range; the message names it.</exception>
+    public static TableColumn Real(string name, ReadOnlySpan<float> location, ReadOnlySpan<float> scale, TableColumnType type = TableColumnType.Single) =>
+        new RealTableColumn(name, type, location, scale);
+
+    /// <summary>
+    /// Creates a positive column: like <see cref="Real"/> on ln x (a log-normal likelihood); a missing cell is predicted
+    /// as the median, exp of the mean of ln x.
+    /// </summary>
+    /// <inheritdoc cref="Real"/>
+    public static TableColumn Positive(string name, ReadOnlySpan<float> location, ReadOnlySpan<float> scale, TableColumnType type = TableColumnType.Single) =>
+        new PositiveTableColumn(name, type, location, scale);
+
+    /// <summary>
+    /// Creates a count column: the network reads <c>(ln(1 + x) − location) / scale</c>, and the decoder's head holds the
+    /// log-rate of a Poisson; a missing cell is predicted as the mean, the rate.
+    /// </summary>
+    /// <inheritdoc cref="Real"/>
+    public static TableColumn Count(string name, ReadOnlySpan<float> location, ReadOnlySpan<float> scale, TableColumnType type = TableColumnType.Single) =>
+        new CountTableColumn(name, type, location, scale);
+
+    /// <summary>
+    /// Creates a categorical column read as an ML.NET key, uint32 [batch, 1]: key k in 1..K is class k − 1, which the
+    /// network reads one-hot; key 0 is missing. The decoder's head holds K logits; a missing key is predicted as the most
+    /// probable class's key.
+    /// </summary>
+    /// <param name="name">The column's name. Must not be empty.</param>
+    /// <param name="classCount">The number of classes K, the key's count. Must be at least 2.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 2.</exception>
+    public static TableColumn Categorical(string name, int classCount) => new CategoricalTableColumn(name, classCount);
+
+    /// <summary>
+    /// Creates a binary column: a Boolean input (never missing) or a Single input holding 0, 1 or NaN. The decoder's head
+    /// holds one logit per slot; a missing cell is predicted as the more probable outcome.
+    /// </summary>
+    /// <param name="name">The column's name. Must not be empty.</param>
+    /// <param name="width">Values per row. Must be positive.</param>
+    /// <param name="type"><see cref="TableColumnType.Boolean"/> (the default) or <see cref="TableColumnType.Single"/>.</param>
+    /// <exception cref="ArgumentException">The width or type is out of range.</exception>
+    public static TableColumn Binary(string name, int width = 1, TableColumnType type = TableColumnType.Boolean) =>
+        new BinaryTableColumn(name, width, type);
+
+    /// <summary>The ONNX element type of the column's graph input.</summary>
+    internal TensorProto.Types.DataType ElementType => Type switch
+    {
+        TableColumnType.Double => TensorProto.Types.DataType.Double,
+        TableColumnType.Key => TensorProto.Types.DataType.Uint32,
+        TableColumnType.Boolean => TensorProto.Types.DataType.Bool,
+        _ => TensorProto.Types.DataType.Float,
+    };
+
+    /// <summary>A sentence for the graph input's documentation.</summary>
+    internal abstract string DescribeInput();
+
+    /// <summary>
+    /// Adds the nodes that turn the graph input <paramref name="input"/> [N, Width] into the column's network input
+    /// [N, <see cref="NetworkWidth"/>] (0 for a missing cell) and its observed mask, as a float [N, Width] and as a bool.
+    /// </summary>
+    internal abstract ColumnValues AddNetworkInput(OnnxGraphBuilder graph, string input, string prefix);
+
+    /// <summary>
+    /// Adds the nodes that predict every cell from the column's head slice <paramref name="head"/> [N, <see cref="HeadWidth"/>],
+    /// in the input's element type, and returns the prediction's name.
+    /// </summary>
+    internal abstract string AddPrediction(OnnxGraphBuilder graph, string head, string prefix);
+
+    private protected static void ThrowIfNotOneOf(string name, TableColumnType type, params TableColumnType[] allowed)
+    {
+        if (Array.IndexOf(allowed, type) < 0)
+        {
+            throw new ArgumentException(
+                $"Column '{name}' cannot read {type} values; expected {string.Join(" or ", allowed)}.", nameof(type));
+        }
+    }
+}
+
+/// <summary>The names of a column's network input and observed mask (float and bool) in a graph.</summary>
+internal readonly record struct ColumnValues(string NetworkInput, string ObservedFloat, string ObservedBool);

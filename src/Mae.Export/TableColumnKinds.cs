@@ -1,0 +1,236 @@
+using System.Globalization;
+using Mae.Export.Onnx;
+
+namespace Mae.Export;
+
+/// <summary>The kind of a <see cref="TableColumn"/>: its likelihood given the code and its network input.</summary>
+public enum TableColumnKind
+{
+    /// <summary>Gaussian on the standardised value.</summary>
+    Real,
+
+    /// <summary>Log-normal: Gaussian on the standardised logarithm.</summary>
+    Positive,
+
+    /// <summary>Poisson, the network reading the standardised ln(1 + x).</summary>
+    Count,
+
+    /// <summary>Categorical over the K classes of an ML.NET key.</summary>
+    Categorical,
+
+    /// <summary>Bernoulli per slot.</summary>
+    Binary,
+}
+
+/// <summary>The element type of a <see cref="TableColumn"/>'s graph input, as ML.NET's ONNX transformer binds a column of that type.</summary>
+public enum TableColumnType
+{
+    /// <summary>float; NaN is missing.</summary>
+    Single,
+
+    /// <summary>double; NaN is missing. The graph computes in float.</summary>
+    Double,
+
+    /// <summary>uint32 ML.NET key values, 1..K; 0 is missing.</summary>
+    Key,
+
+    /// <summary>bool; never missing.</summary>
+    Boolean,
+}
+
+/// <summary>
+/// A numeric column standardised as <c>(t(x) − location) / scale</c> per slot, t being its transform; the location and
+/// scale come from the observed training values.
+/// </summary>
+internal abstract class StandardisedTableColumn : TableColumn
+{
+    private readonly float[] _location;
+    private readonly float[] _scale;
+
+    private protected StandardisedTableColumn(string name, TableColumnKind kind, TableColumnType type, ReadOnlySpan<float> location, ReadOnlySpan<float> scale)
+        : base(name, kind, type, location.Length)
+    {
+        ThrowIfNotOneOf(name, type, TableColumnType.Single, TableColumnType.Double);
+        if (scale.Length != location.Length)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"Column '{name}' has {location.Length} locations but {scale.Length} scales; it needs one of each per slot."),
+                nameof(scale));
+        }
+
+        for (int i = 0; i < location.Length; i++)
+        {
+            if (!float.IsFinite(location[i]))
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"Column '{name}': location[{i}] is {location[i]}; it must be finite."), nameof(location));
+            }
+
+            if (!(scale[i] > 0) || !float.IsFinite(scale[i]))
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"Column '{name}': scale[{i}] is {scale[i]}; it must be finite and positive."), nameof(scale));
+            }
+        }
+
+        _location = location.ToArray();
+        _scale = scale.ToArray();
+    }
+
+    public override ReadOnlyMemory<float> Location => _location;
+
+    public override ReadOnlyMemory<float> Scale => _scale;
+
+    public override int NetworkWidth => Width;
+
+    /// <summary>Adds t(x) for float values <paramref name="values"/>.</summary>
+    private protected abstract string AddTransform(Onnx.OnnxGraphBuilder graph, string values, string prefix);
+
+    internal override string DescribeInput() => string.Create(CultureInfo.InvariantCulture,
+        $"{Kind} column, {Width} value(s) a row ({Type}); NaN is missing; standardised inside the model.");
+
+    internal override ColumnValues AddNetworkInput(Onnx.OnnxGraphBuilder graph, string input, string prefix)
+    {
+        string values = Type == TableColumnType.Double ? graph.Cast(input, TensorProto.Types.DataType.Float, $"{prefix}.float") : input;
+        string observed = graph.AddNode("Not", $"{prefix}_observed", [graph.AddNode("IsNaN", $"{prefix}_isnan", [values], $"{prefix}.isnan")], $"{prefix}.observed");
+        string transformed = AddTransform(graph, values, prefix);
+        string centred = graph.AddNode("Sub", $"{prefix}_centre", [transformed, graph.AddInitializer($"{prefix}.location", _location, 1, Width)], $"{prefix}.centred");
+        string standardised = graph.AddNode("Div", $"{prefix}_scale", [centred, graph.AddInitializer($"{prefix}.scale", _scale, 1, Width)], $"{prefix}.standardised");
+        string network = graph.AddNode("Where", $"{prefix}_fill", [observed, standardised, graph.Scalar("zero", 0f)], $"{prefix}.network_input");
+        return new ColumnValues(network, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed);
+    }
+
+    /// <summary>Casts a float prediction to the input's element type.</summary>
+    private protected string InInputType(Onnx.OnnxGraphBuilder graph, string prediction, string prefix) =>
+        Type == TableColumnType.Double ? graph.Cast(prediction, TensorProto.Types.DataType.Double, $"{prefix}.prediction_double") : prediction;
+
+    /// <summary>location + scale · (the first Width head outputs): the mean of t(x).</summary>
+    private protected string AddDestandardisedMean(Onnx.OnnxGraphBuilder graph, string head, string prefix)
+    {
+        string mean = graph.Slice(head, 0, Width, $"{prefix}.head_mean");
+        string scaled = graph.AddNode("Mul", $"{prefix}_unscale", [mean, graph.AddInitializer($"{prefix}.scale_out", _scale, 1, Width)], $"{prefix}.unscaled");
+        return graph.AddNode("Add", $"{prefix}_uncentre", [scaled, graph.AddInitializer($"{prefix}.location_out", _location, 1, Width)], $"{prefix}.mean_transformed");
+    }
+}
+
+/// <summary>A real column: Gaussian on (x − location)/scale; predicts the mean.</summary>
+internal sealed class RealTableColumn(string name, TableColumnType type, ReadOnlySpan<float> location, ReadOnlySpan<float> scale)
+    : StandardisedTableColumn(name, TableColumnKind.Real, type, location, scale)
+{
+    public override int HeadWidth => 2 * Width;
+
+    private protected override string AddTransform(Onnx.OnnxGraphBuilder graph, string values, string prefix) => values;
+
+    internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
+        InInputType(graph, AddDestandardisedMean(graph, head, prefix), prefix);
+}
+
+/// <summary>A positive column: Gaussian on (ln x − location)/scale; predicts the median exp(mean).</summary>
+internal sealed class PositiveTableColumn(string name, TableColumnType type, ReadOnlySpan<float> location, ReadOnlySpan<float> scale)
+    : StandardisedTableColumn(name, TableColumnKind.Positive, type, location, scale)
+{
+    public override int HeadWidth => 2 * Width;
+
+    private protected override string AddTransform(Onnx.OnnxGraphBuilder graph, string values, string prefix) =>
+        graph.AddNode("Log", $"{prefix}_log", [values], $"{prefix}.log");
+
+    internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
+        InInputType(graph, graph.AddNode("Exp", $"{prefix}_exp", [AddDestandardisedMean(graph, head, prefix)], $"{prefix}.prediction"), prefix);
+}
+
+/// <summary>A count column: Poisson with a log-rate head, the network reading (ln(1 + x) − location)/scale; predicts the rate.</summary>
+internal sealed class CountTableColumn(string name, TableColumnType type, ReadOnlySpan<float> location, ReadOnlySpan<float> scale)
+    : StandardisedTableColumn(name, TableColumnKind.Count, type, location, scale)
+{
+    public override int HeadWidth => Width;
+
+    private protected override string AddTransform(Onnx.OnnxGraphBuilder graph, string values, string prefix) =>
+        graph.AddNode("Log", $"{prefix}_log1p", [graph.AddNode("Add", $"{prefix}_plus_one", [values, graph.Scalar("one", 1f)], $"{prefix}.plus_one")], $"{prefix}.log1p");
+
+    internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
+        InInputType(graph, graph.AddNode("Exp", $"{prefix}_rate", [head], $"{prefix}.prediction"), prefix);
+}
+
+/// <summary>A categorical column read as an ML.NET key; predicts the most probable class's key.</summary>
+internal sealed class CategoricalTableColumn : TableColumn
+{
+    private readonly int _classCount;
+
+    public CategoricalTableColumn(string name, int classCount)
+        : base(name, TableColumnKind.Categorical, TableColumnType.Key, 1)
+    {
+        if (classCount < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(classCount), classCount,
+                string.Create(CultureInfo.InvariantCulture, $"Column '{name}' is categorical with {classCount} classes; it needs at least 2."));
+        }
+
+        _classCount = classCount;
+    }
+
+    public override int ClassCount => _classCount;
+
+    public override int NetworkWidth => _classCount;
+
+    public override int HeadWidth => _classCount;
+
+    internal override string DescribeInput() => string.Create(CultureInfo.InvariantCulture,
+        $"Categorical column: an ML.NET key 1..{_classCount} (class key − 1) as uint32, 0 for missing; one-hot encoded inside the model.");
+
+    internal override ColumnValues AddNetworkInput(Onnx.OnnxGraphBuilder graph, string input, string prefix)
+    {
+        // Key k is class k − 1, so the missing key 0 becomes −1 and matches no class (keys up to 2^24 are exact as floats).
+        string key = graph.Cast(input, TensorProto.Types.DataType.Float, $"{prefix}.key");
+        string index = graph.AddNode("Sub", $"{prefix}_index", [key, graph.Scalar("one", 1f)], $"{prefix}.index");
+        float[] classes = new float[_classCount];
+        for (int k = 0; k < _classCount; k++)
+        {
+            classes[k] = k;
+        }
+
+        string isClass = graph.AddNode("Equal", $"{prefix}_equal", [index, graph.AddInitializer($"{prefix}.classes", classes, 1, _classCount)], $"{prefix}.is_class");
+        string oneHot = graph.Cast(isClass, TensorProto.Types.DataType.Float, $"{prefix}.network_input");
+        string observed = graph.AddNode("Greater", $"{prefix}_observed", [key, graph.Scalar("zero", 0f)], $"{prefix}.observed");
+        return new ColumnValues(oneHot, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed);
+    }
+
+    internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix)
+    {
+        string index = graph.AddNode("ArgMax", $"{prefix}_argmax", [head], $"{prefix}.argmax",
+            Onnx.OnnxGraphBuilder.IntAttribute("axis", 1), Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
+        string key = graph.AddNode("Add", $"{prefix}_key", [index, graph.AddInitializer($"{prefix}.one_int64", [1L])], $"{prefix}.prediction_int64");
+        return graph.Cast(key, TensorProto.Types.DataType.Uint32, $"{prefix}.prediction");
+    }
+}
+
+/// <summary>A binary column, Boolean (never missing) or Single (0, 1, NaN); predicts the more probable outcome.</summary>
+internal sealed class BinaryTableColumn : TableColumn
+{
+    public BinaryTableColumn(string name, int width, TableColumnType type)
+        : base(name, TableColumnKind.Binary, type, width)
+    {
+        ThrowIfNotOneOf(name, type, TableColumnType.Boolean, TableColumnType.Single);
+    }
+
+    public override int NetworkWidth => Width;
+
+    public override int HeadWidth => Width;
+
+    internal override string DescribeInput() => Type == TableColumnType.Boolean
+        ? "Binary column (Boolean); never missing."
+        : "Binary column: 0 or 1 as float, NaN for missing.";
+
+    internal override ColumnValues AddNetworkInput(Onnx.OnnxGraphBuilder graph, string input, string prefix)
+    {
+        string values = Type == TableColumnType.Boolean ? graph.Cast(input, TensorProto.Types.DataType.Float, $"{prefix}.float") : input;
+        string observed = graph.AddNode("Not", $"{prefix}_observed", [graph.AddNode("IsNaN", $"{prefix}_isnan", [values], $"{prefix}.isnan")], $"{prefix}.observed");
+        string network = graph.AddNode("Where", $"{prefix}_fill", [observed, values, graph.Scalar("zero", 0f)], $"{prefix}.network_input");
+        return new ColumnValues(network, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed);
+    }
+
+    internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix)
+    {
+        string positive = graph.AddNode("Greater", $"{prefix}_positive", [head, graph.Scalar("zero", 0f)], $"{prefix}.positive");
+        return Type == TableColumnType.Boolean ? positive : graph.Cast(positive, TensorProto.Types.DataType.Float, $"{prefix}.prediction");
+    }
+}
