@@ -49,3 +49,26 @@ public enum InformationPenalty
     /// </summary>
     IndependentSquared,
 }
+
+/// <summary>
+/// The kind of a table column: its likelihood p(x|z), its network input and its value rule. The kind follows the column's ML.NET type
+/// (Single or Double: <see cref="Real"/>; Key: <see cref="Categorical"/>; Boolean: <see cref="Binary"/>), and
+/// <see cref="MutualAutoencoderEstimator.Options.ColumnKinds"/> can override it per column.
+/// </summary>
+public enum ColumnKind
+{
+    /// <summary>Gaussian, standardised internally with the observed training values' mean and standard deviation. Any finite value; NaN is missing. Single or Double.</summary>
+    Real,
+
+    /// <summary>Log-normal: ln x is Gaussian, standardised internally. Values above 0; NaN is missing. Single or Double.</summary>
+    Positive,
+
+    /// <summary>Poisson, the network reading the standardised ln(1 + x). Whole numbers ≥ 0; NaN is missing. Single or Double.</summary>
+    Count,
+
+    /// <summary>Categorical over the K values of a key column (key k is class k − 1; key 0 is missing).</summary>
+    Categorical,
+
+    /// <summary>Bernoulli per slot: a Boolean (never missing), or a Single holding 0, 1 or NaN for missing.</summary>
+    Binary,
+}

@@ -179,12 +179,22 @@ public sealed class MutualAutoencoderModel : IDisposable
     /// Writes the encoder as an ONNX model (IR 8, opset 13) that ONNX Runtime runs without Mae or TorchSharp: input
     /// <c>features</c> float [batch, <see cref="FeatureCount"/>], output <c>mean</c> float [batch, d] and, when asked,
     /// <c>log_variance</c>. A categorical model's one-hot encoding is inside the graph. The training report's figures are in the model's metadata.
+    /// A model trained on a table (the multi-column ML.NET verb) instead has one input per column, named after it, in the column's
+    /// element type (float or double with NaN for missing, uint32 key with 0 for missing, bool), and besides the code, for each column
+    /// that can be missing, <c>{column}.imputed</c>: the column with its missing cells predicted (see <c>ImputeMissingValues</c>).
     /// </summary>
     /// <param name="path">The file to write; an existing file is replaced, and a failed write leaves none behind.</param>
     /// <param name="includeLogVariance">Also output the posterior log-variance.</param>
     public void ExportEncoderToOnnx(string path, bool includeLogVariance = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (IsTable)
+        {
+            var exportOptions = OnnxConversion.Options(Report, includeLogVariance);
+            exportOptions.ImputedColumnSuffix = ImputedSuffix;
+            OnnxExporter.WriteTable(DescribeTable(), path, exportOptions);
+            return;
+        }
         OnnxExporter.WriteEncoder(DescribeEncoder(), path, OnnxConversion.Options(Report, includeLogVariance));
     }
 
@@ -192,6 +202,13 @@ public sealed class MutualAutoencoderModel : IDisposable
     public void ExportEncoderToOnnx(Stream stream, bool includeLogVariance = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        if (IsTable)
+        {
+            var exportOptions = OnnxConversion.Options(Report, includeLogVariance);
+            exportOptions.ImputedColumnSuffix = ImputedSuffix;
+            OnnxExporter.WriteTable(DescribeTable(), stream, exportOptions);
+            return;
+        }
         OnnxExporter.WriteEncoder(DescribeEncoder(), stream, OnnxConversion.Options(Report, includeLogVariance));
     }
 
@@ -230,6 +247,38 @@ public sealed class MutualAutoencoderModel : IDisposable
         exportOptions.TensorLayout = layout;
         exportOptions.EncoderSlotNames = slotNames;
         OnnxExporter.WriteEncoder(DescribeEncoder(keyInput), stream, exportOptions);
+    }
+
+    /// <summary>Whether the model was trained on a table of columns (one input per column, missing cells modelled).</summary>
+    internal bool IsTable => options.Table is not null;
+
+    /// <summary>The suffix of a table model's imputed outputs in the public ONNX export.</summary>
+    internal const string ImputedSuffix = ".imputed";
+
+    /// <summary>
+    /// Writes a table model's graph: one input per column, named after it, the code outputs, and (when <paramref name="imputedSuffix"/>
+    /// is set) each column that can be missing with its missing cells predicted, as <c>{column}{suffix}</c>.
+    /// </summary>
+    internal void WriteTable(Stream stream, string meanName, string? logVarianceName, OnnxTensorLayout layout, IReadOnlyList<string>? slotNames, string? imputedSuffix)
+    {
+        var exportOptions = OnnxConversion.Options(Report, includeLogVariance: logVarianceName is not null);
+        exportOptions.EncoderMeanName = meanName;
+        if (logVarianceName is not null)
+            exportOptions.EncoderLogVarianceName = logVarianceName;
+        exportOptions.TensorLayout = layout;
+        exportOptions.EncoderSlotNames = slotNames;
+        exportOptions.ImputedColumnSuffix = imputedSuffix;
+        OnnxExporter.WriteTable(DescribeTable(), stream, exportOptions);
+    }
+
+    private TableDescription DescribeTable()
+    {
+        var table = options.Table ?? throw new InvalidOperationException("Only a model trained on a table of columns has a table export.");
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return OnnxConversion.Table(Networks, options.Activation, table.Columns.Select(c => c.InputType).ToArray());
+        }
     }
 
     private EncoderDescription DescribeEncoder(bool keyInput = false)

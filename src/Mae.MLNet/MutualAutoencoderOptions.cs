@@ -242,7 +242,13 @@ public class MutualAutoencoderOptions
     {
         var copy = (MutualAutoencoderOptions)MemberwiseClone();
         copy.HiddenSizes = HiddenSizes.ToArray();
+        copy.CopyCollections();
         return copy;
+    }
+
+    /// <summary>Replaces, in a fresh copy, the collections a subclass holds by copies of them.</summary>
+    private protected virtual void CopyCollections()
+    {
     }
 
     /// <summary>

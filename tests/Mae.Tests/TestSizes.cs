@@ -90,4 +90,7 @@ internal static class TestSizes
         /// <summary>Times the two fits run at once.</summary>
         public const int Trials = 1;
     }
+
+    /// <summary>The multi-column pipeline's fixture (<see cref="MLNet.TablePipelineTests"/>): enough rows for every kind's cells to go missing many times; its assertions compare with the trained model itself, so they need no more.</summary>
+    public const int TablePipelineRows = 600;
 }

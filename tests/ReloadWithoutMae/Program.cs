@@ -10,7 +10,17 @@ using ReloadWithoutMae;
 //
 // The input column defaults to the only known-size vector of Single in the model's saved input schema. It prints the
 // type and slot names of every column of the transformed data.
-const string Usage = "Usage: ReloadWithoutMae <model.zip> <input rows> <output rows> <output column> [<input column>]";
+//
+// A second form reads and writes ML.NET's binary data view files (mlContext.Data.SaveAsBinary), which hold columns of any
+// type (keys, Booleans, Doubles, vectors, missing values), for pipelines over tables:
+//
+//   dotnet run -c Release --project tests/ReloadWithoutMae -- --binary model.zip input.idv output.idv
+//
+// It writes every visible column of the transformed data.
+const string Usage = "Usage: ReloadWithoutMae <model.zip> <input rows> <output rows> <output column> [<input column>]\n       ReloadWithoutMae --binary <model.zip> <input.idv> <output.idv>";
+
+if (args.Length == 4 && args[0] == "--binary")
+    return BinaryMode.Run(args[1], args[2], args[3]);
 
 if (args.Length is < 4 or > 5)
 {

@@ -19,6 +19,15 @@ internal static class OnnxConversion
         return new EncoderDescription(preprocessing, Hidden(networks.Encoder.Hidden), activation, heads[0], heads[1]);
     }
 
+    /// <summary>The table model of networks trained on a table, each column read as the element type at its index in <paramref name="types"/>.</summary>
+    /// <exception cref="InvalidOperationException">The networks were not trained on a table.</exception>
+    public static TableDescription Table(MutualAutoencoderNetworks networks, HiddenActivation activation, IReadOnlyList<TableColumnType> types)
+    {
+        if (networks.Decoder is not Modeling.Columns.TabularDecoder table)
+            throw new InvalidOperationException("Only a model trained on a table of columns has a table export.");
+        return table.DescribeTable(Encoder(networks, activation), types);
+    }
+
     /// <exception cref="NotSupportedException">The decoder family has no ONNX export.</exception>
     public static DecoderDescription Decoder(MutualAutoencoderNetworks networks) => networks.Decoder.Describe();
 

@@ -50,6 +50,30 @@ internal static class CodeColumns
         }
     }
 
+    /// <summary>
+    /// Adds (or replaces, when the name exists) a column of a known-size vector type without touching data; the item type must be
+    /// Single, Double or a key over UInt32 (a key's count does not show in a <see cref="SchemaShape"/>).
+    /// </summary>
+    public static SchemaShape AddVector(TransformsCatalog catalog, SchemaShape inputSchema, string name, VectorDataViewType type) => type.ItemType switch
+    {
+        var item when item == NumberDataViewType.Single => AddVector<float>(catalog, inputSchema, name, type),
+        var item when item == NumberDataViewType.Double => AddVector<double>(catalog, inputSchema, name, type),
+        _ => AddVector<uint>(catalog, inputSchema, name, type),
+    };
+
+    private static SchemaShape AddVector<T>(TransformsCatalog catalog, SchemaShape inputSchema, string name, VectorDataViewType type)
+    {
+        var definition = SchemaDefinition.Create(typeof(VectorRow<T>));
+        definition[0].ColumnName = name;
+        definition[0].ColumnType = type;
+        return catalog.CustomMapping<NoInput, VectorRow<T>>(static (_, _) => { }, null, outputSchemaDefinition: definition).GetOutputSchema(inputSchema);
+    }
+
+    internal sealed class VectorRow<T>
+    {
+        public T[] Value = [];
+    }
+
     internal sealed class NoInput;
 
     internal sealed class MeanRow

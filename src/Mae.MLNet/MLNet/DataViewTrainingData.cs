@@ -16,23 +16,23 @@ namespace Mae.MLNet;
 internal sealed class DataViewTrainingData : TrainingData
 {
     private readonly IDataView data;
-    private readonly InputColumn column;
+    private readonly IRowSource source;
     private readonly int bufferRows;
     private readonly CancellationToken cancellationToken;
     private readonly HashSet<long>? heldOut; // positions kept out of training
     private long? rowCount;
 
-    public DataViewTrainingData(IDataView data, InputColumn column, int bufferRows, CancellationToken cancellationToken)
-        : base(column.Width)
+    public DataViewTrainingData(IDataView data, IRowSource source, int bufferRows, CancellationToken cancellationToken)
+        : base(source.Width)
     {
         this.data = data;
-        this.column = column;
+        this.source = source;
         this.bufferRows = bufferRows;
         this.cancellationToken = cancellationToken;
     }
 
     private DataViewTrainingData(DataViewTrainingData source, HashSet<long> heldOut)
-        : this(source.data, source.column, source.bufferRows, source.cancellationToken)
+        : this(source.data, source.source, source.bufferRows, source.cancellationToken)
     {
         rowCount = source.RowCount;
         this.heldOut = heldOut;
@@ -55,7 +55,7 @@ internal sealed class DataViewTrainingData : TrainingData
             // Too few rows to spare: the first rows, which also train.
             int lent = (int)Math.Min(wanted, RowCount);
             var (first, firstNumbers) = ReadRows(lent, _ => true);
-            return new EvaluationSplit(this, first, lent, false, firstNumbers, column.Name);
+            return new EvaluationSplit(this, first, lent, false, firstNumbers, source.MessageColumn);
         }
         // Floyd's algorithm: count distinct positions out of RowCount.
         var chosen = new HashSet<long>(count);
@@ -65,7 +65,7 @@ internal sealed class DataViewTrainingData : TrainingData
             chosen.Add(chosen.Contains(t) ? j : t);
         }
         var (values, rowNumbers) = ReadRows(count, chosen.Contains);
-        return new EvaluationSplit(new DataViewTrainingData(this, chosen), values, count, true, rowNumbers, column.Name);
+        return new EvaluationSplit(new DataViewTrainingData(this, chosen), values, count, true, rowNumbers, source.MessageColumn);
     }
 
     /// <summary>Reads the first <paramref name="count"/> rows that <paramref name="include"/> accepts, with their positions; checks each value as training does.</summary>
@@ -75,7 +75,7 @@ internal sealed class DataViewTrainingData : TrainingData
         var values = new float[count * width];
         var rowNumbers = new long[count];
         int filled = 0;
-        using (var cursor = data.GetRowCursor([data.Schema[column.Name]]))
+        using (var cursor = OpenCursor())
         {
             var read = MakeReader(cursor);
             while (filled < count && cursor.MoveNext())
@@ -89,7 +89,7 @@ internal sealed class DataViewTrainingData : TrainingData
             }
         }
         if (filled != count)
-            throw new InvalidOperationException($"Column '{column.Name}': the data gave {filled} rows where {count} were expected; the input must give the same rows on every pass.");
+            throw new InvalidOperationException($"{source.Description}: the data gave {filled} rows where {count} were expected; the input must give the same rows on every pass.");
         return (values, rowNumbers);
     }
 
@@ -105,7 +105,7 @@ internal sealed class DataViewTrainingData : TrainingData
         var batchRowNumbers = new long[batchRows];
         int filled = 0, inBatch = 0;
 
-        using var cursor = data.GetRowCursor([data.Schema[column.Name]]);
+        using var cursor = OpenCursor();
         var read = MakeReader(cursor);
         while (cursor.MoveNext())
         {
@@ -127,7 +127,7 @@ internal sealed class DataViewTrainingData : TrainingData
             if (inBatch == batchRows)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return new TrainingBatch(batch, inBatch, batchRowNumbers, 0, column.Name);
+                yield return new TrainingBatch(batch, inBatch, batchRowNumbers, 0, source.MessageColumn);
                 inBatch = 0;
             }
         }
@@ -144,14 +144,14 @@ internal sealed class DataViewTrainingData : TrainingData
             if (inBatch == batchRows)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return new TrainingBatch(batch, inBatch, batchRowNumbers, 0, column.Name);
+                yield return new TrainingBatch(batch, inBatch, batchRowNumbers, 0, source.MessageColumn);
                 inBatch = 0;
             }
         }
         if (inBatch > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return new TrainingBatch(batch, inBatch, batchRowNumbers, 0, column.Name);
+            yield return new TrainingBatch(batch, inBatch, batchRowNumbers, 0, source.MessageColumn);
         }
     }
 
@@ -169,46 +169,11 @@ internal sealed class DataViewTrainingData : TrainingData
             }
         }
         if (count == 0)
-            throw new ArgumentException($"The training data has no rows; the Mutual Autoencoder needs at least one row in column '{column.Name}'.", "input");
+            throw new ArgumentException($"The training data has no rows; the Mutual Autoencoder needs at least one row in {source.Description}.", "input");
         return count;
     }
 
-    /// <summary>A reader that copies the current row into a span of <see cref="TrainingData.FeatureCount"/> floats, checking it is finite.</summary>
-    private Action<Span<float>> MakeReader(DataViewRowCursor cursor)
-    {
-        if (column.Kind != InputColumnKind.Key)
-        {
-            var readValues = column.MakeValueReader(cursor);
-            return destination =>
-            {
-                readValues(destination);
-                ThrowIfNotFinite(destination, cursor.Position);
-            };
-        }
-        var getter = column.MakeKeyReader(cursor);
-        uint key = 0;
-        return destination =>
-        {
-            getter(ref key);
-            if (key == 0 || key > column.KeyCount)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"Training data column '{column.Name}', row {cursor.Position}: the key is {(key == 0 ? "missing" : key.ToString(CultureInfo.InvariantCulture))}; every row needs a class key in 1..{column.KeyCount}."), "input");
-            }
-            destination[0] = key - 1;
-        };
-    }
+    private Action<Span<float>> MakeReader(DataViewRowCursor cursor) => source.MakeTrainingReader(cursor);
 
-    private void ThrowIfNotFinite(ReadOnlySpan<float> values, long row)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (!float.IsFinite(values[i]))
-            {
-                string where = column.Kind == InputColumnKind.Vector ? $", slot {i}" : "";
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"Training data column '{column.Name}', row {row}{where}: the value {values[i]} is not finite; remove or impute missing and infinite values before the Mutual Autoencoder."), "input");
-            }
-        }
-    }
+    private DataViewRowCursor OpenCursor() => data.GetRowCursor(source.ColumnNames.Select(name => data.Schema[name]));
 }

@@ -17,9 +17,73 @@ internal enum InputColumnKind
     Key,
 }
 
-/// <summary>The input column of a trained or training estimator: its name, kind and width, and the schema checks around it.</summary>
-internal sealed record InputColumn(string Name, InputColumnKind Kind, int Width, int KeyCount)
+/// <summary>Where training rows come from: the columns a cursor must read, the values per row, and a reader of the current row.</summary>
+internal interface IRowSource
 {
+    /// <summary>The columns a cursor reads.</summary>
+    IReadOnlyList<string> ColumnNames { get; }
+
+    /// <summary>Values per row.</summary>
+    int Width { get; }
+
+    /// <summary>The column that row messages name ("column 'X', row 12"), or <c>null</c> when the value check names it.</summary>
+    string? MessageColumn { get; }
+
+    /// <summary>The source in messages ("column 'X'", "columns 'A', 'B'").</summary>
+    string Description { get; }
+
+    /// <summary>A reader that copies the cursor's current row into a span of <see cref="Width"/> floats, rejecting what training cannot read.</summary>
+    Action<Span<float>> MakeTrainingReader(DataViewRowCursor cursor);
+}
+
+/// <summary>The input column of a trained or training estimator: its name, kind and width, and the schema checks around it.</summary>
+internal sealed record InputColumn(string Name, InputColumnKind Kind, int Width, int KeyCount) : IRowSource
+{
+    public IReadOnlyList<string> ColumnNames => [Name];
+
+    public string? MessageColumn => Name;
+
+    public string Description => $"column '{Name}'";
+
+    /// <summary>The row reader of training: values must be finite, and a key must be present and within the key's count.</summary>
+    public Action<Span<float>> MakeTrainingReader(DataViewRowCursor cursor)
+    {
+        if (Kind != InputColumnKind.Key)
+        {
+            var readValues = MakeValueReader(cursor);
+            return destination =>
+            {
+                readValues(destination);
+                ThrowIfNotFinite(destination, cursor.Position);
+            };
+        }
+        var getter = MakeKeyReader(cursor);
+        uint key = 0;
+        return destination =>
+        {
+            getter(ref key);
+            if (key == 0 || key > KeyCount)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Training data column '{Name}', row {cursor.Position}: the key is {(key == 0 ? "missing" : key.ToString(CultureInfo.InvariantCulture))}; every row needs a class key in 1..{KeyCount}. (The multi-column verb, MutualAutoencode(output, new[] {{ ... }}), models missing keys.)"), "input");
+            }
+            destination[0] = key - 1;
+        };
+    }
+
+    private void ThrowIfNotFinite(ReadOnlySpan<float> values, long row)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                string where = Kind == InputColumnKind.Vector ? $", slot {i}" : "";
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Training data column '{Name}', row {row}{where}: the value {values[i]} is not finite; remove or impute missing and infinite values, or use the multi-column verb, MutualAutoencode(output, new[] {{ ... }}), which models missing values."), "input");
+            }
+        }
+    }
+
     private const string Accepted = "known-size vector of Single, Single, or Key<UInt32> (categorical decoder only)";
 
     /// <summary>The exact ML.NET type of the column.</summary>

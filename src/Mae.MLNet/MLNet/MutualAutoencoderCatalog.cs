@@ -41,6 +41,58 @@ public static class MutualAutoencoderCatalog
         return new MutualAutoencoderEstimator(catalog, outputColumnName, inputColumnName, options);
     }
 
+    /// <summary>
+    /// Creates a <see cref="MutualAutoencoderEstimator"/> that learns a latent code of a table, the columns
+    /// <paramref name="inputColumnNames"/>, each with the likelihood of its kind, and writes the posterior mean to
+    /// <paramref name="outputColumnName"/>. Missing cells (NaN in a Single or Double column, key 0 in a key column) are modelled:
+    /// they count nothing in the likelihood, and the encoder reads which cells are missing.
+    /// </summary>
+    /// <remarks>
+    /// A column's kind follows its type: Single or Double (scalar or known-size vector) is real, Gaussian after standardisation;
+    /// a Key&lt;UInt32&gt; is categorical over the key's values; a Boolean is binary. <see cref="MutualAutoencoderEstimator.Options.ColumnKinds"/>
+    /// makes a numeric column positive (log-normal), count (Poisson) or binary, and
+    /// <see cref="MutualAutoencoderEstimator.Options.ImputeMissingValues"/> replaces the missing cells by the model's predictions.
+    /// The saved pipeline and the ONNX export read the same columns, missing cells included.
+    /// </remarks>
+    /// <param name="catalog">The transform catalog.</param>
+    /// <param name="outputColumnName">Name of the column that receives the code, a <c>Vector&lt;Single, d&gt;</c>. Must differ from every input column's name.</param>
+    /// <param name="inputColumnNames">The columns to model, at least one, each named once.</param>
+    /// <param name="targetInformation">Target information M in nats between data and code under the generative model. Must be finite and non-negative.</param>
+    /// <param name="latentDimension">Dimension d of the code. Must be positive.</param>
+    /// <param name="numberOfEpochs">Passes over the data. Must be positive.</param>
+    /// <param name="seed">Seed of every random draw; <c>null</c> draws one. A fixed seed gives the same model.</param>
+    /// <example>
+    /// <code>
+    /// var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Workclass")
+    ///     .Append(mlContext.Transforms.MutualAutoencode("Code", ["Age", "Hours", "Workclass", "Male"], targetInformation: 4));
+    /// </code>
+    /// </example>
+    public static MutualAutoencoderEstimator MutualAutoencode(this TransformsCatalog catalog, string outputColumnName, string[] inputColumnNames,
+        double targetInformation = MutualAutoencoderOptions.Defaults.TargetInformation,
+        int latentDimension = MutualAutoencoderOptions.Defaults.LatentDimension,
+        int numberOfEpochs = MutualAutoencoderOptions.Defaults.NumberOfEpochs,
+        int? seed = null)
+    {
+        var options = new MutualAutoencoderEstimator.Options
+        {
+            TargetInformation = targetInformation,
+            LatentDimension = latentDimension,
+            NumberOfEpochs = numberOfEpochs,
+            Seed = seed,
+        };
+        return new MutualAutoencoderEstimator(catalog, outputColumnName, inputColumnNames, options);
+    }
+
+    /// <summary>Creates a <see cref="MutualAutoencoderEstimator"/> of a table with every option; see <see cref="MutualAutoencode(TransformsCatalog, string, string[], double, int, int, int?)"/>.</summary>
+    /// <param name="catalog">The transform catalog.</param>
+    /// <param name="outputColumnName">Name of the column that receives the code. Must differ from every input column's name.</param>
+    /// <param name="inputColumnNames">The columns to model, at least one, each named once.</param>
+    /// <param name="options">The options; they are checked now and copied, so later changes have no effect. <see cref="MutualAutoencoderOptions.Decoder"/> must stay at its default: each column's kind sets its likelihood.</param>
+    /// <exception cref="ArgumentException">An option is out of its documented range, a kind override names no input column, or a name repeats; the message names it.</exception>
+    public static MutualAutoencoderEstimator MutualAutoencode(this TransformsCatalog catalog, string outputColumnName, string[] inputColumnNames,
+        MutualAutoencoderEstimator.Options options) =>
+        new(catalog, outputColumnName, inputColumnNames, options);
+
     /// <summary>Creates a <see cref="MutualAutoencoderEstimator"/> with every option.</summary>
     /// <param name="catalog">The transform catalog.</param>
     /// <param name="outputColumnName">Name of the column that receives the code. Must differ from the input column's name.</param>

@@ -55,14 +55,49 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         this.catalog = catalog;
         this.options = (Options)options.Clone();
         OutputColumnName = outputColumnName;
-        InputColumnName = inputColumnName;
+        inputColumnNames = [inputColumnName];
     }
+
+    /// <summary>The multi-column step: a table of <paramref name="inputColumnNames"/>, one likelihood per column, missing cells modelled.</summary>
+    internal MutualAutoencoderEstimator(TransformsCatalog catalog, string outputColumnName, IReadOnlyList<string> inputColumnNames, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputColumnName);
+        ArgumentNullException.ThrowIfNull(inputColumnNames);
+        ArgumentNullException.ThrowIfNull(options);
+        var names = inputColumnNames.ToArray();
+        TableInput.CheckNames(names, (IReadOnlyDictionary<string, ColumnKind>)options.ColumnKinds, outputColumnName);
+        if (options.LogVarianceColumnName is string logVariance && (logVariance == outputColumnName || names.Contains(logVariance)))
+        {
+            throw new ArgumentException(
+                $"{nameof(Options)}.{nameof(Options.LogVarianceColumnName)} ('{logVariance}') must differ from the input and output column names.", nameof(options));
+        }
+        if (options.Decoder != MutualAutoencoderOptions.Defaults.Decoder)
+        {
+            throw new ArgumentException(
+                $"{nameof(Options)}.{nameof(Options.Decoder)} is {options.Decoder}, but the multi-column step gives each column the likelihood of its kind (its type, or {nameof(Options)}.{nameof(Options.ColumnKinds)}); leave {nameof(Options.Decoder)} at its default.", nameof(options));
+        }
+        options.Validate(classCountFromData: true);
+        this.catalog = catalog;
+        this.options = (Options)options.Clone();
+        OutputColumnName = outputColumnName;
+        this.inputColumnNames = names;
+        isTable = true;
+    }
+
+    private readonly string[] inputColumnNames;
+    private readonly bool isTable;
 
     /// <summary>The name of the column that receives the posterior mean.</summary>
     public string OutputColumnName { get; }
 
-    /// <summary>The name of the column the model learns from.</summary>
-    public string InputColumnName { get; }
+    /// <summary>The name of the column the model learns from; for the multi-column step, the first of <see cref="InputColumnNames"/>.</summary>
+    public string InputColumnName => inputColumnNames[0];
+
+    /// <summary>The names of the columns the model learns from: one for the single-column step, every column of the table for the multi-column step.</summary>
+    public IReadOnlyList<string> InputColumnNames => inputColumnNames;
+
+    private IReadOnlyDictionary<string, ColumnKind> Kinds => (IReadOnlyDictionary<string, ColumnKind>)options.ColumnKinds;
 
     /// <summary>The checked copy of the options that <see cref="Fit"/> trains with.</summary>
     internal Options TrainingOptions => options;
@@ -74,6 +109,23 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has another type; the message names the column and both types.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
+        if (isTable)
+        {
+            TableInput.Check(inputSchema, inputColumnNames, Kinds);
+            var output = CodeColumns.Add(catalog, inputSchema, OutputColumnName, options.LogVarianceColumnName, options.LatentDimension);
+            if (options.ImputeMissingValues)
+            {
+                // An imputed column keeps its name and item type; a scalar becomes a one-slot vector (see Options.ImputeMissingValues).
+                foreach (var column in inputSchema.Where(c => inputColumnNames.Contains(c.Name) && c.ItemType != BooleanDataViewType.Instance))
+                {
+                    var item = column.IsKey ? new KeyDataViewType(typeof(uint), 2) : (PrimitiveDataViewType)column.ItemType;
+                    output = column.Kind == SchemaShape.Column.VectorKind.Scalar
+                        ? CodeColumns.AddVector(catalog, output, column.Name, new VectorDataViewType(item, 1))
+                        : output;
+                }
+            }
+            return output;
+        }
         bool isKey = InputColumn.Check(inputSchema, InputColumnName, options.Decoder);
         CheckClassCount(isKey);
         return CodeColumns.Add(catalog, inputSchema, OutputColumnName, options.LogVarianceColumnName, options.LatentDimension);
@@ -89,6 +141,8 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
     {
         ArgumentNullException.ThrowIfNull(input);
         NativeBackends.EnsureOnnxRuntime();  // Before training, not after: the transformer this returns scores with it.
+        if (isTable)
+            return FitTable(input);
         var column = InputColumn.FromSchema(input.Schema, InputColumnName, options.Decoder);
         var trainingOptions = (Options)options.Clone();
         if (column.Kind == InputColumnKind.Key)
@@ -111,6 +165,28 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         try
         {
             return new MutualAutoencoderTransformer(catalog, model, column, OutputColumnName, trainingOptions.LogVarianceColumnName, input);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private MutualAutoencoderTransformer FitTable(IDataView input)
+    {
+        var table = TableInput.FromSchema(input.Schema, inputColumnNames, Kinds);
+        var trainingOptions = (Options)options.Clone();
+        trainingOptions.Table = table.Specification;
+        trainingOptions.CancellationToken.ThrowIfCancellationRequested();
+        using var monitor = new TrainingMonitor(trainingOptions);
+        var data = new DataViewTrainingData(input, table, trainingOptions.ShuffleBufferSize, trainingOptions.CancellationToken);
+        monitor.Info(string.Create(CultureInfo.InvariantCulture,
+            $"Training a {trainingOptions.Objective} on a table of {table.Columns.Count} columns ({string.Join(", ", table.Columns.Select(c => $"{c.Name}: {c.Kind}"))}), {data.RowCount} rows: d = {trainingOptions.LatentDimension}, M = {trainingOptions.TargetInformation} nats, {trainingOptions.NumberOfEpochs} epochs of batch {trainingOptions.BatchSize}."));
+        var model = new MutualAutoencoderTrainer(trainingOptions).Fit(data, monitor, trainingOptions.CancellationToken);
+        try
+        {
+            return new MutualAutoencoderTransformer(catalog, model, table, OutputColumnName, trainingOptions.LogVarianceColumnName, trainingOptions.ImputeMissingValues, input);
         }
         catch
         {
@@ -160,6 +236,39 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         /// Not saved with the model.
         /// </summary>
         public MLContext? Context { get; set; }
+
+        private Dictionary<string, ColumnKind> columnKinds = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// Per input column of the multi-column step, a kind other than the one its type gives (Single and Double: real; Key:
+        /// categorical; Boolean: binary). A Single or Double column may be <see cref="ColumnKind.Positive"/> or
+        /// <see cref="ColumnKind.Count"/>, and a Single column <see cref="ColumnKind.Binary"/> (0, 1 or NaN). Every name must be
+        /// an input column. Not used by the single-column step.
+        /// </summary>
+        public IDictionary<string, ColumnKind> ColumnKinds => columnKinds;
+
+        /// <summary>
+        /// For the multi-column step: whether the transformer also replaces each input column that can hold missing cells (every
+        /// type but Boolean), under its own name and with its own type, by a copy whose missing cells (NaN, key 0) hold the
+        /// model's prediction and whose observed cells are unchanged, as <c>ReplaceMissingValues</c> does. The prediction is
+        /// p(x|z) at the posterior mean of z given the row's observed cells: the mean of a real or count column, the median of a
+        /// positive one, the most probable class or outcome of a categorical or binary one. Default <c>false</c>. Not used by the
+        /// single-column step.
+        /// </summary>
+        /// <remarks>
+        /// A vector column keeps its exact type. A scalar column comes back as a one-slot vector of its item type
+        /// (<c>Vector&lt;Single, 1&gt;</c>, <c>Vector&lt;Key&lt;UInt32&gt;, 1&gt;</c>): the saved pipeline runs on ML.NET's ONNX transformer,
+        /// which types every output as a vector (ML.NET 5.0.1 fails to read rank-0 outputs), and the transformer gives the same
+        /// schema before and after saving. A key column stays a key with the same count. Downstream steps that read vectors, such
+        /// as Concatenate and the trainers' feature columns, take a one-slot vector as they take a scalar.
+        /// </remarks>
+        public bool ImputeMissingValues { get; set; }
+
+        private protected override void CopyCollections()
+        {
+            base.CopyCollections();
+            columnKinds = new Dictionary<string, ColumnKind>(columnKinds, StringComparer.Ordinal);
+        }
 
         private protected override void ReleaseCallerObjects()
         {

@@ -32,16 +32,22 @@ namespace Mae;
 public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
 {
     private readonly MutualAutoencoderModel model;
-    private readonly InputColumn input;
-    private readonly OnnxTransformer scorer;
-    private readonly EncoderSession session;
+    private readonly InputColumn? input;        // the single-column step
+    private readonly TableInput? table;         // the multi-column step
+    private readonly IRowSource rows;
+    private readonly ITransformer scorer;
+    private readonly EncoderSession? session;   // batches for the single-column step
     private bool disposed;
+
+    /// <summary>The suffix of the imputed columns between the ONNX step and their copies under the columns' own names.</summary>
+    private const string ImputedSuffix = ".mae_imputed";
 
     internal MutualAutoencoderTransformer(TransformsCatalog catalog, MutualAutoencoderModel model, InputColumn input,
         string outputColumnName, string? logVarianceColumnName, IDataView trainingData)
     {
         this.model = model;
         this.input = input;
+        rows = input;
         OutputColumnName = outputColumnName;
         LogVarianceColumnName = logVarianceColumnName;
 
@@ -70,11 +76,58 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         }
     }
 
+    /// <summary>
+    /// The multi-column step: ML.NET's ONNX transformer runs the table graph (one input per column, missing cells masked inside
+    /// it) and, with <paramref name="impute"/>, ML.NET's own transforms put each imputed column under its column's name: a key
+    /// column goes back to its key type through MapValueToKey over the values 1..K, the others are copied; the temporary
+    /// columns are dropped. The chain is what <see cref="Transform"/> runs and what Save writes.
+    /// </summary>
+    internal MutualAutoencoderTransformer(TransformsCatalog catalog, MutualAutoencoderModel model, TableInput table,
+        string outputColumnName, string? logVarianceColumnName, bool impute, IDataView trainingData)
+    {
+        this.model = model;
+        this.table = table;
+        rows = table;
+        OutputColumnName = outputColumnName;
+        LogVarianceColumnName = logVarianceColumnName;
+        ImputesMissingValues = impute;
+
+        using var stream = new MemoryStream();
+        model.WriteTable(stream, outputColumnName, logVarianceColumnName, OnnxTensorLayout.SingleRow, CodeColumns.SlotNames(model.LatentDimension), impute ? ImputedSuffix : null);
+        var imputed = impute ? table.Columns.Where(c => c.Storage != ColumnStorage.Boolean).ToArray() : [];
+        string[] outputs = [outputColumnName, .. logVarianceColumnName is null ? Array.Empty<string>() : [logVarianceColumnName], .. imputed.Select(c => c.Name + ImputedSuffix)];
+        IEstimator<ITransformer> chain = catalog.ApplyOnnxModel(outputs, [.. table.ColumnNames], new MemoryStream(stream.ToArray()));
+        if (imputed.Length > 0)
+        {
+            var keyData = new MLContext(seed: 0);
+            foreach (var column in imputed)
+            {
+                chain = column.Storage == ColumnStorage.Key
+                    ? chain.Append(catalog.Conversion.MapValueToKey(column.Name, column.Name + ImputedSuffix,
+                        keyData: keyData.Data.LoadFromEnumerable(Enumerable.Range(1, column.KeyCount).Select(k => new KeyValueRow { Key = (uint)k }))))
+                    : chain.Append(catalog.CopyColumns(column.Name, column.Name + ImputedSuffix));
+            }
+            chain = chain.Append(catalog.DropColumns([.. imputed.Select(c => c.Name + ImputedSuffix)]));
+        }
+        scorer = chain.Fit(trainingData);
+    }
+
+    private sealed class KeyValueRow
+    {
+        public uint Key { get; set; }
+    }
+
     /// <summary>The trained networks (for tests that compare scoring with the libtorch forward pass).</summary>
     internal MutualAutoencoderModel Model => model;
 
-    /// <summary>The name of the input column.</summary>
-    public string InputColumnName => input.Name;
+    /// <summary>Whether the step replaces its input columns' missing cells by the model's predictions (the multi-column step's <c>ImputeMissingValues</c>).</summary>
+    public bool ImputesMissingValues { get; }
+
+    /// <summary>The name of the input column; for the multi-column step, the first of <see cref="InputColumnNames"/>.</summary>
+    public string InputColumnName => rows.ColumnNames[0];
+
+    /// <summary>The names of the input columns: one for the single-column step, every column of the table for the multi-column step.</summary>
+    public IReadOnlyList<string> InputColumnNames => rows.ColumnNames;
 
     /// <summary>The name of the output column that holds the posterior mean.</summary>
     public string OutputColumnName { get; }
@@ -95,7 +148,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or does not have the type the model was trained on.</exception>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
-        input.CheckScoring(inputSchema);
+        CheckScoring(inputSchema);
         return Scorer.GetOutputSchema(inputSchema);
     }
 
@@ -112,15 +165,15 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         var schema = GetOutputSchema(input.Schema);
-        return new EncoderDataView(input, schema, session);
+        return session is null ? Scorer.Transform(input) : new EncoderDataView(input, schema, session);
     }
 
     /// <summary>A mapper that encodes one row at a time (what <c>PredictionEngine</c> uses).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or does not have the type the model was trained on.</exception>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
-        input.CheckScoring(inputSchema);
-        return ((ITransformer)Scorer).GetRowToRowMapper(inputSchema);
+        CheckScoring(inputSchema);
+        return Scorer.GetRowToRowMapper(inputSchema);
     }
 
     /// <summary>Saves the step as ML.NET's ONNX transformer with the encoder embedded, loadable without Mae.</summary>
@@ -137,10 +190,10 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(maximumRows, 2);
         ObjectDisposedException.ThrowIf(disposed, this);
-        input.CheckScoring(data.Schema);
-        var rows = new DataViewTrainingData(data, input, bufferRows: 1, CancellationToken.None);
-        int count = (int)Math.Min(maximumRows, rows.RowCount);
-        var (values, _) = rows.ReadRows(count, _ => true);
+        CheckScoring(data.Schema);
+        var source = new DataViewTrainingData(data, rows, bufferRows: 1, CancellationToken.None);
+        int count = (int)Math.Min(maximumRows, source.RowCount);
+        var (values, _) = source.ReadRows(count, _ => true);
         return model.EvaluateInformation(values);
     }
 
@@ -158,10 +211,10 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(samples);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maximumRows);
         ObjectDisposedException.ThrowIf(disposed, this);
-        input.CheckScoring(data.Schema);
-        var rows = new DataViewTrainingData(data, input, bufferRows: 1, CancellationToken.None);
-        int count = (int)Math.Min(maximumRows, rows.RowCount);
-        var (values, _) = rows.ReadRows(count, _ => true);
+        CheckScoring(data.Schema);
+        var source = new DataViewTrainingData(data, rows, bufferRows: 1, CancellationToken.None);
+        int count = (int)Math.Min(maximumRows, source.RowCount);
+        var (values, _) = source.ReadRows(count, _ => true);
         return model.EstimateLogLikelihood(values, samples);
     }
 
@@ -186,12 +239,20 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         if (disposed)
             return;
         disposed = true;
-        session.Dispose();
-        scorer.Dispose();
+        session?.Dispose();
+        (scorer as IDisposable)?.Dispose();
         model.Dispose();
     }
 
-    private OnnxTransformer Scorer
+    private void CheckScoring(DataViewSchema schema)
+    {
+        if (table is not null)
+            table.CheckScoring(schema);
+        else
+            input!.CheckScoring(schema);
+    }
+
+    private ITransformer Scorer
     {
         get
         {

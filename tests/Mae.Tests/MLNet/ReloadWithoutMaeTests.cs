@@ -68,6 +68,53 @@ public sealed class ReloadWithoutMaeTests
         }
     }
 
+    [Fact]
+    public void SavedTablePipelineImputesAndEncodesInAProgramWithoutMae()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = mlContext.Data.LoadFromEnumerable(TablePipelineTests.Rows(300, seed: 4));
+        var model = TablePipelineTests.Pipeline(mlContext, TablePipelineTests.Options()).Fit(data);
+        var directory = Directory.CreateTempSubdirectory("mae-reload-table-");
+        try
+        {
+            string modelPath = Path.Combine(directory.FullName, "model.zip");
+            string inputPath = Path.Combine(directory.FullName, "input.idv");
+            string outputPath = Path.Combine(directory.FullName, "output.idv");
+            mlContext.Model.Save(model, data.Schema, modelPath);
+            using (var stream = File.Create(inputPath))
+                mlContext.Data.SaveAsBinary(data, stream);
+
+            var (exitCode, output) = Run([ProgramPath(), "--binary", modelPath, inputPath, outputPath]);
+
+            Assert.True(exitCode == 0, $"ReloadWithoutMae exited with {exitCode}.\n{output}");
+            Assert.Contains("Mae or TorchSharp assemblies loaded: none", output);
+            Assert.Contains("column 'Workclass': Vector<Key<UInt32, 0-3>, 1>", output);
+            Assert.Contains("column 'Income': Vector<Double, 1>", output);
+            var expected = model.Transform(data);
+            var actual = mlContext.Data.LoadFromBinary(outputPath);
+            PipelineData.AssertClose(PipelineData.ReadVectors(expected, "Code"), PipelineData.ReadVectors(actual, "Code"), 0);
+            var before = mlContext.Data.CreateEnumerable<TablePipelineTests.ImputedRow>(expected, false).ToArray();
+            var after = mlContext.Data.CreateEnumerable<TablePipelineTests.ImputedRow>(actual, false).ToArray();
+            Assert.Equal(before.Length, after.Length);
+            for (int r = 0; r < before.Length; r++)
+            {
+                Assert.Equal(before[r].Age, after[r].Age);
+                Assert.Equal(before[r].Income, after[r].Income);
+                Assert.Equal(before[r].Body, after[r].Body);
+                Assert.Equal(before[r].Visits, after[r].Visits);
+                Assert.Equal(before[r].Workclass, after[r].Workclass);
+                Assert.False(float.IsNaN(after[r].Age[0]));
+                Assert.NotEqual(0u, after[r].Workclass[0]);
+            }
+        }
+        finally
+        {
+            foreach (var step in (IEnumerable<ITransformer>)model)
+                (step as IDisposable)?.Dispose();
+            directory.Delete(recursive: true);
+        }
+    }
+
     /// <summary>Runs the dotnet CLI and returns its exit code and everything it printed.</summary>
     private static (int ExitCode, string Output) Run(IReadOnlyList<string> arguments)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mae.Export;
 using static TorchSharp.torch;
 
 namespace Mae.Modeling.Columns;
@@ -77,6 +78,9 @@ internal abstract class ColumnBlock
     /// categorical or binary one.
     /// </summary>
     public abstract Tensor Predict(Tensor head);
+
+    /// <summary>The column's ONNX description (network input, mask and prediction inside the graph) for a graph input of element type <paramref name="type"/>.</summary>
+    public abstract TableColumn Describe(TableColumnType type);
 }
 
 /// <summary>A block's draw: its network input, and for a discrete draw its log-probability under the head (with gradient).</summary>

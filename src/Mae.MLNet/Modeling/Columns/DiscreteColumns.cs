@@ -1,3 +1,4 @@
+using Mae.Export;
 using static TorchSharp.torch;
 
 namespace Mae.Modeling.Columns;
@@ -52,6 +53,9 @@ internal sealed class CategoricalColumn : ColumnBlock
     }
 
     public override Tensor Predict(Tensor head) => head.argmax(1, keepdim: true).to_type(ScalarType.Float32);
+
+    /// <summary>Read as an ML.NET key, whatever <paramref name="type"/> says: a categorical column is a key column.</summary>
+    public override TableColumn Describe(TableColumnType type) => TableColumn.Categorical(Name, ClassCount);
 }
 
 /// <summary>A binary column (an ML.NET Boolean, or 0/1 values): Bernoulli per slot with a logit head; discrete draws.</summary>
@@ -84,6 +88,8 @@ internal sealed class BinaryColumn(string name, int width) : ColumnBlock(name, w
     }
 
     public override Tensor Predict(Tensor head) => head.gt(Scalars.Zero).to_type(ScalarType.Float32);
+
+    public override TableColumn Describe(TableColumnType type) => TableColumn.Binary(Name, ValueWidth, type);
 }
 
 /// <summary>
@@ -139,4 +145,6 @@ internal sealed class CountColumn : ColumnBlock
     }
 
     public override Tensor Predict(Tensor head) => head.exp();
+
+    public override TableColumn Describe(TableColumnType type) => TableColumn.Count(Name, Statistics.Location, Statistics.Scale, type);
 }

@@ -1,3 +1,4 @@
+using Mae.Export;
 using static TorchSharp.torch;
 
 namespace Mae.Modeling.Columns;
@@ -151,6 +152,8 @@ internal sealed class RealColumn(string name, int width, Standardisation statist
     protected override Tensor Untransform(Tensor transformed) => transformed;
 
     protected override Tensor LogJacobian(Tensor values) => zeros_like(values);
+
+    public override TableColumn Describe(TableColumnType type) => TableColumn.Real(Name, Statistics.Location, Statistics.Scale, type);
 }
 
 /// <summary>A positive column: log-normal, ln x normal given z, standardised internally. Values must be finite and above 0.</summary>
@@ -171,4 +174,6 @@ internal sealed class PositiveColumn(string name, int width, Standardisation sta
 
     // t = ln x: dt/dx = 1/x. Missing cells arrive filled with 0; their ln is masked out by the caller, but must not be NaN·0.
     protected override Tensor LogJacobian(Tensor values) => -Cells.Filled(values.log(), values.gt(Scalars.Zero).to_type(ScalarType.Float32));
+
+    public override TableColumn Describe(TableColumnType type) => TableColumn.Positive(Name, Statistics.Location, Statistics.Scale, type);
 }

@@ -1,28 +1,13 @@
 using System.Globalization;
+using Mae.Export;
 
 namespace Mae.Modeling.Columns;
 
-/// <summary>The kinds of column a table may hold; <see cref="TableSpecification"/> maps each to its <see cref="ColumnBlock"/> class.</summary>
-internal enum ColumnKind
-{
-    /// <summary>Gaussian, standardised internally (<see cref="RealColumn"/>).</summary>
-    Real,
-
-    /// <summary>Log-normal (<see cref="PositiveColumn"/>).</summary>
-    Positive,
-
-    /// <summary>Poisson (<see cref="CountColumn"/>).</summary>
-    Count,
-
-    /// <summary>Categorical over the classes 0..K−1 (<see cref="CategoricalColumn"/>).</summary>
-    Categorical,
-
-    /// <summary>Bernoulli (<see cref="BinaryColumn"/>).</summary>
-    Binary,
-}
-
-/// <summary>A column of a table: its name, kind, values per row, and class count (categorical only).</summary>
-internal sealed record ColumnSpecification(string Name, ColumnKind Kind, int Width = 1, int ClassCount = 0);
+/// <summary>
+/// A column of a table: its name, kind, values per row, class count (categorical only), and the element type its exported graph
+/// input reads (ML.NET's type for the column; a categorical column is always read as a key).
+/// </summary>
+internal sealed record ColumnSpecification(string Name, ColumnKind Kind, int Width = 1, int ClassCount = 0, TableColumnType InputType = TableColumnType.Single);
 
 /// <summary>
 /// The columns of a table in row order. <see cref="Build"/> reads the training data once for the statistics the numeric kinds

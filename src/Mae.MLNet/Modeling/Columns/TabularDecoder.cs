@@ -115,7 +115,15 @@ internal sealed class TabularDecoder : FactorizedDecoder
         throw new NotSupportedException("A table's decoder has one distribution per column; read the predicted cells instead.");
 
     public override DecoderDescription Describe() =>
-        throw new NotSupportedException("The ONNX export of a table's decoder is not built yet.");
+        throw new NotSupportedException("A table's decoder has one likelihood per column, not one decoder family: export the whole table model (its imputed columns hold the decoder's predictions).");
+
+    /// <summary>The table model's ONNX description around <paramref name="encoder"/>, each column read as the element type at its index in <paramref name="types"/>.</summary>
+    public TableDescription DescribeTable(EncoderDescription encoder, IReadOnlyList<TableColumnType> types)
+    {
+        if (types.Count != blocks.Length)
+            throw new ArgumentException($"The table has {blocks.Length} columns; {types.Count} input types were given.", nameof(types));
+        return new TableDescription(blocks.Select((block, b) => block.Describe(types[b])), encoder, HiddenLayers(), HeadLayers(1)[0]);
+    }
 
     /// <summary>
     /// Throws <see cref="ArgumentException"/> for the first observed value that breaks its column's rule (naming the row, the column
