@@ -8,13 +8,20 @@ using Mae.Benchmarks;
 // Mae.Benchmarks pipeline-memory      : peak RSS of the ML.NET step's Fit on 10^5, 10^6, 10^7 generated rows (--rows N,N,... to choose), one child process each.
 // Mae.Benchmarks transform-throughput : rows/s of the ML.NET step's Transform against ONNX Runtime alone (--rows N, default 100000; --runs N, default 5).
 // Mae.Benchmarks table-imputation     : the VAE and the MAE impute the public tables' hidden cells on the masks of bench/tables/impute_baselines.py (see TableImputation.cs).
+// Mae.Benchmarks table-fit            : the multi-column step on 50,000 generated rows x 20 mixed columns (--rows N): Fit's wall time at the defaults and the saved pipeline's Transform throughput.
+// Mae.Benchmarks table-knob           : held-out I_q, Î_p and KL(q(z) ‖ p(z)) of the MAE at M = 1, 2, 3 on the public tables (see TableImputation.RunKnob).
+// Mae.Benchmarks table-features       : accuracy of SDCA and LightGbm on the code (VAE, MAE at several M), the raw columns and PCA, with all and 1% of the labels, on income and spam (see TableFeatures.cs).
 // Mae.Benchmarks knob-candidates      : held-out I_q, KL(q(z) ‖ p(z)), Î_p, ELBO and SDCA accuracy on Fashion-MNIST per configuration (see KnobCandidates.cs).
-const string Usage = "Usage: Mae.Benchmarks [training|penalties|featurization|pipeline-memory|transform-throughput|knob-candidates|table-imputation] [--out DIR (default out/bench)] [--steps N] [--warmup N] [--threads N] [--rows N[,N...]] [--runs N] [--only NAME[,NAME...]]";
+const string Usage = "Usage: Mae.Benchmarks [training|penalties|featurization|pipeline-memory|transform-throughput|knob-candidates|table-imputation|table-knob|table-features|table-fit] [--out DIR (default out/bench)] [--steps N] [--warmup N] [--threads N] [--rows N[,N...]] [--runs N] [--only NAME[,NAME...]]";
 string mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "training";
 if (mode == "knob-candidates")
     return KnobCandidates.Run(args[1..]);
 if (mode == "table-imputation")
     return TableImputation.Run(args[1..]);
+if (mode == "table-features")
+    return TableFeatures.Run(args[1..]);
+if (mode == "table-knob")
+    return TableImputation.RunKnob(args[1..]);
 string outputDirectory = Path.Combine("out", "bench"); // out/ is ignored by git
 int steps = 200, warmup = 20, threads = 1, runs = 5;
 long[]? rows = null;
@@ -54,6 +61,25 @@ switch (mode)
     case PipelineMemoryBenchmark.ChildCommand when rows is [long childRows]:
         PipelineMemoryBenchmark.FitInThisProcess(childRows, threads);
         return 0;
+    case "table-fit":
+        TableFitBenchmark.Run(outputDirectory, rows is [long tableRows] ? checked((int)tableRows) : 50_000, threads);
+        return 0;
+    case "table-fit-profile":
+    {
+        // Where a table fit's time goes: the defaults, then diagnostics on the last epoch only, then smaller networks and fewer prior draws.
+        int profileRows = rows is [long r] ? checked((int)r) : 10_000;
+        File.Delete(Path.Combine(outputDirectory, "table-fit-profile.csv"));
+        TableFitBenchmark.Run(outputDirectory, profileRows, threads, imputeToo: false, fileName: "table-fit-profile.csv", label: "defaults-profile");
+        TableFitBenchmark.Run(outputDirectory, profileRows, threads, imputeToo: false, fileName: "table-fit-profile.csv", label: "last-epoch-diagnostics",
+            configure: o => { o.EvaluateEveryEpoch = false; o.NumberOfImportanceSamples = 0; });
+        foreach (var (hidden, prior) in new (int[], int)[] { ([256, 256], 256), ([128, 128], 1024), ([128, 128], 256), ([64, 64], 256) })
+        {
+            TableFitBenchmark.Run(outputDirectory, profileRows, threads, imputeToo: false, fileName: "table-fit-profile.csv",
+                label: $"hidden {string.Join("x", hidden)} prior {prior}",
+                configure: o => { o.EvaluateEveryEpoch = false; o.NumberOfImportanceSamples = 0; o.HiddenSizes = hidden; o.PriorSampleSize = prior; });
+        }
+        return 0;
+    }
     case "transform-throughput":
         TransformThroughputBenchmark.Run(outputDirectory, rows is [long count] ? checked((int)count) : 100_000, runs, threads);
         return 0;

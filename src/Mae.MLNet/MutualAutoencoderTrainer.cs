@@ -91,8 +91,9 @@ public sealed class MutualAutoencoderTrainer
     {
         var data = split.Training;
         int width = data.FeatureCount;
-        long totalSteps = (long)options.NumberOfEpochs * data.BatchesPerEpoch(options.BatchSize);
-        var reports = new List<MutualAutoencoderEpochReport>(options.NumberOfEpochs);
+        int epochs = options.EffectiveNumberOfEpochs(data.BatchesPerEpoch(options.BatchSize));
+        long totalSteps = (long)epochs * data.BatchesPerEpoch(options.BatchSize);
+        var reports = new List<MutualAutoencoderEpochReport>(epochs);
         // Each epoch but the last is judged on an evenly spread subset of at most EvaluationSampleSize rows; the last on all of them.
         int epochRows = Math.Min(split.RowCount, options.EvaluationSampleSize);
         var epochValues = SpreadRows(split.Rows, width, epochRows);
@@ -100,7 +101,7 @@ public sealed class MutualAutoencoderTrainer
         long step = 0;
         using var trainingStep = new TrainingStep(networks, options, totalSteps, generator);
         networks.train();
-        for (int epoch = 1; epoch <= options.NumberOfEpochs; epoch++)
+        for (int epoch = 1; epoch <= epochs; epoch++)
         {
             double elbo = 0, reconstruction = 0, rate = 0, penalty = 0;
             int batches = 0;
@@ -120,7 +121,7 @@ public sealed class MutualAutoencoderTrainer
                 batches++;
             }
 
-            bool last = epoch == options.NumberOfEpochs;
+            bool last = epoch == epochs;
             var evaluation = last || options.EvaluateEveryEpoch
                 ? Evaluate(networks, last ? split.Rows : epochValues, width, generator, last ? epochValues : null)
                 : NotEvaluated;

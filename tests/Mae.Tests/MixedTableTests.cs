@@ -61,6 +61,7 @@ public sealed class MixedTableModels : IDisposable
         HiddenSizes = [64, 64],
         BatchSize = 256,
         NumberOfEpochs = TestSizes.Tables.Epochs,
+        MinimumNumberOfSteps = 0,   // the figures above were measured at these epochs
         TargetInformation = target,
         Seed = 4,
         EvaluationSampleSize = 2048,

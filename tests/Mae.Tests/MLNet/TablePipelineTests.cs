@@ -74,6 +74,7 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
             Seed = 7,
             ImputeMissingValues = impute,
             EvaluateEveryEpoch = false,
+            MinimumNumberOfSteps = 0,
         };
         options.ColumnKinds["Income"] = ColumnKind.Positive;
         options.ColumnKinds["Visits"] = ColumnKind.Count;
@@ -254,6 +255,30 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void SmallTablesTrainForAMinimumNumberOfStepsInWholeEpochs()
+    {
+        // 300 rows: 60 held out, 240 train in batches of 64, so 4 steps an epoch; 2 epochs are 8 steps, the minimum asks 50.
+        var mlContext = new MLContext(seed: 1);
+        var data = mlContext.Data.LoadFromEnumerable(Rows(300, seed: 9));
+        var options = Options(impute: false);
+        options.HiddenSizes = [8];
+        options.NumberOfEpochs = 2;
+        options.MinimumNumberOfSteps = 50;
+        using var step = (MutualAutoencoderTransformer)((IEnumerable<ITransformer>)Pipeline(mlContext, options).Fit(data)).Last();
+        Assert.Equal(13, step.Report.Epochs.Count);
+        Assert.Equal(52, step.Report.Final.Step);
+
+        // The default: 1,000 steps for a table, none for one column (its epochs stay as they were).
+        var defaults = new MutualAutoencoderOptions();
+        Assert.Equal(20, defaults.EffectiveNumberOfEpochs(batchesPerEpoch: 4));
+        defaults.Table = new Modeling.Columns.TableSpecification([new("A", ColumnKind.Real)]);
+        Assert.Equal(250, defaults.EffectiveNumberOfEpochs(batchesPerEpoch: 4));
+        Assert.Equal(20, defaults.EffectiveNumberOfEpochs(batchesPerEpoch: 196));
+        Assert.Contains("MinimumNumberOfSteps", Assert.Throws<ArgumentOutOfRangeException>(
+            () => mlContext.Transforms.MutualAutoencode("Code", Columns, new MutualAutoencoderEstimator.Options { MinimumNumberOfSteps = -1 })).Message);
     }
 
     [Fact]
