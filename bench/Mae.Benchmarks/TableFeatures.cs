@@ -100,8 +100,10 @@ internal static class TableFeatures
                     double accuracy;
                     try
                     {
-                        var classifier = trainer.Fit(model.Transform(labelledRows));
-                        var scored = classifier.Transform(model.Transform(test));
+                        // Cached: the learners pass over their data many times, and the table step scores row by row.
+                        var features = mlContext.Data.Cache(model.Transform(labelledRows));
+                        var classifier = trainer.Fit(features);
+                        var scored = classifier.Transform(mlContext.Data.Cache(model.Transform(test)));
                         accuracy = mlContext.MulticlassClassification.Evaluate(scored).MicroAccuracy;
                     }
                     catch (Exception error) when (error is InvalidOperationException or ArgumentException)
