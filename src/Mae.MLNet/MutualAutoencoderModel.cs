@@ -190,9 +190,7 @@ public sealed class MutualAutoencoderModel : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (IsTable)
         {
-            var exportOptions = OnnxConversion.Options(Report, includeLogVariance);
-            exportOptions.ImputedColumnSuffix = ImputedSuffix;
-            OnnxExporter.WriteTable(DescribeTable(), path, exportOptions);
+            OnnxExporter.WriteTable(DescribeTable(), path, PublicTableOptions(includeLogVariance));
             return;
         }
         OnnxExporter.WriteEncoder(DescribeEncoder(), path, OnnxConversion.Options(Report, includeLogVariance));
@@ -204,9 +202,7 @@ public sealed class MutualAutoencoderModel : IDisposable
         ArgumentNullException.ThrowIfNull(stream);
         if (IsTable)
         {
-            var exportOptions = OnnxConversion.Options(Report, includeLogVariance);
-            exportOptions.ImputedColumnSuffix = ImputedSuffix;
-            OnnxExporter.WriteTable(DescribeTable(), stream, exportOptions);
+            OnnxExporter.WriteTable(DescribeTable(), stream, PublicTableOptions(includeLogVariance));
             return;
         }
         OnnxExporter.WriteEncoder(DescribeEncoder(), stream, OnnxConversion.Options(Report, includeLogVariance));
@@ -269,6 +265,14 @@ public sealed class MutualAutoencoderModel : IDisposable
         exportOptions.EncoderSlotNames = slotNames;
         exportOptions.ImputedColumnSuffix = imputedSuffix;
         OnnxExporter.WriteTable(DescribeTable(), stream, exportOptions);
+    }
+
+    /// <summary>The options of a table model's public export: the training figures, and imputed outputs named <c>{column}.imputed</c>.</summary>
+    private OnnxExportOptions PublicTableOptions(bool includeLogVariance)
+    {
+        var exportOptions = OnnxConversion.Options(Report, includeLogVariance);
+        exportOptions.ImputedColumnSuffix = ImputedSuffix;
+        return exportOptions;
     }
 
     private TableDescription DescribeTable()

@@ -191,14 +191,8 @@ internal static partial class OnnxModelFactory
     /// </summary>
     private static string AddHead(OnnxGraphBuilder graph, DenseLayer layer, string prefix, string input, string output)
     {
-        if (graph.Layout == OnnxTensorLayout.Batch)
-        {
-            return AddDense(graph, layer, prefix, input, output);
-        }
-
-        string row = AddDense(graph, layer, prefix, input, $"{prefix}.row");
-        string axes = graph.AddInitializer($"{prefix}.squeeze_axes", [0L], 1);
-        return graph.AddNode("Squeeze", $"{prefix}_squeeze", [row, axes], output);
+        AddRowOutput(graph, layer, prefix, input, output);
+        return output;
     }
 
     /// <summary>

@@ -170,18 +170,7 @@ internal sealed record InputColumn(string Name, InputColumnKind Kind, int Width,
             var single = cursor.GetGetter<float>(column);
             return destination => single(ref destination[0]);
         }
-        var getter = cursor.GetGetter<VBuffer<float>>(column);
-        VBuffer<float> buffer = default;
-        return destination =>
-        {
-            getter(ref buffer);
-            if (buffer.Length != Width)
-            {
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"Column '{Name}', row {cursor.Position}: the vector has {buffer.Length} values, but the column type promises {Width}."));
-            }
-            buffer.CopyTo(destination);
-        };
+        return VectorReaders.Create(cursor, column, Width);
     }
 
     /// <summary>The getter of a key column's raw value (1..K, 0 for a missing key).</summary>

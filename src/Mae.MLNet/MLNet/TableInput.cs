@@ -95,41 +95,12 @@ internal sealed record TableInputColumn(string Name, ColumnKind Kind, ColumnStor
                 };
             }
             case ColumnStorage.Single:
-                return VectorReader<float>(cursor, column, static v => v);
+                return VectorReaders.Create(cursor, column, Width);
             case ColumnStorage.Double:
-                return VectorReader<double>(cursor, column, static v => (float)v);
+                return VectorReaders.Create<double>(cursor, column, Width, static v => (float)v);
             default:
-                return VectorReader<bool>(cursor, column, static v => v ? 1f : 0f);
+                return VectorReaders.Create<bool>(cursor, column, Width, static v => v ? 1f : 0f);
         }
-    }
-
-    private Action<Span<float>> VectorReader<T>(DataViewRowCursor cursor, DataViewSchema.Column column, Func<T, float> convert)
-    {
-        var getter = cursor.GetGetter<VBuffer<T>>(column);
-        VBuffer<T> buffer = default;
-        return destination =>
-        {
-            getter(ref buffer);
-            if (buffer.Length != Width)
-            {
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"Column '{Name}', row {cursor.Position}: the vector has {buffer.Length} values, but the column type promises {Width}."));
-            }
-            // Dense copy: a sparse vector's implicit values are the type's default (0, false).
-            destination[..Width].Clear();
-            var values = buffer.GetValues();
-            if (buffer.IsDense)
-            {
-                for (int i = 0; i < Width; i++)
-                    destination[i] = convert(values[i]);
-            }
-            else
-            {
-                var indices = buffer.GetIndices();
-                for (int i = 0; i < values.Length; i++)
-                    destination[indices[i]] = convert(values[i]);
-            }
-        };
     }
 }
 
@@ -316,4 +287,60 @@ internal sealed class TableInput : IRowSource
     private static ArgumentOutOfRangeException Mismatch(string name, string expected, string actual) =>
         new("inputSchema", $"Schema mismatch for input column '{name}': expected {expected}, got {actual}." +
             " (Convert other number types to Single with mlContext.Transforms.Conversion.ConvertType, and text to a key with MapValueToKey.)");
+}
+
+/// <summary>Readers of known-size vector columns into rows of floats, for the single-column and the multi-column steps.</summary>
+internal static class VectorReaders
+{
+    /// <summary>A reader of a Single vector column: a straight copy (sparse vectors expanded with 0).</summary>
+    public static Action<Span<float>> Create(DataViewRowCursor cursor, DataViewSchema.Column column, int width)
+    {
+        var getter = cursor.GetGetter<VBuffer<float>>(column);
+        VBuffer<float> buffer = default;
+        return destination =>
+        {
+            getter(ref buffer);
+            ThrowIfOtherSize(buffer.Length, width, column, cursor);
+            buffer.CopyTo(destination);
+        };
+    }
+
+    /// <summary>
+    /// A reader that writes the cursor's current vector as <paramref name="width"/> floats through <paramref name="convert"/> (a sparse
+    /// vector's implicit values are the type's default, 0 or false).
+    /// </summary>
+    public static Action<Span<float>> Create<T>(DataViewRowCursor cursor, DataViewSchema.Column column, int width, Func<T, float> convert)
+    {
+        var getter = cursor.GetGetter<VBuffer<T>>(column);
+        VBuffer<T> buffer = default;
+        float implicitValue = convert(default!);
+        return destination =>
+        {
+            getter(ref buffer);
+            ThrowIfOtherSize(buffer.Length, width, column, cursor);
+            var values = buffer.GetValues();
+            if (buffer.IsDense)
+            {
+                for (int i = 0; i < width; i++)
+                    destination[i] = convert(values[i]);
+            }
+            else
+            {
+                destination[..width].Fill(implicitValue);
+                var indices = buffer.GetIndices();
+                for (int i = 0; i < values.Length; i++)
+                    destination[indices[i]] = convert(values[i]);
+            }
+        };
+    }
+
+    /// <summary>Throws when a row's vector breaks the size its column type promises.</summary>
+    private static void ThrowIfOtherSize(int length, int width, DataViewSchema.Column column, DataViewRowCursor cursor)
+    {
+        if (length != width)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"Column '{column.Name}', row {cursor.Position}: the vector has {length} values, but the column type promises {width}."));
+        }
+    }
 }
