@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Mae;
 using Microsoft.ML;
@@ -174,13 +173,13 @@ internal static class TableFeatures
         using (var reader = new StreamReader(Path.Combine(folder, $"{name}.csv")))
         using (var writer = new StreamWriter(path))
         {
-            var header = Fields(reader.ReadLine()!);
+            var header = TableImputation.Fields(reader.ReadLine()!);
             var positions = columns.Select(c => Array.IndexOf(header, c.Name)).ToArray();
             writer.WriteLine(string.Join(",", columns.Select(c => Safe(c.Name)).Prepend("RowIndex")));
             int index = 0;
             for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine())
             {
-                var fields = Fields(line);
+                var fields = TableImputation.Fields(line);
                 var cells = new string[columns.Length];
                 for (int c = 0; c < columns.Length; c++)
                 {
@@ -206,27 +205,6 @@ internal static class TableFeatures
         var reals = columns.Where(c => c.Levels.Length == 0 && c.Name != label).Select(c => Safe(c.Name)).ToArray();
         var keyColumns = columns.Where(c => c.Levels.Length > 0 && c.Name != label).Select(c => Safe(c.Name)).ToArray();
         return (mapped, reals, keyColumns);
-    }
-
-    private static string[] Fields(string line)
-    {
-        var fields = new List<string>();
-        var current = new StringBuilder();
-        bool quoted = false;
-        foreach (char ch in line)
-        {
-            if (ch == '"')
-                quoted = !quoted;
-            else if (ch == ',' && !quoted)
-            {
-                fields.Add(current.ToString());
-                current.Clear();
-            }
-            else
-                current.Append(ch);
-        }
-        fields.Add(current.ToString());
-        return [.. fields];
     }
 
     private sealed class KeyValue

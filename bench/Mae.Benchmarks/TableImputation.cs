@@ -332,7 +332,8 @@ internal static class TableImputation
     }
 
     /// <summary>The fields of one CSV line: commas separate, double quotes enclose a field that holds commas or quotes ("" is a quote).</summary>
-    private static string[] Fields(string line)
+    /// <summary>The fields of one CSV line (RFC 4180 quoting, "" for a quote inside quotes).</summary>
+    internal static string[] Fields(string line)
     {
         var fields = new List<string>();
         var field = new System.Text.StringBuilder();

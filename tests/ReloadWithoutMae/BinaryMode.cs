@@ -22,12 +22,7 @@ internal static class BinaryMode
             using (var stream = File.Create(outputPath))
                 mlContext.Data.SaveAsBinary(output, stream, keepHidden: false);
             Console.WriteLine($"Wrote {output.GetRowCount()?.ToString() ?? "the"} rows to {outputPath}");
-            var foreign = AppDomain.CurrentDomain.GetAssemblies()
-                .Select(a => a.GetName().Name ?? "")
-                .Where(name => name.StartsWith("Mae", StringComparison.OrdinalIgnoreCase) || name.StartsWith("TorchSharp", StringComparison.OrdinalIgnoreCase))
-                .ToArray();
-            Console.WriteLine($"Mae or TorchSharp assemblies loaded: {(foreign.Length == 0 ? "none" : string.Join(", ", foreign))}");
-            return foreign.Length == 0 ? 0 : 1;
+            return LoadedAssemblies.ReportForeign();
         }
         catch (Exception error) when (error is IOException or InvalidDataException or ArgumentException or InvalidOperationException or FormatException)
         {

@@ -103,12 +103,7 @@ try
     RowFile.Write(outputPath, rows, outputWidth, results);
     Console.WriteLine($"Scored {rows} rows of '{inputColumn.Name}' ({inputType}); wrote '{outputColumnName}' ({outputType}) to {outputPath}");
 
-    var foreign = AppDomain.CurrentDomain.GetAssemblies()
-        .Select(a => a.GetName().Name ?? "")
-        .Where(name => name.StartsWith("Mae", StringComparison.OrdinalIgnoreCase) || name.StartsWith("TorchSharp", StringComparison.OrdinalIgnoreCase))
-        .ToArray();
-    Console.WriteLine($"Mae or TorchSharp assemblies loaded: {(foreign.Length == 0 ? "none" : string.Join(", ", foreign))}");
-    return foreign.Length == 0 ? 0 : 1;
+    return LoadedAssemblies.ReportForeign();
 }
 catch (Exception error) when (error is IOException or InvalidDataException or ArgumentException or InvalidOperationException or FormatException)
 {
