@@ -72,3 +72,25 @@ public enum ColumnKind
     /// <summary>Bernoulli per slot: a Boolean (never missing), or a Single holding 0, 1 or NaN for missing.</summary>
     Binary,
 }
+
+/// <summary>
+/// How a per-row anomaly score estimates −log p(x), in nats, from the observed cells of a row (higher is more unusual). See
+/// <see cref="MutualAutoencoderModel.ScoreAnomalies"/>.
+/// </summary>
+public enum AnomalyScoreEstimator
+{
+    /// <summary>
+    /// The negative ELBO with the code at the posterior mean: −log p(x | z = E_q[z|x]) + KL(q(z|x) ‖ p(z)). No draws; one decoder pass
+    /// a row. This is the score the ML.NET steps and the ONNX graph compute.
+    /// </summary>
+    PosteriorMean,
+
+    /// <summary>The negative ELBO, −E_q[log p(x|z)] + KL(q(z|x) ‖ p(z)), the expectation over K posterior draws. An upper bound on −log p(x).</summary>
+    PosteriorDraws,
+
+    /// <summary>
+    /// The importance-sampled −log p(x) with the encoder as proposal: −(logsumexp_k [log p(x|z_k) + log p(z_k) − log q(z_k|x)] − ln K).
+    /// An upper bound in expectation that tightens as K grows.
+    /// </summary>
+    ImportanceSampled,
+}

@@ -142,6 +142,35 @@ public sealed class MutualAutoencoderModel : IDisposable
     }
 
     /// <summary>
+    /// Per-row anomaly scores of <paramref name="rows"/> (stored one after another): estimates of −log p(x) in nats over each row's
+    /// observed cells, higher for more unusual rows. A table's row with missing cells scores from its observed cells only, so its
+    /// score is not comparable with a complete row's (fewer cells give smaller scores). The draws of
+    /// <see cref="AnomalyScoreEstimator.PosteriorDraws"/> and <see cref="AnomalyScoreEstimator.ImportanceSampled"/> are K standard
+    /// normal vectors drawn once from a generator seeded with the training seed and shared by every row, so a row's score is the same
+    /// whichever rows are scored with it. Works for every decoder family and for tables.
+    /// </summary>
+    /// <param name="rows">The rows, [rows × <see cref="FeatureCount"/>]; for a table, NaN is a missing cell.</param>
+    /// <param name="estimator">How −log p(x) is estimated; <see cref="AnomalyScoreEstimator.PosteriorMean"/> (the default) needs no draws.</param>
+    /// <param name="samples">K, the draws per row of the estimators with draws. Must be positive.</param>
+    /// <exception cref="ArgumentException">A length that is not a positive multiple of <see cref="FeatureCount"/>, or a value that breaks the decoder's rule.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> is not positive.</exception>
+    public float[] ScoreAnomalies(ReadOnlySpan<float> rows, AnomalyScoreEstimator estimator = AnomalyScoreEstimator.PosteriorMean, int samples = 16)
+    {
+        if (samples <= 0)
+            throw new ArgumentOutOfRangeException(nameof(samples), samples, $"The number of draws per row must be positive; got {samples}.");
+        if (!Enum.IsDefined(estimator))
+            throw new ArgumentOutOfRangeException(nameof(estimator), estimator, $"Unknown anomaly score estimator {estimator}; expected one of {string.Join(", ", Enum.GetNames<AnomalyScoreEstimator>())}.");
+        int count = RowCount(rows, FeatureCount, nameof(rows));
+        Networks.Decoder.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
+        return WithSeededDraws(rows, count, (input, generator) =>
+        {
+            using var noise = randn([samples, LatentDimension], generator: generator);
+            using var scores = AnomalyScoring.Scores(Networks, input, estimator, noise);
+            return scores.to_type(ScalarType.Float32).data<float>().ToArray();
+        });
+    }
+
+    /// <summary>
     /// Runs a diagnostic on <paramref name="count"/> checked rows under the model's lock, with a generator seeded by the training
     /// seed, so that the same rows give the same figures on every call.
     /// </summary>

@@ -175,6 +175,33 @@ public sealed class MixedTableTests(MixedTableModels models, Xunit.Abstractions.
     }
 
     [Fact]
+    public void IncompleteRowsScoreFromTheirObservedCellsAndAnImpossibleHeightStandsOut()
+    {
+        // Fresh rows with a fifth of the cells missing; ten of them get a height of 250 cm (eight standard deviations), observed.
+        var (_, rows) = MixedTableModels.Generate(1000, seed: 12, hiddenFraction: 0.2);
+        var planted = Enumerable.Range(0, 10).Select(k => 100 * k + 3).ToHashSet();
+        foreach (int r in planted)
+            rows[r * MixedTableModels.Width + MixedTableModels.HeightCell] = 250;
+        foreach (var model in new[] { models.Vae, models.ByTarget[1.0] })
+        {
+            var scores = model.ScoreAnomalies(rows);
+            Assert.All(scores, s => Assert.True(float.IsFinite(s)));
+            var normal = Enumerable.Range(0, 1000).Where(r => !planted.Contains(r)).Select(r => scores[r]).Order().ToArray();
+            float percentile99 = normal[(int)(0.99 * normal.Length)];
+            output.WriteLine($"M = {model.Report.TargetInformation}: normal rows' 99th percentile {percentile99:F2}, planted rows' lowest {planted.Min(r => scores[r]):F2}");
+            Assert.All(planted, r => Assert.True(scores[r] > percentile99, $"Planted row {r} scores {scores[r]:F2}, below the normal rows' 99th percentile {percentile99:F2}."));
+        }
+
+        // A row's score counts its observed cells only: hiding a cell removes that cell's −log p(x|z) (a change of the code's
+        // posterior aside), so the mean score falls as cells are hidden.
+        var (complete, _) = MixedTableModels.Generate(1000, seed: 13, hiddenFraction: 0);
+        var (_, incomplete) = MixedTableModels.Generate(1000, seed: 13, hiddenFraction: 0.4);
+        double completeMean = models.Vae.ScoreAnomalies(complete).Average(), incompleteMean = models.Vae.ScoreAnomalies(incomplete).Average();
+        output.WriteLine($"mean score: complete rows {completeMean:F2}, 40% of cells hidden {incompleteMean:F2}");
+        Assert.True(incompleteMean < completeMean - 1, $"Mean score {incompleteMean:F2} with 40% of the cells hidden, {completeMean:F2} complete.");
+    }
+
+    [Fact]
     public void ImputationOfTheWeightBeatsTheMean()
     {
         // The weight shares a factor with the height and another with income and membership: its prediction from the rest
