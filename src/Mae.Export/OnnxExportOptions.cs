@@ -61,4 +61,25 @@ public sealed class OnnxExportOptions
     /// model's prediction. Must not be empty. Ignored for encoders and decoders.
     /// </summary>
     public string? ImputedColumnSuffix { get; set; }
+
+    /// <summary>
+    /// Gets or sets the name of a table model's anomaly score output, or <see langword="null"/> (the default) for none. When set,
+    /// <see cref="OnnxExporter.WriteTable(TableDescription, Stream, OnnxExportOptions)"/> outputs float [batch, 1] ([1] for one row):
+    /// the negative ELBO with the code at its posterior mean, −log p(x | z = μ) + KL(q(z|x) ‖ p(z)), in nats over each row's observed
+    /// cells (higher is more unusual). Must not be empty. Ignored for encoders and decoders.
+    /// </summary>
+    public string? AnomalyScoreName { get; set; }
+
+    /// <summary>
+    /// Gets or sets the name of a table model's predicted-label output, or <see langword="null"/> (the default) for none. When set,
+    /// with <see cref="AnomalyScoreName"/> and <see cref="AnomalyThreshold"/>, the table model also outputs bool [batch, 1] ([1] for
+    /// one row): whether the score exceeds the threshold. Must not be empty. Ignored for encoders and decoders.
+    /// </summary>
+    public string? PredictedLabelName { get; set; }
+
+    /// <summary>
+    /// Gets or sets the score above which <see cref="PredictedLabelName"/> is true. Must be finite when <see cref="PredictedLabelName"/>
+    /// is set; ignored otherwise.
+    /// </summary>
+    public float AnomalyThreshold { get; set; }
 }

@@ -129,7 +129,9 @@ public static class OnnxExporter
     /// <summary>
     /// Writes <paramref name="table"/> as an ONNX model to <paramref name="destination"/>: one input per column, named after
     /// it, the posterior mean (and log-variance, when asked) and, when <see cref="OnnxExportOptions.ImputedColumnSuffix"/> is
-    /// set, the imputed columns. See <see cref="TableDescription"/>.
+    /// set, the imputed columns; when <see cref="OnnxExportOptions.AnomalyScoreName"/> is set, the anomaly score (and with
+    /// <see cref="OnnxExportOptions.PredictedLabelName"/>, whether it exceeds <see cref="OnnxExportOptions.AnomalyThreshold"/>).
+    /// See <see cref="TableDescription"/>.
     /// </summary>
     /// <param name="table">The table model to write.</param>
     /// <param name="destination">A writable stream; written from its current position and left open.</param>
@@ -178,6 +180,32 @@ public static class OnnxExporter
         if (options.ImputedColumnSuffix is string suffix)
         {
             names.AddRange(table.Columns.Where(c => c.CanBeMissing).Select(c => c.Name + suffix));
+        }
+
+        if (options.AnomalyScoreName is { Length: 0 } || options.PredictedLabelName is { Length: 0 })
+        {
+            throw new ArgumentException("AnomalyScoreName and PredictedLabelName must not be empty. Use null for no such output.", nameof(options));
+        }
+
+        if (options.PredictedLabelName is string label)
+        {
+            if (options.AnomalyScoreName is null)
+            {
+                throw new ArgumentException($"PredictedLabelName is '{label}' but AnomalyScoreName is null; the predicted label compares the anomaly score with AnomalyThreshold, so set both.", nameof(options));
+            }
+
+            if (!float.IsFinite(options.AnomalyThreshold))
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"AnomalyThreshold is {options.AnomalyThreshold}; the predicted label needs a finite threshold."), nameof(options));
+            }
+
+            names.Add(label);
+        }
+
+        if (options.AnomalyScoreName is string score)
+        {
+            names.Add(score);
         }
 
         string? repeated = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;

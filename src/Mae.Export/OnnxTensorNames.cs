@@ -38,4 +38,10 @@ public static class OnnxTensorNames
     /// decoder (softmax of the logits over the classes, [batch, K]).
     /// </summary>
     public const string Probabilities = "probabilities";
+
+    /// <summary>
+    /// A table model's anomaly score, float [batch, 1]: the negative ELBO at the posterior mean in nats over the row's observed
+    /// cells (see <see cref="OnnxExportOptions.AnomalyScoreName"/>). The name a table model's public export gives it.
+    /// </summary>
+    public const string AnomalyScore = "anomaly_score";
 }

@@ -132,6 +132,13 @@ public abstract class TableColumn
     internal abstract ColumnValues AddNetworkInput(OnnxGraphBuilder graph, string input, string prefix);
 
     /// <summary>
+    /// Adds the nodes of log p(x|z) summed over each row's observed cells, [N, 1], from the column's head slice
+    /// <paramref name="head"/> [N, <see cref="HeadWidth"/>] and its values from <see cref="AddNetworkInput"/>: the same figure, in
+    /// nats and in the column's own units (Jacobian included), as the trained model's likelihood.
+    /// </summary>
+    internal abstract string AddLogLikelihood(OnnxGraphBuilder graph, string head, ColumnValues values, string prefix);
+
+    /// <summary>
     /// Adds the nodes that predict every cell from the column's head slice <paramref name="head"/> [N, <see cref="HeadWidth"/>],
     /// in the input's element type, and returns the prediction's name.
     /// </summary>
@@ -147,5 +154,8 @@ public abstract class TableColumn
     }
 }
 
-/// <summary>The names of a column's network input and observed mask (float and bool) in a graph.</summary>
-internal readonly record struct ColumnValues(string NetworkInput, string ObservedFloat, string ObservedBool);
+/// <summary>
+/// The names of a column's network input, its observed mask (float and bool) and its values as float with 0 in each missing cell
+/// (for a categorical column, the one-hot network input) in a graph.
+/// </summary>
+internal readonly record struct ColumnValues(string NetworkInput, string ObservedFloat, string ObservedBool, string Values);

@@ -97,7 +97,18 @@ internal abstract class StandardisedTableColumn : TableColumn
         string centred = graph.AddNode("Sub", $"{prefix}_centre", [transformed, graph.AddInitializer($"{prefix}.location", _location, 1, Width)], $"{prefix}.centred");
         string standardised = graph.AddNode("Div", $"{prefix}_scale", [centred, graph.AddInitializer($"{prefix}.scale", _scale, 1, Width)], $"{prefix}.standardised");
         string network = graph.AddNode("Where", $"{prefix}_fill", [observed, standardised, graph.Scalar("zero", 0f)], $"{prefix}.network_input");
-        return new ColumnValues(network, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed);
+        string filled = graph.AddNode("Where", $"{prefix}_fill_values", [observed, values, graph.Scalar("zero", 0f)], $"{prefix}.filled_values");
+        return new ColumnValues(network, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed, filled);
+    }
+
+    /// <summary>The standardised scale's per-slot values, for the Gaussian kinds' densities.</summary>
+    private protected ReadOnlySpan<float> ScaleValues => _scale;
+
+    /// <summary>t(x) of the observed cells (0 where missing) from the standardised network input: location + scale · u.</summary>
+    private protected string AddTransformedFromNetworkInput(Onnx.OnnxGraphBuilder graph, string networkInput, string prefix)
+    {
+        string scaled = graph.AddNode("Mul", $"{prefix}_ll_unscale", [networkInput, graph.AddInitializer($"{prefix}.ll_scale", _scale, 1, Width)], $"{prefix}.ll_unscaled");
+        return graph.AddNode("Add", $"{prefix}_ll_uncentre", [scaled, graph.AddInitializer($"{prefix}.ll_location", _location, 1, Width)], $"{prefix}.ll_transformed");
     }
 
     /// <summary>Casts a float prediction to the input's element type.</summary>
@@ -123,6 +134,9 @@ internal sealed class RealTableColumn(string name, TableColumnType type, ReadOnl
 
     internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
         InInputType(graph, AddDestandardisedMean(graph, head, prefix), prefix);
+
+    internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix) =>
+        Onnx.OnnxLikelihood.ObservedRowSum(graph, Onnx.OnnxLikelihood.GaussianCells(graph, values.NetworkInput, head, Width, ScaleValues, prefix), values.ObservedFloat, prefix);
 }
 
 /// <summary>A positive column: Gaussian on (ln x − location)/scale; predicts the median exp(mean).</summary>
@@ -136,6 +150,14 @@ internal sealed class PositiveTableColumn(string name, TableColumnType type, Rea
 
     internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
         InInputType(graph, graph.AddNode("Exp", $"{prefix}_exp", [AddDestandardisedMean(graph, head, prefix)], $"{prefix}.prediction"), prefix);
+
+    /// <summary>The density of ln x less ln x, the Jacobian of t = ln x (ln x rebuilt from the standardised input, 0 where missing).</summary>
+    internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix)
+    {
+        string cells = Onnx.OnnxLikelihood.GaussianCells(graph, values.NetworkInput, head, Width, ScaleValues, prefix);
+        string withJacobian = graph.AddNode("Sub", $"{prefix}_ll_log_jacobian", [cells, AddTransformedFromNetworkInput(graph, values.NetworkInput, prefix)], $"{prefix}.ll_positive_cells");
+        return Onnx.OnnxLikelihood.ObservedRowSum(graph, withJacobian, values.ObservedFloat, prefix);
+    }
 }
 
 /// <summary>A count column: Poisson with a log-rate head, the network reading (ln(1 + x) − location)/scale; predicts the rate.</summary>
@@ -149,6 +171,17 @@ internal sealed class CountTableColumn(string name, TableColumnType type, ReadOn
 
     internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
         InInputType(graph, graph.AddNode("Exp", $"{prefix}_rate", [head], $"{prefix}.prediction"), prefix);
+
+    /// <summary>k·η − e^η − ln k! per cell, η the head's log-rate.</summary>
+    internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix)
+    {
+        string product = graph.AddNode("Mul", $"{prefix}_ll_count_product", [values.Values, head], $"{prefix}.ll_count_product");
+        string rate = graph.AddNode("Exp", $"{prefix}_ll_rate", [head], $"{prefix}.ll_rate");
+        string cells = graph.AddNode("Sub", $"{prefix}_ll_count_cells",
+            [graph.AddNode("Sub", $"{prefix}_ll_less_rate", [product, rate], $"{prefix}.ll_less_rate"), Onnx.OnnxLikelihood.LogFactorial(graph, values.Values, $"{prefix}_ll")],
+            $"{prefix}.ll_count_cells");
+        return Onnx.OnnxLikelihood.ObservedRowSum(graph, cells, values.ObservedFloat, prefix);
+    }
 }
 
 /// <summary>A categorical column read as an ML.NET key; predicts the most probable class's key.</summary>
@@ -191,7 +224,18 @@ internal sealed class CategoricalTableColumn : TableColumn
         string isClass = graph.AddNode("Equal", $"{prefix}_equal", [index, graph.AddInitializer($"{prefix}.classes", classes, 1, _classCount)], $"{prefix}.is_class");
         string oneHot = graph.Cast(isClass, TensorProto.Types.DataType.Float, $"{prefix}.network_input");
         string observed = graph.AddNode("Greater", $"{prefix}_observed", [key, graph.Scalar("zero", 0f)], $"{prefix}.observed");
-        return new ColumnValues(oneHot, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed);
+        return new ColumnValues(oneHot, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed, oneHot);
+    }
+
+    /// <summary>The observed class's log-softmax: Σ one-hot · (logits − logsumexp(logits)); a missing key's one-hot is all zeros.</summary>
+    internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix)
+    {
+        string normaliser = graph.AddNode("ReduceLogSumExp", $"{prefix}_ll_normaliser", [head], $"{prefix}.ll_normaliser",
+            Onnx.OnnxGraphBuilder.IntsAttribute("axes", [1L]), Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
+        string logProbabilities = graph.AddNode("Sub", $"{prefix}_ll_log_softmax", [head, normaliser], $"{prefix}.ll_log_softmax");
+        string picked = graph.AddNode("Mul", $"{prefix}_ll_pick", [values.Values, logProbabilities], $"{prefix}.ll_picked");
+        return graph.AddNode("ReduceSum", $"{prefix}_ll_row_sum", [picked, graph.AddInitializer($"{prefix}.ll_row_sum_axes", [1L], 1)],
+            $"{prefix}.log_likelihood", Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
     }
 
     internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix)
@@ -225,7 +269,15 @@ internal sealed class BinaryTableColumn : TableColumn
         string values = Type == TableColumnType.Boolean ? graph.Cast(input, TensorProto.Types.DataType.Float, $"{prefix}.float") : input;
         string observed = graph.AddNode("Not", $"{prefix}_observed", [graph.AddNode("IsNaN", $"{prefix}_isnan", [values], $"{prefix}.isnan")], $"{prefix}.observed");
         string network = graph.AddNode("Where", $"{prefix}_fill", [observed, values, graph.Scalar("zero", 0f)], $"{prefix}.network_input");
-        return new ColumnValues(network, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed);
+        return new ColumnValues(network, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed, network);
+    }
+
+    /// <summary>x·h − softplus(h) per cell, h the head's logit.</summary>
+    internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix)
+    {
+        string product = graph.AddNode("Mul", $"{prefix}_ll_binary_product", [values.Values, head], $"{prefix}.ll_binary_product");
+        string cells = graph.AddNode("Sub", $"{prefix}_ll_binary_cells", [product, Onnx.OnnxLikelihood.Softplus(graph, head, $"{prefix}_ll")], $"{prefix}.ll_binary_cells");
+        return Onnx.OnnxLikelihood.ObservedRowSum(graph, cells, values.ObservedFloat, prefix);
     }
 
     internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix)

@@ -210,7 +210,8 @@ public sealed class MutualAutoencoderModel : IDisposable
     /// <c>log_variance</c>. A categorical model's one-hot encoding is inside the graph. The training report's figures are in the model's metadata.
     /// A model trained on a table (the multi-column ML.NET verb) instead has one input per column, named after it, in the column's
     /// element type (float or double with NaN for missing, uint32 key with 0 for missing, bool), and besides the code, for each column
-    /// that can be missing, <c>{column}.imputed</c>: the column with its missing cells predicted (see <c>ImputeMissingValues</c>).
+    /// that can be missing, <c>{column}.imputed</c>: the column with its missing cells predicted (see <c>ImputeMissingValues</c>), and
+    /// <c>anomaly_score</c>, float [batch, 1]: <see cref="ScoreAnomalies"/> with <see cref="AnomalyScoreEstimator.PosteriorMean"/>.
     /// </summary>
     /// <param name="path">The file to write; an existing file is replaced, and a failed write leaves none behind.</param>
     /// <param name="includeLogVariance">Also output the posterior log-variance.</param>
@@ -282,9 +283,12 @@ public sealed class MutualAutoencoderModel : IDisposable
 
     /// <summary>
     /// Writes a table model's graph: one input per column, named after it, the code outputs, and (when <paramref name="imputedSuffix"/>
-    /// is set) each column that can be missing with its missing cells predicted, as <c>{column}{suffix}</c>.
+    /// is set) each column that can be missing with its missing cells predicted, as <c>{column}{suffix}</c>; and with
+    /// <paramref name="score"/>, the anomaly score (<see cref="AnomalyScoreEstimator.PosteriorMean"/>) and, when it names a label,
+    /// whether the score exceeds its threshold.
     /// </summary>
-    internal void WriteTable(Stream stream, string meanName, string? logVarianceName, OnnxTensorLayout layout, IReadOnlyList<string>? slotNames, string? imputedSuffix)
+    internal void WriteTable(Stream stream, string meanName, string? logVarianceName, OnnxTensorLayout layout, IReadOnlyList<string>? slotNames, string? imputedSuffix,
+        AnomalyOutputs? score = null)
     {
         var exportOptions = OnnxConversion.Options(Report, includeLogVariance: logVarianceName is not null);
         exportOptions.EncoderMeanName = meanName;
@@ -293,14 +297,24 @@ public sealed class MutualAutoencoderModel : IDisposable
         exportOptions.TensorLayout = layout;
         exportOptions.EncoderSlotNames = slotNames;
         exportOptions.ImputedColumnSuffix = imputedSuffix;
+        if (score is AnomalyOutputs outputs)
+        {
+            exportOptions.AnomalyScoreName = outputs.ScoreName;
+            exportOptions.PredictedLabelName = outputs.PredictedLabelName;
+            exportOptions.AnomalyThreshold = outputs.Threshold;
+        }
         OnnxExporter.WriteTable(DescribeTable(), stream, exportOptions);
     }
 
-    /// <summary>The options of a table model's public export: the training figures, and imputed outputs named <c>{column}.imputed</c>.</summary>
+    /// <summary>The names of a table graph's anomaly outputs, and the threshold of its predicted label (when it has one).</summary>
+    internal readonly record struct AnomalyOutputs(string ScoreName, string? PredictedLabelName, float Threshold);
+
+    /// <summary>The options of a table model's public export: the training figures, imputed outputs named <c>{column}.imputed</c>, and the anomaly score.</summary>
     private OnnxExportOptions PublicTableOptions(bool includeLogVariance)
     {
         var exportOptions = OnnxConversion.Options(Report, includeLogVariance);
         exportOptions.ImputedColumnSuffix = ImputedSuffix;
+        exportOptions.AnomalyScoreName = OnnxTensorNames.AnomalyScore;
         return exportOptions;
     }
 

@@ -86,6 +86,22 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output) : IDisposable
         string linearDecoder = Path.Combine(_directory.FullName, "decoder_linear.onnx");
         OnnxExporter.WriteDecoder(TestNetworks.Decoder(seed, DecoderFamily.Categorical, HiddenActivation.Tanh, hiddenSizes: []), linearDecoder);
         paths.Add(linearDecoder);
+
+        // A table of every kind with its imputed columns, anomaly score and predicted label, in either layout.
+        foreach (OnnxTensorLayout layout in Enum.GetValues<OnnxTensorLayout>())
+        {
+            string table = Path.Combine(_directory.FullName, $"table_{layout}.onnx");
+            OnnxExporter.WriteTable(TableGraphTests.Table(), table, new OnnxExportOptions
+            {
+                TensorLayout = layout,
+                ImputedColumnSuffix = ".imputed",
+                AnomalyScoreName = "Score",
+                PredictedLabelName = "PredictedLabel",
+                AnomalyThreshold = 3.5f,
+                EncoderSlotNames = Enumerable.Range(0, 12).Select(i => $"z{i}").ToArray(),
+            });
+            paths.Add(table);
+        }
         return paths;
     }
 }

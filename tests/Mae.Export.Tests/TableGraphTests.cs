@@ -11,7 +11,7 @@ public sealed class TableGraphTests
     // Network input: A 1, P 1, C 1, K 3, B 1; then one mask value per cell (5): 12 values.
     private const int NetworkWidth = 12;
 
-    private static TableColumn[] Columns() =>
+    internal static TableColumn[] Columns() =>
     [
         TableColumn.Real("A", [1f], [2f]),
         TableColumn.Positive("P", [0f], [1f], TableColumnType.Double),
@@ -20,7 +20,7 @@ public sealed class TableGraphTests
         TableColumn.Binary("B"),
     ];
 
-    private static TableDescription Table()
+    internal static TableDescription Table()
     {
         var identity = new float[NetworkWidth * NetworkWidth];
         for (int i = 0; i < NetworkWidth; i++)
@@ -69,6 +69,86 @@ public sealed class TableGraphTests
         Assert.Equal(4f, count[0]);
         Assert.Equal(3f, count[1], 1e-5f);                                                              // the rate
         Assert.Equal([1u, 2u], results[4].GetTensorDataAsSpan<uint>().ToArray());                    // class 1 is key 2
+    }
+
+    [Fact]
+    public void TheAnomalyScoreMatchesHandComputationForEveryKindWithMissingCells()
+    {
+        using var stream = new MemoryStream();
+        OnnxExporter.WriteTable(Table(), stream, new OnnxExportOptions { AnomalyScoreName = "Score", PredictedLabelName = "PredictedLabel", AnomalyThreshold = 10f });
+        using var session = new InferenceSession(stream.ToArray());
+        Assert.Equal(["mean", "Score", "PredictedLabel"], session.OutputMetadata.Keys);
+
+        // Row 0 complete; row 1 only B observed; row 2 a large count (ln k! from Stirling's series) and P missing.
+        float[] aValues = [3f, float.NaN, -1f], cValues = [4f, float.NaN, 1000f];
+        double[] pValues = [Math.E, double.NaN, double.NaN];
+        uint[] kValues = [1u, 0u, 3u];
+        bool[] bValues = [true, false, false];
+        using var a = OrtValue.CreateTensorValueFromMemory(aValues, [3, 1]);
+        using var p = OrtValue.CreateTensorValueFromMemory(pValues, [3, 1]);
+        using var c = OrtValue.CreateTensorValueFromMemory(cValues, [3, 1]);
+        using var k = OrtValue.CreateTensorValueFromMemory(kValues, [3, 1]);
+        using var b = OrtValue.CreateTensorValueFromMemory(bValues, [3, 1]);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, ["A", "P", "C", "K", "B"], [a, p, c, k, b], ["Score", "PredictedLabel"]);
+        float[] scores = results[0].GetTensorDataAsSpan<float>().ToArray();
+        bool[] labels = results[1].GetTensorDataAsSpan<bool>().ToArray();
+        Assert.Equal([3, 1], results[0].GetTensorTypeAndShape().Shape);
+
+        // The encoder's mean is its network input and its log-variance 0, so KL = ½ Σ μ²; the decoder head is the constants of Table().
+        static double Gaussian(double u, double m) => -0.5 * ((u - m) * (u - m) + Math.Log(2 * Math.PI));
+        static double LogFactorial(int n) => Enumerable.Range(1, n).Sum(i => Math.Log(i));
+        static double Softplus(double h) => Math.Log(1 + Math.Exp(h));
+        double logSumExp = Math.Log(Math.Exp(0) + Math.Exp(2) + Math.Exp(1));
+        double[] logSoftmax = [0 - logSumExp, 2 - logSumExp, 1 - logSumExp];
+        var expected = new double[3];
+        for (int r = 0; r < 3; r++)
+        {
+            var mean = new List<double>();
+            double logLikelihood = 0;
+            bool aObserved = !float.IsNaN(aValues[r]), pObserved = !double.IsNaN(pValues[r]), cObserved = !float.IsNaN(cValues[r]), kObserved = kValues[r] > 0;
+            double uA = aObserved ? (aValues[r] - 1) / 2 : 0, uP = pObserved ? Math.Log(pValues[r]) : 0, uC = cObserved ? Math.Log(1 + cValues[r]) - 0.5 : 0;
+            mean.AddRange([uA, uP, uC]);
+            mean.AddRange(Enumerable.Range(0, 3).Select(j => kObserved && j == kValues[r] - 1 ? 1.0 : 0.0));
+            mean.Add(bValues[r] ? 1 : 0);
+            mean.AddRange([aObserved ? 1 : 0, pObserved ? 1 : 0, cObserved ? 1 : 0, kObserved ? 1 : 0, 1]);
+            if (aObserved)
+                logLikelihood += Gaussian(uA, 0.5) - Math.Log(2);
+            if (pObserved)
+                logLikelihood += Gaussian(uP, 0.3) - Math.Log(pValues[r]);
+            if (cObserved)
+                logLikelihood += cValues[r] * Math.Log(3) - 3 - LogFactorial((int)cValues[r]);
+            if (kObserved)
+                logLikelihood += logSoftmax[kValues[r] - 1];
+            logLikelihood += (bValues[r] ? -1 : 0) - Softplus(-1);
+            expected[r] = 0.5 * mean.Sum(m => m * m) - logLikelihood;
+        }
+
+        for (int r = 0; r < 3; r++)
+        {
+            Assert.Equal(expected[r], scores[r], Math.Max(1e-4, 1e-6 * Math.Abs(expected[r])));
+            Assert.Equal(expected[r] > 10, labels[r]);
+        }
+        Assert.Contains(labels, l => l);
+        Assert.Contains(labels, l => !l);
+    }
+
+    [Fact]
+    public void TheScoreNeedsItsNameAndTheLabelNeedsTheScoreAndAFiniteThreshold()
+    {
+        var table = Table();
+        Assert.Contains("AnomalyScoreName is null", Assert.Throws<ArgumentException>(
+            () => OnnxExporter.WriteTable(table, new MemoryStream(), new OnnxExportOptions { PredictedLabelName = "PredictedLabel" })).Message);
+        Assert.Contains("AnomalyThreshold is NaN", Assert.Throws<ArgumentException>(
+            () => OnnxExporter.WriteTable(table, new MemoryStream(), new OnnxExportOptions { AnomalyScoreName = "S", PredictedLabelName = "L", AnomalyThreshold = float.NaN })).Message);
+        Assert.Contains("would use the name 'A' twice", Assert.Throws<ArgumentException>(
+            () => OnnxExporter.WriteTable(table, new MemoryStream(), new OnnxExportOptions { AnomalyScoreName = "A" })).Message);
+
+        using var stream = new MemoryStream();
+        OnnxExporter.WriteTable(table, stream, new OnnxExportOptions { TensorLayout = OnnxTensorLayout.SingleRow, AnomalyScoreName = "Score", PredictedLabelName = "PredictedLabel", IncludeLogVariance = true });
+        using var session = new InferenceSession(stream.ToArray());
+        Assert.Equal([1], session.OutputMetadata["Score"].Dimensions);
+        Assert.Equal([1], session.OutputMetadata["PredictedLabel"].Dimensions);
     }
 
     [Fact]

@@ -35,39 +35,37 @@ internal static partial class OnnxModelFactory
         string meanRow = AddRowOutput(graph, encoder.MeanHead, "mean_head", trunk, options.EncoderMeanName);
         graph.AddOutput(options.EncoderMeanName, latent, "Posterior mean of the latent vector.");
         outputs.Add(options.EncoderMeanName);
+        string? logVarianceRowName = null;
         if (options.IncludeLogVariance)
         {
-            AddRowOutput(graph, encoder.LogVarianceHead, "log_variance_head", trunk, options.EncoderLogVarianceName);
+            logVarianceRowName = AddRowOutput(graph, encoder.LogVarianceHead, "log_variance_head", trunk, options.EncoderLogVarianceName);
             graph.AddOutput(options.EncoderLogVarianceName, latent, "Posterior log-variance (natural logarithm) of the latent vector.");
             outputs.Add(options.EncoderLogVarianceName);
         }
 
-        if (options.ImputedColumnSuffix is string suffix)
+        if (options.ImputedColumnSuffix is not null || options.AnomalyScoreName is not null)
         {
             string decoderTrunk = AddTrunk(graph, table.DecoderHiddenLayers, encoder.Activation, meanRow, "decoder_hidden");
             string head = AddDense(graph, table.DecoderHead, "decoder_head", decoderTrunk, "decoder_head.output");
+            var slices = new string[table.Columns.Count];
             int offset = 0;
             for (int i = 0; i < table.Columns.Count; i++)
             {
-                TableColumn column = table.Columns[i];
-                if (column.CanBeMissing)
-                {
-                    string prefix = Prefix(i);
-                    string slice = graph.Slice(head, offset, offset + column.HeadWidth, $"{prefix}.head");
-                    string prediction = column.AddPrediction(graph, slice, prefix);
-                    string name = column.Name + suffix;
-                    string imputed = graph.AddNode("Where", $"{prefix}_impute", [values[i].ObservedBool, inputs[i], prediction],
-                        graph.Layout == OnnxTensorLayout.Batch ? name : $"{prefix}.imputed_row");
-                    if (graph.Layout == OnnxTensorLayout.SingleRow)
-                    {
-                        graph.AddNode("Squeeze", $"{prefix}_imputed_squeeze", [imputed, graph.AddInitializer($"{prefix}.squeeze_axes", [0L], 1)], name);
-                    }
+                slices[i] = graph.Slice(head, offset, offset + table.Columns[i].HeadWidth, $"{Prefix(i)}.head");
+                offset += table.Columns[i].HeadWidth;
+            }
 
-                    graph.AddOutput(name, column.Width, column.ElementType,
-                        $"Column '{column.Name}' with each missing cell replaced by the model's prediction; observed cells unchanged.");
-                }
+            if (options.ImputedColumnSuffix is string suffix)
+            {
+                AddImputedColumns(graph, table, inputs, values, slices, suffix);
+            }
 
-                offset += column.HeadWidth;
+            if (options.AnomalyScoreName is string scoreName)
+            {
+                string logVarianceRow = options.IncludeLogVariance
+                    ? logVarianceRowName!
+                    : AddDense(graph, encoder.LogVarianceHead, "score_log_variance_head", trunk, "score.log_variance");
+                AddAnomalyScore(graph, table, values, slices, meanRow, logVarianceRow, scoreName, options);
             }
         }
 
@@ -88,6 +86,75 @@ internal static partial class OnnxModelFactory
             new(OnnxMetadataKeys.InputWidth, Format(table.Columns.Sum(c => c.Width))),
         };
         return CreateModel(graph.Build(), "Mae table model.", metadata, options, importMachineLearningDomain: options.EncoderSlotNames is not null);
+    }
+
+    /// <summary>Each column that can be missing, with its missing cells replaced by its prediction, as the output <c>{column}{suffix}</c>.</summary>
+    private static void AddImputedColumns(OnnxGraphBuilder graph, TableDescription table, string[] inputs, ColumnValues[] values, string[] heads, string suffix)
+    {
+        for (int i = 0; i < table.Columns.Count; i++)
+        {
+            TableColumn column = table.Columns[i];
+            if (!column.CanBeMissing)
+            {
+                continue;
+            }
+
+            string prefix = Prefix(i);
+            string prediction = column.AddPrediction(graph, heads[i], prefix);
+            string name = column.Name + suffix;
+            string imputed = graph.AddNode("Where", $"{prefix}_impute", [values[i].ObservedBool, inputs[i], prediction],
+                graph.Layout == OnnxTensorLayout.Batch ? name : $"{prefix}.imputed_row");
+            if (graph.Layout == OnnxTensorLayout.SingleRow)
+            {
+                graph.AddNode("Squeeze", $"{prefix}_imputed_squeeze", [imputed, graph.AddInitializer($"{prefix}.squeeze_axes", [0L], 1)], name);
+            }
+
+            graph.AddOutput(name, column.Width, column.ElementType,
+                $"Column '{column.Name}' with each missing cell replaced by the model's prediction; observed cells unchanged.");
+        }
+    }
+
+    /// <summary>
+    /// The anomaly score KL(q(z|x) ‖ p(z)) − Σ_columns log p(x_observed | z = μ) as the output <paramref name="scoreName"/>, and
+    /// with <see cref="OnnxExportOptions.PredictedLabelName"/> whether it exceeds <see cref="OnnxExportOptions.AnomalyThreshold"/>.
+    /// </summary>
+    private static void AddAnomalyScore(OnnxGraphBuilder graph, TableDescription table, ColumnValues[] values, string[] heads,
+        string mean, string logVariance, string scoreName, OnnxExportOptions options)
+    {
+        string score = OnnxLikelihood.DivergenceFromPrior(graph, mean, logVariance);
+        for (int i = 0; i < table.Columns.Count; i++)
+        {
+            string logLikelihood = table.Columns[i].AddLogLikelihood(graph, heads[i], values[i], Prefix(i));
+            score = graph.AddNode("Sub", $"score_less_{Prefix(i)}", [score, logLikelihood], $"score.after_{Prefix(i)}");
+        }
+
+        string scoreRow = AddRowValue(graph, score, "score", scoreName);
+        graph.AddOutput(scoreName, 1,
+            "Anomaly score: the negative ELBO at the posterior mean, -log p(x | z = mean) + KL(q(z|x) || p(z)), in nats over the row's observed cells; higher is more unusual.");
+        if (options.PredictedLabelName is string labelName)
+        {
+            string above = graph.AddNode("Greater", "predicted_label_greater", [scoreRow, graph.Scalar("anomaly_threshold", options.AnomalyThreshold)],
+                graph.Layout == OnnxTensorLayout.Batch ? labelName : "predicted_label.row");
+            if (graph.Layout == OnnxTensorLayout.SingleRow)
+            {
+                graph.AddNode("Squeeze", "predicted_label_squeeze", [above, graph.AddInitializer("predicted_label.squeeze_axes", [0L], 1)], labelName);
+            }
+
+            graph.AddOutput(labelName, 1, TensorProto.Types.DataType.Bool,
+                string.Create(CultureInfo.InvariantCulture, $"Whether the anomaly score exceeds {options.AnomalyThreshold:R}."));
+        }
+    }
+
+    /// <summary>Names the [rows, 1] value <paramref name="value"/> as the output <paramref name="output"/> (squeezed to [1] for one row); returns the [rows, 1] value.</summary>
+    private static string AddRowValue(OnnxGraphBuilder graph, string value, string prefix, string output)
+    {
+        if (graph.Layout == OnnxTensorLayout.Batch)
+        {
+            return graph.AddNode("Identity", $"{prefix}_output", [value], output);
+        }
+
+        graph.AddNode("Squeeze", $"{prefix}_squeeze", [value, graph.AddInitializer($"{prefix}.squeeze_axes", [0L], 1)], output);
+        return value;
     }
 
     private static string Prefix(int column) => string.Create(CultureInfo.InvariantCulture, $"column_{column}");

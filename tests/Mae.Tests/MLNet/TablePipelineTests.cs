@@ -224,7 +224,7 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
         using var workclass = OrtValue.CreateTensorValueFromMemory(source.Select(r => r.WorkclassRaw).ToArray(), [n, 1]);
         using var male = OrtValue.CreateTensorValueFromMemory(source.Select(r => r.Male).ToArray(), [n, 1]);
         using var runOptions = new RunOptions();
-        string[] outputs = [OnnxTensorNames.Mean, OnnxTensorNames.LogVariance, "Age.imputed", "Workclass.imputed"];
+        string[] outputs = [OnnxTensorNames.Mean, OnnxTensorNames.LogVariance, "Age.imputed", "Workclass.imputed", OnnxTensorNames.AnomalyScore];
         using var results = session.Run(runOptions, Columns, [age, income, body, visits, workclass, male], outputs);
 
         var mean = new float[n * 3];
@@ -240,6 +240,13 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
             Assert.Equal(predicted[r * 7], ages[r], 1e-4f * Math.Max(1, Math.Abs(predicted[r * 7])));
             Assert.Equal(source[r].WorkclassRaw == 0 ? (uint)predicted[r * 7 + 5] + 1 : source[r].WorkclassRaw, keys[r]);
         }
+
+        // The anomaly score: every kind's log-likelihood of the observed cells and the KL term, in ONNX Runtime as in libtorch.
+        var scores = fixture.Step.Model.ScoreAnomalies(ModelRows(source));
+        var exported = results[4].GetTensorDataAsSpan<float>().ToArray();
+        Assert.Equal(n, exported.Length);
+        for (int r = 0; r < n; r++)
+            Assert.Equal(scores[r], exported[r], 1e-4f * Math.Max(1, Math.Abs(scores[r])));
     }
 
     [SkippableFact]
