@@ -103,3 +103,59 @@ public static class MutualAutoencoderCatalog
         MutualAutoencoderEstimator.Options options) =>
         new(catalog, outputColumnName, inputColumnName, options);
 }
+
+/// <summary>
+/// The Mutual Autoencoder anomaly detector of <see cref="AnomalyDetectionCatalog"/>: <c>mlContext.AnomalyDetection.Trainers.MutualAutoencoder(...)</c>.
+/// </summary>
+public static class MutualAutoencoderAnomalyDetectionCatalog
+{
+    /// <summary>
+    /// Creates a <see cref="MutualAutoencoderAnomalyEstimator"/>: a Mutual Autoencoder on <paramref name="featureColumnNames"/> (one vector
+    /// column, or a table of columns of mixed kinds with missing cells) whose transformer adds <c>Score</c>, an estimate of −log p(x) in nats
+    /// over each row's observed cells (higher is more unusual), and <c>PredictedLabel</c>, the score above the (1 − <paramref name="contamination"/>)
+    /// quantile of the training rows' scores. <c>mlContext.AnomalyDetection.Evaluate</c> reads both.
+    /// </summary>
+    /// <param name="catalog">The anomaly-detection trainers.</param>
+    /// <param name="featureColumnNames">The columns to model, at least one, each named once; read as by the multi-column <c>MutualAutoencode</c>.</param>
+    /// <param name="targetInformation">Target information M in nats between data and code. Must be finite and non-negative.</param>
+    /// <param name="latentDimension">Dimension d of the code. Must be positive.</param>
+    /// <param name="numberOfEpochs">Passes over the data (small tables train for at least <see cref="MutualAutoencoderOptions.MinimumNumberOfSteps"/>). Must be positive.</param>
+    /// <param name="contamination">The expected fraction of anomalies among the training rows. Must be within [0, 1).</param>
+    /// <param name="seed">Seed of every random draw; <c>null</c> draws one.</param>
+    /// <example>
+    /// <code>
+    /// var detector = mlContext.AnomalyDetection.Trainers.MutualAutoencoder(["Age", "Hours", "Workclass"], contamination: 0.05).Fit(data);
+    /// var metrics = mlContext.AnomalyDetection.Evaluate(detector.Transform(test));
+    /// </code>
+    /// </example>
+    public static MutualAutoencoderAnomalyEstimator MutualAutoencoder(this AnomalyDetectionCatalog.AnomalyDetectionTrainers catalog, string[] featureColumnNames,
+        double targetInformation = MutualAutoencoderOptions.Defaults.TargetInformation,
+        int latentDimension = MutualAutoencoderOptions.Defaults.LatentDimension,
+        int numberOfEpochs = MutualAutoencoderOptions.Defaults.NumberOfEpochs,
+        double contamination = MutualAutoencoderAnomalyEstimator.AnomalyDefaults.Contamination,
+        int? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var options = new MutualAutoencoderAnomalyEstimator.Options
+        {
+            TargetInformation = targetInformation,
+            LatentDimension = latentDimension,
+            NumberOfEpochs = numberOfEpochs,
+            Contamination = contamination,
+            Seed = seed,
+        };
+        return new MutualAutoencoderAnomalyEstimator(featureColumnNames, options);
+    }
+
+    /// <summary>Creates a <see cref="MutualAutoencoderAnomalyEstimator"/> with every option; see <see cref="MutualAutoencoder(AnomalyDetectionCatalog.AnomalyDetectionTrainers, string[], double, int, int, double, int?)"/>.</summary>
+    /// <param name="catalog">The anomaly-detection trainers.</param>
+    /// <param name="featureColumnNames">The columns to model, at least one, each named once.</param>
+    /// <param name="options">The options; they are checked now and copied, so later changes have no effect.</param>
+    /// <exception cref="ArgumentException">An option is out of its documented range, or names a column that cannot apply; the message names it.</exception>
+    public static MutualAutoencoderAnomalyEstimator MutualAutoencoder(this AnomalyDetectionCatalog.AnomalyDetectionTrainers catalog, string[] featureColumnNames,
+        MutualAutoencoderAnomalyEstimator.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new MutualAutoencoderAnomalyEstimator(featureColumnNames, options);
+    }
+}

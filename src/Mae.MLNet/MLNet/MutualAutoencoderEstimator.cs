@@ -51,6 +51,12 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
             throw new ArgumentException(
                 $"{nameof(Options)}.{nameof(Options.LogVarianceColumnName)} ('{logVariance}') must differ from the input and output column names.", nameof(options));
         }
+        if (options.ScoreColumnName is string score)
+        {
+            throw new ArgumentException(
+                $"{nameof(Options)}.{nameof(Options.ScoreColumnName)} is '{score}', but the single-column step has no anomaly score in its ONNX export; use the multi-column step, which takes one column too: MutualAutoencode(\"{outputColumnName}\", new[] {{ \"{inputColumnName}\" }}, options).",
+                nameof(options));
+        }
         options.Validate(classCountFromData: true);
         this.catalog = catalog;
         this.options = (Options)options.Clone();
@@ -67,10 +73,13 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         ArgumentNullException.ThrowIfNull(options);
         var names = inputColumnNames.ToArray();
         TableInput.CheckNames(names, (IReadOnlyDictionary<string, ColumnKind>)options.ColumnKinds, outputColumnName);
-        if (options.LogVarianceColumnName is string logVariance && (logVariance == outputColumnName || names.Contains(logVariance)))
+        foreach (var (option, name) in new[] { (nameof(Options.LogVarianceColumnName), options.LogVarianceColumnName), (nameof(Options.ScoreColumnName), options.ScoreColumnName) })
         {
-            throw new ArgumentException(
-                $"{nameof(Options)}.{nameof(Options.LogVarianceColumnName)} ('{logVariance}') must differ from the input and output column names.", nameof(options));
+            if (name is not null && (name == outputColumnName || names.Contains(name) || (name == options.LogVarianceColumnName && option == nameof(Options.ScoreColumnName))))
+            {
+                throw new ArgumentException(
+                    $"{nameof(Options)}.{option} ('{name}') must differ from the input and output column names.", nameof(options));
+            }
         }
         if (options.Decoder != MutualAutoencoderOptions.Defaults.Decoder)
         {
@@ -113,6 +122,8 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         {
             TableInput.Check(inputSchema, inputColumnNames, Kinds);
             var output = CodeColumns.Add(catalog, inputSchema, OutputColumnName, options.LogVarianceColumnName, options.LatentDimension);
+            if (options.ScoreColumnName is string score)
+                output = CodeColumns.AddVector(catalog, output, score, new VectorDataViewType(NumberDataViewType.Single, 1));
             if (options.ImputeMissingValues)
             {
                 // An imputed column keeps its name and item type; a scalar becomes a one-slot vector (see Options.ImputeMissingValues).
@@ -175,6 +186,22 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
 
     private MutualAutoencoderTransformer FitTable(IDataView input)
     {
+        var (model, table, trainingOptions) = TrainTable(input);
+        try
+        {
+            return new MutualAutoencoderTransformer(catalog, model, table, OutputColumnName, trainingOptions.LogVarianceColumnName,
+                trainingOptions.ImputeMissingValues, trainingOptions.ScoreColumnName, input);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Trains the multi-column step's model on <paramref name="input"/>; the caller owns the model.</summary>
+    internal (MutualAutoencoderModel Model, TableInput Table, Options TrainingOptions) TrainTable(IDataView input)
+    {
         var table = TableInput.FromSchema(input.Schema, inputColumnNames, Kinds);
         var trainingOptions = (Options)options.Clone();
         trainingOptions.Table = table.Specification;
@@ -183,16 +210,7 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         var data = new DataViewTrainingData(input, table, trainingOptions.ShuffleBufferSize, trainingOptions.CancellationToken);
         monitor.Info(string.Create(CultureInfo.InvariantCulture,
             $"Training a {trainingOptions.Objective} on a table of {table.Columns.Count} columns ({string.Join(", ", table.Columns.Select(c => $"{c.Name}: {c.Kind}"))}), {data.RowCount} rows: d = {trainingOptions.LatentDimension}, M = {trainingOptions.TargetInformation} nats, {trainingOptions.NumberOfEpochs} epochs of batch {trainingOptions.BatchSize}."));
-        var model = new MutualAutoencoderTrainer(trainingOptions).Fit(data, monitor, trainingOptions.CancellationToken);
-        try
-        {
-            return new MutualAutoencoderTransformer(catalog, model, table, OutputColumnName, trainingOptions.LogVarianceColumnName, trainingOptions.ImputeMissingValues, input);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return (new MutualAutoencoderTrainer(trainingOptions).Fit(data, monitor, trainingOptions.CancellationToken), table, trainingOptions);
     }
 
     private void CheckClassCount(bool keyInput)
@@ -209,8 +227,19 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
     /// For the categorical decoder, <see cref="MutualAutoencoderOptions.NumberOfClasses"/> may stay 0 when the input is a key
     /// column: the key's count is used. A Single input column of class indices 0..K−1 needs it set.
     /// </remarks>
-    public sealed class Options : MutualAutoencoderOptions
+    public class Options : MutualAutoencoderOptions
     {
+        /// <summary>
+        /// For the multi-column step: the name of an extra output column holding each row's anomaly score, or <c>null</c> (the default)
+        /// for none. The score is the negative ELBO with the code at its posterior mean, −log p(x | z = E_q[z|x]) + KL(q(z|x) ‖ p(z)), in
+        /// nats over the row's observed cells: higher is more unusual (see <see cref="MutualAutoencoderModel.ScoreAnomalies"/>). It is a
+        /// <c>Vector&lt;Single, 1&gt;</c>, as the step's other one-value outputs, so that the schema is the same after saving (see
+        /// <see cref="ImputeMissingValues"/>); for a Single <c>Score</c> that ML.NET's anomaly evaluator reads, use
+        /// <c>mlContext.AnomalyDetection.Trainers.MutualAutoencoder</c>. Must differ from every other column name. The single-column step
+        /// refuses it.
+        /// </summary>
+        public string? ScoreColumnName { get; set; }
+
         /// <summary>
         /// Name of an extra output column for the posterior log-variance log σ²(x), a vector like the mean; <c>null</c> (the default) adds none.
         /// Must differ from the input and output column names.

@@ -83,7 +83,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
     /// columns are dropped. The chain is what <see cref="Transform"/> runs and what Save writes.
     /// </summary>
     internal MutualAutoencoderTransformer(TransformsCatalog catalog, MutualAutoencoderModel model, TableInput table,
-        string outputColumnName, string? logVarianceColumnName, bool impute, IDataView trainingData)
+        string outputColumnName, string? logVarianceColumnName, bool impute, string? scoreColumnName, IDataView trainingData)
     {
         this.model = model;
         this.table = table;
@@ -91,11 +91,14 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         OutputColumnName = outputColumnName;
         LogVarianceColumnName = logVarianceColumnName;
         ImputesMissingValues = impute;
+        ScoreColumnName = scoreColumnName;
 
         using var stream = new MemoryStream();
-        model.WriteTable(stream, outputColumnName, logVarianceColumnName, OnnxTensorLayout.SingleRow, CodeColumns.SlotNames(model.LatentDimension), impute ? ImputedSuffix : null);
+        model.WriteTable(stream, outputColumnName, logVarianceColumnName, OnnxTensorLayout.SingleRow, CodeColumns.SlotNames(model.LatentDimension), impute ? ImputedSuffix : null,
+            scoreColumnName is null ? null : new MutualAutoencoderModel.AnomalyOutputs(scoreColumnName, null, 0));
         var imputed = impute ? table.Columns.Where(c => c.Storage != ColumnStorage.Boolean).ToArray() : [];
-        string[] outputs = [outputColumnName, .. logVarianceColumnName is null ? Array.Empty<string>() : [logVarianceColumnName], .. imputed.Select(c => c.Name + ImputedSuffix)];
+        string[] outputs = [outputColumnName, .. logVarianceColumnName is null ? Array.Empty<string>() : [logVarianceColumnName],
+            .. imputed.Select(c => c.Name + ImputedSuffix), .. scoreColumnName is null ? Array.Empty<string>() : [scoreColumnName]];
         IEstimator<ITransformer> chain = catalog.ApplyOnnxModel(outputs, [.. table.ColumnNames], new MemoryStream(stream.ToArray()));
         if (imputed.Length > 0)
         {
@@ -131,6 +134,9 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
 
     /// <summary>The name of the output column that holds the posterior mean.</summary>
     public string OutputColumnName { get; }
+
+    /// <summary>The name of the multi-column step's anomaly score column (a <c>Vector&lt;Single, 1&gt;</c>), or <c>null</c> when there is none.</summary>
+    public string? ScoreColumnName { get; }
 
     /// <summary>The name of the output column that holds the posterior log-variance, or <c>null</c> when there is none.</summary>
     public string? LogVarianceColumnName { get; }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Mae.Tests.MLNet;
 
@@ -113,6 +114,56 @@ public sealed class ReloadWithoutMaeTests
                 (step as IDisposable)?.Dispose();
             directory.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public void SavedAnomalyDetectorScoresInAProgramWithoutMae()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = mlContext.Data.LoadFromEnumerable(AnomalyDetectionTests.Rows(300, seed: 4));
+        var model = AnomalyDetectionTests.Pipeline(mlContext, AnomalyDetectionTests.Options()).Fit(data);
+        var directory = Directory.CreateTempSubdirectory("mae-reload-anomaly-");
+        try
+        {
+            string modelPath = Path.Combine(directory.FullName, "model.zip");
+            string inputPath = Path.Combine(directory.FullName, "input.idv");
+            string outputPath = Path.Combine(directory.FullName, "output.idv");
+            mlContext.Model.Save(model, data.Schema, modelPath);
+            using (var stream = File.Create(inputPath))
+                mlContext.Data.SaveAsBinary(data, stream);
+
+            var (exitCode, output) = Run([ProgramPath(), "--binary", modelPath, inputPath, outputPath]);
+
+            Assert.True(exitCode == 0, $"ReloadWithoutMae exited with {exitCode}.\n{output}");
+            Assert.Contains("Mae or TorchSharp assemblies loaded: none", output);
+            // ML.NET's ONNX transformer gives one-slot vectors where the step in memory gives scalars (see MutualAutoencoderAnomalyTransformer).
+            Assert.Contains("column 'Score': Vector<Single, 1>", output);
+            Assert.Contains("column 'PredictedLabel': Vector<Boolean, 1>", output);
+            var before = mlContext.Data.CreateEnumerable<AnomalyDetectionTests.ScoredRow>(model.Transform(data), false).ToArray();
+            var after = mlContext.Data.CreateEnumerable<ReloadedScore>(mlContext.Data.LoadFromBinary(outputPath), false).ToArray();
+            Assert.Equal(before.Length, after.Length);
+            for (int r = 0; r < before.Length; r++)
+            {
+                Assert.Equal(before[r].Score, after[r].Score[0]);
+                Assert.Equal(before[r].PredictedLabel, after[r].PredictedLabel[0]);
+            }
+            Assert.Contains(before, r => r.PredictedLabel);
+        }
+        finally
+        {
+            foreach (var step in (IEnumerable<ITransformer>)model)
+                (step as IDisposable)?.Dispose();
+            directory.Delete(recursive: true);
+        }
+    }
+
+    public sealed class ReloadedScore
+    {
+        [VectorType(1)]
+        public float[] Score { get; set; } = [];
+
+        [VectorType(1)]
+        public bool[] PredictedLabel { get; set; } = [];
     }
 
     /// <summary>Runs the dotnet CLI and returns its exit code and everything it printed.</summary>

@@ -402,7 +402,7 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
         public bool Male { get; set; }
     }
 
-    private sealed class KeyRow
+    internal sealed class KeyRow
     {
         public uint Value { get; set; }
     }
