@@ -11,8 +11,9 @@ using Mae.Benchmarks;
 // Mae.Benchmarks table-fit            : the multi-column step on 50,000 generated rows x 20 mixed columns (--rows N): Fit's wall time at the defaults and the saved pipeline's Transform throughput.
 // Mae.Benchmarks table-knob           : held-out I_q, Î_p and KL(q(z) ‖ p(z)) of the MAE at M = 1, 2, 3 on the public tables (see TableImputation.RunKnob).
 // Mae.Benchmarks table-features       : accuracy of SDCA and LightGbm on the code (VAE, MAE at several M), the raw columns and PCA, with all and 1% of the labels, on income and spam (see TableFeatures.cs).
+// Mae.Benchmarks anomaly-odds         : ROC-AUC and average precision of the anomaly detector (VAE, MAE at several M; three score estimators) and RandomizedPca on the ODDS tables (see AnomalyOdds.cs).
 // Mae.Benchmarks knob-candidates      : held-out I_q, KL(q(z) ‖ p(z)), Î_p, ELBO and SDCA accuracy on Fashion-MNIST per configuration (see KnobCandidates.cs).
-const string Usage = "Usage: Mae.Benchmarks [training|penalties|featurization|pipeline-memory|transform-throughput|knob-candidates|table-imputation|table-knob|table-features|table-fit] [--out DIR (default out/bench)] [--steps N] [--warmup N] [--threads N] [--rows N[,N...]] [--runs N] [--only NAME[,NAME...]]";
+const string Usage = "Usage: Mae.Benchmarks [training|penalties|featurization|pipeline-memory|transform-throughput|knob-candidates|table-imputation|table-knob|table-features|table-fit|anomaly-odds] [--out DIR (default out/bench)] [--steps N] [--warmup N] [--threads N] [--rows N[,N...]] [--runs N] [--only NAME[,NAME...]]";
 string mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "training";
 if (mode == "knob-candidates")
     return KnobCandidates.Run(args[1..]);
@@ -22,6 +23,10 @@ if (mode == "table-features")
     return TableFeatures.Run(args[1..]);
 if (mode == "table-knob")
     return TableImputation.RunKnob(args[1..]);
+if (mode == "anomaly-odds")
+    return AnomalyOdds.Run(args[1..]);
+if (mode == "anomaly-odds-figure")
+    return AnomalyFigure.Run(args[1..]);
 string outputDirectory = Path.Combine("out", "bench"); // out/ is ignored by git
 int steps = 200, warmup = 20, threads = 1, runs = 5;
 long[]? rows = null;

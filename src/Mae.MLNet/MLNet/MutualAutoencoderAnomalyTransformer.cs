@@ -32,7 +32,7 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
     private readonly TableInput table;
     private readonly IDataView schemaSource;
     private readonly Lock gate = new();
-    private (ITransformer Chain, float Threshold) scorer;
+    private volatile Scorer scorer;   // swapped whole, so a reader sees a chain and its threshold together
     private readonly List<ITransformer> retired = [];   // chains of earlier thresholds, which open cursors may still read
     private bool disposed;
 
@@ -44,8 +44,11 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
         ScoreColumnName = scoreColumnName;
         PredictedLabelColumnName = predictedLabelColumnName;
         schemaSource = EmptyView(trainingSchema);
-        scorer = (BuildChain(threshold), threshold);
+        scorer = new Scorer(BuildChain(threshold), threshold);
     }
+
+    /// <summary>The ONNX chain and the threshold baked into it.</summary>
+    private sealed record Scorer(ITransformer Chain, float Threshold);
 
     /// <summary>The names of the columns the model reads.</summary>
     public IReadOnlyList<string> FeatureColumnNames => table.ColumnNames;
@@ -80,7 +83,7 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
                 if (value == scorer.Threshold)
                     return;
                 retired.Add(scorer.Chain);
-                scorer = (BuildChain(value), value);
+                scorer = new Scorer(BuildChain(value), value);
             }
         }
     }

@@ -38,26 +38,14 @@ public sealed class AnomalyDetectionTests : IClassFixture<AnomalyDetectionTests.
     }).ToArray();
 
     internal static IEstimator<ITransformer> Pipeline(MLContext mlContext, MutualAutoencoderAnomalyEstimator.Options options) =>
-        mlContext.Transforms.Conversion.MapValueToKey("Workclass", nameof(LabelledRow.WorkclassRaw),
-                keyData: mlContext.Data.LoadFromEnumerable(Enumerable.Range(1, 4).Select(k => new TablePipelineTests.KeyRow { Value = (uint)k })))
-            .Append(mlContext.AnomalyDetection.Trainers.MutualAutoencoder(Features, options));
+        TablePipelineTests.WorkclassKey(mlContext).Append(mlContext.AnomalyDetection.Trainers.MutualAutoencoder(Features, options));
 
+    /// <summary>The small model of <see cref="TablePipelineTests"/>, trained for 10 epochs, expecting 5% of anomalies.</summary>
     internal static MutualAutoencoderAnomalyEstimator.Options Options()
     {
-        var options = new MutualAutoencoderAnomalyEstimator.Options
-        {
-            TargetInformation = 2,
-            LatentDimension = 3,
-            HiddenSizes = [32],
-            NumberOfEpochs = 10,
-            BatchSize = 64,
-            Seed = 7,
-            EvaluateEveryEpoch = false,
-            MinimumNumberOfSteps = 0,
-            Contamination = 0.05,
-        };
-        options.ColumnKinds["Income"] = ColumnKind.Positive;
-        options.ColumnKinds["Visits"] = ColumnKind.Count;
+        var options = TablePipelineTests.Small(new MutualAutoencoderAnomalyEstimator.Options());
+        options.NumberOfEpochs = 10;
+        options.Contamination = 0.05;
         return options;
     }
 
@@ -177,6 +165,9 @@ public sealed class AnomalyDetectionTests : IClassFixture<AnomalyDetectionTests.
     public void OptionsThatCannotApplyAreRefusedWithTheirNames()
     {
         var mlContext = new MLContext(seed: 1);
+        // The detector's M is its own default, set from the ODDS measurements; the rest are the transform's.
+        Assert.Equal(4, new MutualAutoencoderAnomalyEstimator.Options().TargetInformation);
+        Assert.Equal(MutualAutoencoderOptions.Defaults.LatentDimension, new MutualAutoencoderAnomalyEstimator.Options().LatentDimension);
         Assert.Contains("Contamination", Assert.Throws<ArgumentOutOfRangeException>(
             () => mlContext.AnomalyDetection.Trainers.MutualAutoencoder(Features, contamination: 1)).Message);
         var options = Options();

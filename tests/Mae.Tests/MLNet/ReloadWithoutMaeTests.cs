@@ -75,24 +75,11 @@ public sealed class ReloadWithoutMaeTests
         var mlContext = new MLContext(seed: 1);
         var data = mlContext.Data.LoadFromEnumerable(TablePipelineTests.Rows(300, seed: 4));
         var model = TablePipelineTests.Pipeline(mlContext, TablePipelineTests.Options()).Fit(data);
-        var directory = Directory.CreateTempSubdirectory("mae-reload-table-");
-        try
+        ScoreInAProgramWithoutMae(mlContext, model, data, "mae-reload-table-", (output, actual) =>
         {
-            string modelPath = Path.Combine(directory.FullName, "model.zip");
-            string inputPath = Path.Combine(directory.FullName, "input.idv");
-            string outputPath = Path.Combine(directory.FullName, "output.idv");
-            mlContext.Model.Save(model, data.Schema, modelPath);
-            using (var stream = File.Create(inputPath))
-                mlContext.Data.SaveAsBinary(data, stream);
-
-            var (exitCode, output) = Run([ProgramPath(), "--binary", modelPath, inputPath, outputPath]);
-
-            Assert.True(exitCode == 0, $"ReloadWithoutMae exited with {exitCode}.\n{output}");
-            Assert.Contains("Mae or TorchSharp assemblies loaded: none", output);
             Assert.Contains("column 'Workclass': Vector<Key<UInt32, 0-3>, 1>", output);
             Assert.Contains("column 'Income': Vector<Double, 1>", output);
             var expected = model.Transform(data);
-            var actual = mlContext.Data.LoadFromBinary(outputPath);
             PipelineData.AssertClose(PipelineData.ReadVectors(expected, "Code"), PipelineData.ReadVectors(actual, "Code"), 0);
             var before = mlContext.Data.CreateEnumerable<TablePipelineTests.ImputedRow>(expected, false).ToArray();
             var after = mlContext.Data.CreateEnumerable<TablePipelineTests.ImputedRow>(actual, false).ToArray();
@@ -107,13 +94,7 @@ public sealed class ReloadWithoutMaeTests
                 Assert.False(float.IsNaN(after[r].Age[0]));
                 Assert.NotEqual(0u, after[r].Workclass[0]);
             }
-        }
-        finally
-        {
-            foreach (var step in (IEnumerable<ITransformer>)model)
-                (step as IDisposable)?.Dispose();
-            directory.Delete(recursive: true);
-        }
+        });
     }
 
     [Fact]
@@ -122,7 +103,31 @@ public sealed class ReloadWithoutMaeTests
         var mlContext = new MLContext(seed: 1);
         var data = mlContext.Data.LoadFromEnumerable(AnomalyDetectionTests.Rows(300, seed: 4));
         var model = AnomalyDetectionTests.Pipeline(mlContext, AnomalyDetectionTests.Options()).Fit(data);
-        var directory = Directory.CreateTempSubdirectory("mae-reload-anomaly-");
+        ScoreInAProgramWithoutMae(mlContext, model, data, "mae-reload-anomaly-", (output, actual) =>
+        {
+            // ML.NET's ONNX transformer gives one-slot vectors where the step in memory gives scalars (see MutualAutoencoderAnomalyTransformer).
+            Assert.Contains("column 'Score': Vector<Single, 1>", output);
+            Assert.Contains("column 'PredictedLabel': Vector<Boolean, 1>", output);
+            var before = mlContext.Data.CreateEnumerable<AnomalyDetectionTests.ScoredRow>(model.Transform(data), false).ToArray();
+            var after = mlContext.Data.CreateEnumerable<ReloadedScore>(actual, false).ToArray();
+            Assert.Equal(before.Length, after.Length);
+            for (int r = 0; r < before.Length; r++)
+            {
+                Assert.Equal(before[r].Score, after[r].Score[0]);
+                Assert.Equal(before[r].PredictedLabel, after[r].PredictedLabel[0]);
+            }
+            Assert.Contains(before, r => r.PredictedLabel);
+        });
+    }
+
+    /// <summary>
+    /// Saves <paramref name="model"/> and <paramref name="data"/> as an ML.NET binary view, runs ReloadWithoutMae <c>--binary</c> on them,
+    /// checks that it ran with no Mae or TorchSharp assembly loaded, and hands its printed output and its scored view to <paramref name="check"/>;
+    /// disposes the model's steps.
+    /// </summary>
+    private static void ScoreInAProgramWithoutMae(MLContext mlContext, ITransformer model, IDataView data, string folderPrefix, Action<string, IDataView> check)
+    {
+        var directory = Directory.CreateTempSubdirectory(folderPrefix);
         try
         {
             string modelPath = Path.Combine(directory.FullName, "model.zip");
@@ -136,18 +141,7 @@ public sealed class ReloadWithoutMaeTests
 
             Assert.True(exitCode == 0, $"ReloadWithoutMae exited with {exitCode}.\n{output}");
             Assert.Contains("Mae or TorchSharp assemblies loaded: none", output);
-            // ML.NET's ONNX transformer gives one-slot vectors where the step in memory gives scalars (see MutualAutoencoderAnomalyTransformer).
-            Assert.Contains("column 'Score': Vector<Single, 1>", output);
-            Assert.Contains("column 'PredictedLabel': Vector<Boolean, 1>", output);
-            var before = mlContext.Data.CreateEnumerable<AnomalyDetectionTests.ScoredRow>(model.Transform(data), false).ToArray();
-            var after = mlContext.Data.CreateEnumerable<ReloadedScore>(mlContext.Data.LoadFromBinary(outputPath), false).ToArray();
-            Assert.Equal(before.Length, after.Length);
-            for (int r = 0; r < before.Length; r++)
-            {
-                Assert.Equal(before[r].Score, after[r].Score[0]);
-                Assert.Equal(before[r].PredictedLabel, after[r].PredictedLabel[0]);
-            }
-            Assert.Contains(before, r => r.PredictedLabel);
+            check(output, mlContext.Data.LoadFromBinary(outputPath));
         }
         finally
         {

@@ -58,28 +58,36 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
     }).ToArray();
 
     internal static IEstimator<ITransformer> Pipeline(MLContext mlContext, MutualAutoencoderEstimator.Options options) =>
-        mlContext.Transforms.Conversion.MapValueToKey("Workclass", nameof(TableRow.WorkclassRaw),
-                keyData: mlContext.Data.LoadFromEnumerable(Enumerable.Range(1, Classes).Select(k => new KeyRow { Value = (uint)k })))
-            .Append(mlContext.Transforms.MutualAutoencode("Code", Columns, options));
+        WorkclassKey(mlContext).Append(mlContext.Transforms.MutualAutoencode("Code", Columns, options));
 
     internal static MutualAutoencoderEstimator.Options Options(bool impute = true)
     {
-        var options = new MutualAutoencoderEstimator.Options
-        {
-            TargetInformation = 2,
-            LatentDimension = 3,
-            HiddenSizes = [32],
-            NumberOfEpochs = 3,
-            BatchSize = 64,
-            Seed = 7,
-            ImputeMissingValues = impute,
-            EvaluateEveryEpoch = false,
-            MinimumNumberOfSteps = 0,
-        };
+        var options = Small(new MutualAutoencoderEstimator.Options());
+        options.ImputeMissingValues = impute;
+        return options;
+    }
+
+    /// <summary>Sets the small model and short training of these tests (3 epochs, no minimum), and the table's kind overrides.</summary>
+    internal static TOptions Small<TOptions>(TOptions options)
+        where TOptions : MutualAutoencoderEstimator.Options
+    {
+        options.TargetInformation = 2;
+        options.LatentDimension = 3;
+        options.HiddenSizes = [32];
+        options.NumberOfEpochs = 3;
+        options.BatchSize = 64;
+        options.Seed = 7;
+        options.EvaluateEveryEpoch = false;
+        options.MinimumNumberOfSteps = 0;
         options.ColumnKinds["Income"] = ColumnKind.Positive;
         options.ColumnKinds["Visits"] = ColumnKind.Count;
         return options;
     }
+
+    /// <summary>The key column Workclass (1..4, 0 missing) from the raw column of the rows, before a Mae step.</summary>
+    internal static IEstimator<ITransformer> WorkclassKey(MLContext mlContext) =>
+        mlContext.Transforms.Conversion.MapValueToKey("Workclass", nameof(TableRow.WorkclassRaw),
+            keyData: mlContext.Data.LoadFromEnumerable(Enumerable.Range(1, Classes).Select(k => new KeyRow { Value = (uint)k })));
 
     public sealed class Fixture : IDisposable
     {
@@ -402,7 +410,7 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
         public bool Male { get; set; }
     }
 
-    internal sealed class KeyRow
+    private sealed class KeyRow
     {
         public uint Value { get; set; }
     }
