@@ -123,7 +123,7 @@ public sealed class AnomalyDetectionTests : IClassFixture<AnomalyDetectionTests.
     {
         var source = Rows(200, seed: 8);
         var scored = fixture.MLContext.Data.CreateEnumerable<ScoredRow>(fixture.Model.Transform(fixture.MLContext.Data.LoadFromEnumerable(source)), false).ToArray();
-        var expected = fixture.Detector.Model.ScoreAnomalies(TablePipelineTests.ModelRows(source.Select(r => r.AsTableRow())));
+        var expected = fixture.Detector.Model.ScoreAnomalies(TablePipelineTests.ModelRows(source));
         Assert.Contains(source, r => float.IsNaN(r.Age) || r.WorkclassRaw == 0);
         for (int r = 0; r < source.Length; r++)
         {
@@ -179,27 +179,9 @@ public sealed class AnomalyDetectionTests : IClassFixture<AnomalyDetectionTests.
         Assert.Contains("multi-column step", Assert.Throws<ArgumentException>(() => mlContext.Transforms.MutualAutoencode("Code", "Features", single)).Message);
     }
 
-    public sealed class LabelledRow
+    public sealed class LabelledRow : TablePipelineTests.TableRow
     {
-        public float Age { get; set; }
-
-        public double Income { get; set; }
-
-        [VectorType(2)]
-        public float[] Body { get; set; } = [];
-
-        public float Visits { get; set; }
-
-        public uint WorkclassRaw { get; set; }
-
-        public bool Male { get; set; }
-
         public float Label { get; set; }
-
-        internal TablePipelineTests.TableRow AsTableRow() => new()
-        {
-            Age = Age, Income = Income, Body = Body, Visits = Visits, WorkclassRaw = WorkclassRaw, Male = Male,
-        };
     }
 
     public sealed class ScoredRow

@@ -372,7 +372,8 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
 
     private static float[][] Chunk(float[] values, int width) => values.Chunk(width).ToArray();
 
-    public sealed class TableRow
+    /// <summary>A row of the table (not sealed: <see cref="AnomalyDetectionTests.LabelledRow"/> adds a label).</summary>
+    public class TableRow
     {
         public float Age { get; set; }
 
