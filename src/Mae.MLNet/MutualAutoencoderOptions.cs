@@ -185,10 +185,13 @@ public class MutualAutoencoderOptions
     /// <summary>Epochs to train on data of <paramref name="batchesPerEpoch"/> batches: <see cref="NumberOfEpochs"/>, raised to reach <see cref="MinimumNumberOfSteps"/>.</summary>
     internal int EffectiveNumberOfEpochs(int batchesPerEpoch)
     {
-        long minimum = MinimumNumberOfSteps ?? (Table is null ? 0 : Defaults.TableMinimumNumberOfSteps);
+        long minimum = EffectiveMinimumNumberOfSteps;
         long needed = (minimum + Math.Max(1, batchesPerEpoch) - 1) / Math.Max(1, batchesPerEpoch);
         return (int)Math.Min(int.MaxValue, Math.Max(NumberOfEpochs, needed));
     }
+
+    /// <summary><see cref="MinimumNumberOfSteps"/> as set, or its default: 1,000 for a table, none for one column.</summary>
+    internal int EffectiveMinimumNumberOfSteps => MinimumNumberOfSteps ?? (Table is null ? 0 : Defaults.TableMinimumNumberOfSteps);
 
     internal int EffectivePriorSampleSize => PriorSampleSize ?? Math.Max(BatchSize, Defaults.MinimumPriorSampleSize);
 

@@ -128,6 +128,7 @@ public sealed class MutualAutoencoderTrainer
             var epochReport = new MutualAutoencoderEpochReport
             {
                 Epoch = epoch,
+                NumberOfEpochs = epochs,
                 Step = step,
                 Elbo = elbo / batches,
                 Reconstruction = reconstruction / batches,

@@ -8,6 +8,12 @@ public sealed class MutualAutoencoderEpochReport
     /// <summary>Epoch number, starting at 1.</summary>
     public int Epoch { get; init; }
 
+    /// <summary>
+    /// The epochs the run trains: <see cref="MutualAutoencoderOptions.NumberOfEpochs"/>, or more when
+    /// <see cref="MutualAutoencoderOptions.MinimumNumberOfSteps"/> raises it.
+    /// </summary>
+    public int NumberOfEpochs { get; init; }
+
     /// <summary>Training steps completed so far.</summary>
     public long Step { get; init; }
 

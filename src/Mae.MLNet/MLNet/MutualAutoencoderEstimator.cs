@@ -171,7 +171,7 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         using var monitor = new TrainingMonitor(trainingOptions);
         var data = new DataViewTrainingData(input, column, trainingOptions.ShuffleBufferSize, trainingOptions.CancellationToken);
         monitor.Info(string.Create(CultureInfo.InvariantCulture,
-            $"Training a {trainingOptions.Objective} on column '{column.Name}' ({column.Type}, {data.RowCount} rows): d = {trainingOptions.LatentDimension}, M = {trainingOptions.TargetInformation} nats, {trainingOptions.Decoder} decoder, {trainingOptions.NumberOfEpochs} epochs of batch {trainingOptions.BatchSize}."));
+            $"Training a {trainingOptions.Objective} on column '{column.Name}' ({column.Type}, {data.RowCount} rows): d = {trainingOptions.LatentDimension}, M = {trainingOptions.TargetInformation} nats, {trainingOptions.Decoder} decoder, {EpochsText(trainingOptions)}."));
         var model = new MutualAutoencoderTrainer(trainingOptions).Fit(data, monitor, trainingOptions.CancellationToken);
         try
         {
@@ -209,9 +209,14 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         using var monitor = new TrainingMonitor(trainingOptions);
         var data = new DataViewTrainingData(input, table, trainingOptions.ShuffleBufferSize, trainingOptions.CancellationToken);
         monitor.Info(string.Create(CultureInfo.InvariantCulture,
-            $"Training a {trainingOptions.Objective} on a table of {table.Columns.Count} columns ({string.Join(", ", table.Columns.Select(c => $"{c.Name}: {c.Kind}"))}), {data.RowCount} rows: d = {trainingOptions.LatentDimension}, M = {trainingOptions.TargetInformation} nats, {trainingOptions.NumberOfEpochs} epochs of batch {trainingOptions.BatchSize}."));
+            $"Training a {trainingOptions.Objective} on a table of {table.Columns.Count} columns ({string.Join(", ", table.Columns.Select(c => $"{c.Name}: {c.Kind}"))}), {data.RowCount} rows: d = {trainingOptions.LatentDimension}, M = {trainingOptions.TargetInformation} nats, {EpochsText(trainingOptions)}."));
         return (new MutualAutoencoderTrainer(trainingOptions).Fit(data, monitor, trainingOptions.CancellationToken), table, trainingOptions);
     }
+
+    /// <summary>"20 epochs of batch 256", and when a minimum number of steps applies, " (at least 1000 steps: small data trains more epochs)".</summary>
+    private static string EpochsText(Options options) => options.EffectiveMinimumNumberOfSteps == 0
+        ? string.Create(CultureInfo.InvariantCulture, $"{options.NumberOfEpochs} epochs of batch {options.BatchSize}")
+        : string.Create(CultureInfo.InvariantCulture, $"{options.NumberOfEpochs} epochs of batch {options.BatchSize}, or more to reach {nameof(Options.MinimumNumberOfSteps)} = {options.EffectiveMinimumNumberOfSteps} steps");
 
     private void CheckClassCount(bool keyInput)
     {

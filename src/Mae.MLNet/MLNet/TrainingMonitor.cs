@@ -17,14 +17,12 @@ internal sealed class TrainingMonitor : IProgress<MutualAutoencoderEpochReport>,
 {
     private readonly IProgress<MutualAutoencoderEpochReport>? progress;
     private readonly IChannel? channel;
-    private readonly int numberOfEpochs;
     private readonly double target;
     private readonly bool informationTargeted;
 
     public TrainingMonitor(MutualAutoencoderEstimator.Options options)
     {
         progress = options.Progress;
-        numberOfEpochs = options.NumberOfEpochs;
         target = options.TargetInformation;
         informationTargeted = options.Objective == MutualAutoencoderObjective.MutualAutoencoder;
         if (options.Context is IHostEnvironment environment)
@@ -38,7 +36,7 @@ internal sealed class TrainingMonitor : IProgress<MutualAutoencoderEpochReport>,
         if (channel is not null)
         {
             var text = string.Create(CultureInfo.InvariantCulture,
-                $"Epoch {value.Epoch}/{numberOfEpochs}: ELBO {value.Elbo:F4}, reconstruction {value.Reconstruction:F4}, rate {value.Rate:F4}, information bound {value.InformationBound:F4}");
+                $"Epoch {value.Epoch}/{value.NumberOfEpochs}: ELBO {value.Elbo:F4}, reconstruction {value.Reconstruction:F4}, rate {value.Rate:F4}, information bound {value.InformationBound:F4}");
             if (informationTargeted)
                 text += string.Create(CultureInfo.InvariantCulture, $" (target {target:G4})");
             if (value.RateMultiplier is double beta)

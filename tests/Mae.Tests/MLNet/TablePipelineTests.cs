@@ -282,9 +282,16 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
         options.HiddenSizes = [8];
         options.NumberOfEpochs = 2;
         options.MinimumNumberOfSteps = 50;
+        options.Context = mlContext;
+        var messages = new List<string>();
+        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
         using var step = (MutualAutoencoderTransformer)((IEnumerable<ITransformer>)Pipeline(mlContext, options).Fit(data)).Last();
         Assert.Equal(13, step.Report.Epochs.Count);
         Assert.Equal(52, step.Report.Final.Step);
+        // The log counts the epochs the run trains, and says why they are more than asked.
+        Assert.Contains(messages, m => m.Contains("2 epochs of batch 64, or more to reach MinimumNumberOfSteps = 50 steps", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("Epoch 13/13:", StringComparison.Ordinal));
+        Assert.All(step.Report.Epochs, e => Assert.Equal(13, e.NumberOfEpochs));
 
         // The default: 1,000 steps for a table, none for one column (its epochs stay as they were).
         var defaults = new MutualAutoencoderOptions();
