@@ -65,8 +65,10 @@ public sealed class OnnxExportOptions
     /// <summary>
     /// Gets or sets the name of a table model's anomaly score output, or <see langword="null"/> (the default) for none. When set,
     /// <see cref="OnnxExporter.WriteTable(TableDescription, Stream, OnnxExportOptions)"/> outputs float [batch, 1] ([1] for one row):
-    /// the negative ELBO with the code at its posterior mean, −log p(x | z = μ) + KL(q(z|x) ‖ p(z)), in nats over each row's observed
-    /// cells (higher is more unusual). Must not be empty. Ignored for encoders and decoders.
+    /// the plug-in negative ELBO with the code at its posterior mean, −log p(x | z = μ) + KL(q(z|x) ‖ p(z)), in nats over each row's
+    /// observed cells (higher is more unusual), and +∞ for a row with an observed value that breaks its column's rule (an infinite
+    /// value, a value ≤ 0 in a positive column, a negative or fractional count, a binary value other than 0 and 1, a key above the
+    /// count) or with no observed cell, so that such a row is flagged. Must not be empty. Ignored for encoders and decoders.
     /// </summary>
     public string? AnomalyScoreName { get; set; }
 

@@ -139,10 +139,21 @@ public abstract class TableColumn
     internal abstract string AddLogLikelihood(OnnxGraphBuilder graph, string head, ColumnValues values, string prefix);
 
     /// <summary>
+    /// Adds the nodes that mark each observed cell that breaks the kind's value rule (an infinite value, a value ≤ 0 in a positive
+    /// column, a negative or fractional count, a binary value other than 0 and 1, a key above the count), bool [N, <see cref="Width"/>]
+    /// or [N, 1]; returns <see langword="null"/> when no value of the input type can break it.
+    /// </summary>
+    internal abstract string? AddInvalidCells(OnnxGraphBuilder graph, ColumnValues values, string prefix);
+
+    /// <summary>
     /// Adds the nodes that predict every cell from the column's head slice <paramref name="head"/> [N, <see cref="HeadWidth"/>],
     /// in the input's element type, and returns the prediction's name.
     /// </summary>
     internal abstract string AddPrediction(OnnxGraphBuilder graph, string head, string prefix);
+
+    /// <summary>The cells marked by <paramref name="broken"/> among the observed ones.</summary>
+    private protected static string AddObservedAnd(OnnxGraphBuilder graph, ColumnValues values, string broken, string prefix) =>
+        graph.AddNode("And", $"{prefix}_invalid_observed", [values.ObservedBool, broken], $"{prefix}.invalid_cells");
 
     private protected static void ThrowIfNotOneOf(string name, TableColumnType type, params TableColumnType[] allowed)
     {

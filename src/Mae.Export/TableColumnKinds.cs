@@ -101,6 +101,10 @@ internal abstract class StandardisedTableColumn : TableColumn
         return new ColumnValues(network, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed, filled);
     }
 
+    /// <summary>Observed cells whose filled value is infinite (a Double beyond float's range becomes infinite too).</summary>
+    private protected static string AddInfinite(Onnx.OnnxGraphBuilder graph, ColumnValues values, string prefix) =>
+        graph.AddNode("IsInf", $"{prefix}_invalid_infinite", [values.Values], $"{prefix}.invalid_infinite");
+
     /// <summary>The standardised scale's per-slot values, for the Gaussian kinds' densities.</summary>
     private protected ReadOnlySpan<float> ScaleValues => _scale;
 
@@ -137,6 +141,9 @@ internal sealed class RealTableColumn(string name, TableColumnType type, ReadOnl
 
     internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix) =>
         Onnx.OnnxLikelihood.ObservedRowSum(graph, Onnx.OnnxLikelihood.GaussianCells(graph, values.NetworkInput, head, Width, ScaleValues, prefix), values.ObservedFloat, prefix);
+
+    /// <summary>Infinite values (missing cells are filled with 0, so no mask is needed).</summary>
+    internal override string? AddInvalidCells(Onnx.OnnxGraphBuilder graph, ColumnValues values, string prefix) => AddInfinite(graph, values, prefix);
 }
 
 /// <summary>A positive column: Gaussian on (ln x − location)/scale; predicts the median exp(mean).</summary>
@@ -157,6 +164,13 @@ internal sealed class PositiveTableColumn(string name, TableColumnType type, Rea
         string cells = Onnx.OnnxLikelihood.GaussianCells(graph, values.NetworkInput, head, Width, ScaleValues, prefix);
         string withJacobian = graph.AddNode("Sub", $"{prefix}_ll_log_jacobian", [cells, AddTransformedFromNetworkInput(graph, values.NetworkInput, prefix)], $"{prefix}.ll_positive_cells");
         return Onnx.OnnxLikelihood.ObservedRowSum(graph, withJacobian, values.ObservedFloat, prefix);
+    }
+
+    /// <summary>Observed values that are infinite or not above 0.</summary>
+    internal override string? AddInvalidCells(Onnx.OnnxGraphBuilder graph, ColumnValues values, string prefix)
+    {
+        string notPositive = graph.AddNode("LessOrEqual", $"{prefix}_invalid_not_positive", [values.Values, graph.Scalar("zero", 0f)], $"{prefix}.invalid_not_positive");
+        return AddObservedAnd(graph, values, graph.AddNode("Or", $"{prefix}_invalid_any", [notPositive, AddInfinite(graph, values, prefix)], $"{prefix}.invalid_any"), prefix);
     }
 }
 
@@ -181,6 +195,16 @@ internal sealed class CountTableColumn(string name, TableColumnType type, ReadOn
             [graph.AddNode("Sub", $"{prefix}_ll_less_rate", [product, rate], $"{prefix}.ll_less_rate"), Onnx.OnnxLikelihood.LogFactorial(graph, values.Values, $"{prefix}_ll")],
             $"{prefix}.ll_count_cells");
         return Onnx.OnnxLikelihood.ObservedRowSum(graph, cells, values.ObservedFloat, prefix);
+    }
+
+    /// <summary>Observed values that are infinite, negative or fractional.</summary>
+    internal override string? AddInvalidCells(Onnx.OnnxGraphBuilder graph, ColumnValues values, string prefix)
+    {
+        string negative = graph.AddNode("Less", $"{prefix}_invalid_negative", [values.Values, graph.Scalar("zero", 0f)], $"{prefix}.invalid_negative");
+        string whole = graph.AddNode("Equal", $"{prefix}_invalid_whole", [graph.AddNode("Floor", $"{prefix}_invalid_floor", [values.Values], $"{prefix}.invalid_floor"), values.Values], $"{prefix}.invalid_whole");
+        string fractional = graph.AddNode("Not", $"{prefix}_invalid_fractional", [whole], $"{prefix}.invalid_fractional");
+        string either = graph.AddNode("Or", $"{prefix}_invalid_negative_or_fractional", [negative, fractional], $"{prefix}.invalid_negative_or_fractional");
+        return AddObservedAnd(graph, values, graph.AddNode("Or", $"{prefix}_invalid_any", [either, AddInfinite(graph, values, prefix)], $"{prefix}.invalid_any"), prefix);
     }
 }
 
@@ -227,6 +251,15 @@ internal sealed class CategoricalTableColumn : TableColumn
         return new ColumnValues(oneHot, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed, oneHot);
     }
 
+    /// <summary>Observed keys above the count, which match no class: their one-hot row is all zeros.</summary>
+    internal override string? AddInvalidCells(Onnx.OnnxGraphBuilder graph, ColumnValues values, string prefix)
+    {
+        string matched = graph.AddNode("ReduceSum", $"{prefix}_invalid_matched", [values.Values, graph.AddInitializer($"{prefix}.invalid_axes", [1L], 1)],
+            $"{prefix}.invalid_matched", Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
+        string none = graph.AddNode("Less", $"{prefix}_invalid_none", [matched, graph.Scalar("half", 0.5f)], $"{prefix}.invalid_none");
+        return AddObservedAnd(graph, values, none, prefix);
+    }
+
     /// <summary>The observed class's log-softmax: Σ one-hot · (logits − logsumexp(logits)); a missing key's one-hot is all zeros.</summary>
     internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix)
     {
@@ -270,6 +303,20 @@ internal sealed class BinaryTableColumn : TableColumn
         string observed = graph.AddNode("Not", $"{prefix}_observed", [graph.AddNode("IsNaN", $"{prefix}_isnan", [values], $"{prefix}.isnan")], $"{prefix}.observed");
         string network = graph.AddNode("Where", $"{prefix}_fill", [observed, values, graph.Scalar("zero", 0f)], $"{prefix}.network_input");
         return new ColumnValues(network, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed, network);
+    }
+
+    /// <summary>Observed values other than 0 and 1 (a Single input); a Boolean input cannot break the rule.</summary>
+    internal override string? AddInvalidCells(Onnx.OnnxGraphBuilder graph, ColumnValues values, string prefix)
+    {
+        if (Type == TableColumnType.Boolean)
+        {
+            return null;
+        }
+
+        string zero = graph.AddNode("Equal", $"{prefix}_invalid_zero", [values.Values, graph.Scalar("zero", 0f)], $"{prefix}.invalid_zero");
+        string one = graph.AddNode("Equal", $"{prefix}_invalid_one", [values.Values, graph.Scalar("one", 1f)], $"{prefix}.invalid_one");
+        string other = graph.AddNode("Not", $"{prefix}_invalid_other", [graph.AddNode("Or", $"{prefix}_invalid_binary", [zero, one], $"{prefix}.invalid_binary")], $"{prefix}.invalid_other");
+        return AddObservedAnd(graph, values, other, prefix);
     }
 
     /// <summary>x·h − softplus(h) per cell, h the head's logit.</summary>

@@ -80,12 +80,16 @@ public enum ColumnKind
 public enum AnomalyScoreEstimator
 {
     /// <summary>
-    /// The negative ELBO with the code at the posterior mean: −log p(x | z = E_q[z|x]) + KL(q(z|x) ‖ p(z)). No draws; one decoder pass
-    /// a row. This is the score the ML.NET steps and the ONNX graph compute.
+    /// The negative ELBO with its expectation replaced by the code at the posterior mean (a plug-in estimate, not a bound):
+    /// −log p(x | z = E_q[z|x]) + KL(q(z|x) ‖ p(z)). No draws; one decoder pass a row. This is the score the ML.NET steps and the
+    /// ONNX graph compute.
     /// </summary>
     PosteriorMean,
 
-    /// <summary>The negative ELBO, −E_q[log p(x|z)] + KL(q(z|x) ‖ p(z)), the expectation over K posterior draws. An upper bound on −log p(x).</summary>
+    /// <summary>
+    /// The negative ELBO, −E_q[log p(x|z)] + KL(q(z|x) ‖ p(z)), the expectation taken over K posterior draws: an upper bound on
+    /// −log p(x) in expectation over the draws (with K fixed draws, a Monte-Carlo estimate of that bound).
+    /// </summary>
     PosteriorDraws,
 
     /// <summary>

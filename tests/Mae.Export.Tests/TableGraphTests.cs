@@ -134,6 +134,37 @@ public sealed class TableGraphTests
     }
 
     [Fact]
+    public void ARowTheModelCannotJudgeScoresInfinityAndIsFlagged()
+    {
+        // Row 0 is valid; each later row breaks one column's rule: an infinite real, a positive value of 0, a fractional count,
+        // a negative count, a key above the count, a Double beyond float's range. A threshold above every finite score.
+        using var stream = new MemoryStream();
+        OnnxExporter.WriteTable(Table(), stream, new OnnxExportOptions { AnomalyScoreName = "Score", PredictedLabelName = "PredictedLabel", AnomalyThreshold = 1e6f });
+        using var session = new InferenceSession(stream.ToArray());
+        float[] aValues = [3f, float.PositiveInfinity, 3f, 3f, 3f, 3f, 3f];
+        double[] pValues = [Math.E, Math.E, 0, Math.E, Math.E, Math.E, 1e300];
+        float[] cValues = [4f, 4f, 4f, 2.5f, -1f, 4f, 4f];
+        uint[] kValues = [1u, 1u, 1u, 1u, 1u, 9u, 1u];
+        bool[] bValues = [true, true, true, true, true, true, true];
+        using var a = OrtValue.CreateTensorValueFromMemory(aValues, [7, 1]);
+        using var p = OrtValue.CreateTensorValueFromMemory(pValues, [7, 1]);
+        using var c = OrtValue.CreateTensorValueFromMemory(cValues, [7, 1]);
+        using var k = OrtValue.CreateTensorValueFromMemory(kValues, [7, 1]);
+        using var b = OrtValue.CreateTensorValueFromMemory(bValues, [7, 1]);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, ["A", "P", "C", "K", "B"], [a, p, c, k, b], ["Score", "PredictedLabel"]);
+        float[] scores = results[0].GetTensorDataAsSpan<float>().ToArray();
+        bool[] labels = results[1].GetTensorDataAsSpan<bool>().ToArray();
+        Assert.True(float.IsFinite(scores[0]));
+        Assert.False(labels[0]);
+        for (int r = 1; r < 7; r++)
+        {
+            Assert.True(float.IsPositiveInfinity(scores[r]), $"Row {r} scores {scores[r]}.");
+            Assert.True(labels[r], $"Row {r} is not flagged.");
+        }
+    }
+
+    [Fact]
     public void TheScoreNeedsItsNameAndTheLabelNeedsTheScoreAndAFiniteThreshold()
     {
         var table = Table();

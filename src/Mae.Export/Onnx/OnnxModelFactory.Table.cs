@@ -128,6 +128,27 @@ internal static partial class OnnxModelFactory
             score = graph.AddNode("Sub", $"score_less_{Prefix(i)}", [score, logLikelihood], $"score.after_{Prefix(i)}");
         }
 
+        // A row the model cannot judge scores +∞, so that it is flagged rather than passed as normal: an observed value that
+        // breaks its column's rule, no observed cell at all, or a score that is not a number.
+        string flagged = graph.AddNode("IsNaN", "score_is_nan", [score], "score.is_nan");
+        string observedCount = null!;
+        for (int i = 0; i < table.Columns.Count; i++)
+        {
+            string observed = graph.AddNode("ReduceSum", $"score_observed_{Prefix(i)}", [values[i].ObservedFloat, graph.AddInitializer($"score.observed_axes_{Prefix(i)}", [1L], 1)],
+                $"score.observed_{Prefix(i)}", OnnxGraphBuilder.IntAttribute("keepdims", 1));
+            observedCount = i == 0 ? observed : graph.AddNode("Add", $"score_observed_sum_{Prefix(i)}", [observedCount, observed], $"score.observed_sum_{Prefix(i)}");
+            if (table.Columns[i].AddInvalidCells(graph, values[i], Prefix(i)) is string invalid)
+            {
+                string any = graph.AddNode("ReduceMax", $"score_invalid_{Prefix(i)}", [graph.Cast(invalid, TensorProto.Types.DataType.Float, $"score.invalid_float_{Prefix(i)}")],
+                    $"score.invalid_{Prefix(i)}", OnnxGraphBuilder.IntsAttribute("axes", [1L]), OnnxGraphBuilder.IntAttribute("keepdims", 1));
+                flagged = graph.AddNode("Or", $"score_flag_{Prefix(i)}", [flagged, graph.AddNode("Greater", $"score_any_{Prefix(i)}", [any, graph.Scalar("zero", 0f)], $"score.any_{Prefix(i)}")],
+                    $"score.flagged_{Prefix(i)}");
+            }
+        }
+
+        string empty = graph.AddNode("Less", "score_no_observed_cell", [observedCount, graph.Scalar("half", 0.5f)], "score.no_observed_cell");
+        flagged = graph.AddNode("Or", "score_flag_empty", [flagged, empty], "score.flagged");
+        score = graph.AddNode("Where", "score_flag", [flagged, graph.Scalar("positive_infinity", float.PositiveInfinity), score], "score.judged");
         string scoreRow = AddRowValue(graph, score, "score", scoreName);
         graph.AddOutput(scoreName, 1,
             "Anomaly score: the negative ELBO at the posterior mean, -log p(x | z = mean) + KL(q(z|x) || p(z)), in nats over the row's observed cells; higher is more unusual.");

@@ -93,6 +93,31 @@ internal sealed class DataViewTrainingData : TrainingData
         return (values, rowNumbers);
     }
 
+    /// <summary>
+    /// Every row in order, through one cursor, in chunks of up to <paramref name="chunkRows"/> rows: <paramref name="consume"/> gets a buffer
+    /// of [rows × width] values (reused between calls) and the number of rows it holds.
+    /// </summary>
+    internal void ReadAllRows(int chunkRows, Action<float[], int> consume)
+    {
+        int width = FeatureCount;
+        var buffer = new float[chunkRows * width];
+        int filled = 0;
+        using var cursor = OpenCursor();
+        var read = MakeReader(cursor);
+        while (cursor.MoveNext())
+        {
+            read(buffer.AsSpan(filled * width, width));
+            if (++filled == chunkRows)
+            {
+                consume(buffer, filled);
+                filled = 0;
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        if (filled > 0)
+            consume(buffer, filled);
+    }
+
     internal override IEnumerable<TrainingBatch> GetBatches(int batchSize, Random random)
     {
         int width = FeatureCount;

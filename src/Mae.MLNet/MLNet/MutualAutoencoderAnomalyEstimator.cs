@@ -17,8 +17,9 @@ namespace Mae;
 /// real column.
 /// </para>
 /// <para>
-/// The score is an estimate of −log p(x) in nats over the row's observed cells: the negative ELBO with the code at its posterior mean,
-/// −log p(x | z = E_q[z|x]) + KL(q(z|x) ‖ p(z)) (<see cref="AnomalyScoreEstimator.PosteriorMean"/>). Unlike RandomizedPca's relative
+/// The score is an estimate of −log p(x) in nats over the row's observed cells: the plug-in negative ELBO with the code at its posterior
+/// mean, −log p(x | z = E_q[z|x]) + KL(q(z|x) ‖ p(z)) (<see cref="AnomalyScoreEstimator.PosteriorMean"/>), and +∞ for a row with a value
+/// that breaks its column's rule or with no observed cell. Unlike RandomizedPca's relative
 /// residual it is unbounded, on an absolute scale. A row with missing cells scores from its observed cells only, so fewer observed cells
 /// give a smaller score: compare rows with the same missing columns, or read the score as "how unlikely are the cells this row has".
 /// </para>
@@ -91,31 +92,30 @@ public sealed class MutualAutoencoderAnomalyEstimator : IEstimator<MutualAutoenc
         }
     }
 
-    /// <summary>The scores of every training row, in order.</summary>
+    /// <summary>The scores of every training row, in order, read through one cursor.</summary>
     private float[] TrainingScores(MutualAutoencoderModel model, TableInput columns, IDataView input)
     {
         var source = new DataViewTrainingData(input, columns, bufferRows: 1, options.CancellationToken);
-        const int Chunk = 65_536;
-        var scores = new float[source.RowCount];
-        long done = 0;
-        while (done < source.RowCount)
-        {
-            int count = (int)Math.Min(Chunk, source.RowCount - done);
-            long start = done;
-            var (values, _) = source.ReadRows(count, row => row >= start);
-            model.ScoreAnomalies(values).CopyTo(scores, done);
-            done += count;
-        }
-        return scores;
+        var scores = new List<float>();
+        source.ReadAllRows(16_384, (values, rows) => scores.AddRange(model.ScoreAnomalies(values.AsSpan(0, rows * columns.Width))));
+        return [.. scores];
     }
 
     /// <summary>
     /// The threshold that flags round(<paramref name="contamination"/> · n) of the <paramref name="scores"/>: halfway between the highest
     /// score left unflagged and the lowest one flagged, so that scores computed in another runtime (ONNX) within rounding fall on the
-    /// same side.
+    /// same side unless two training scores lie within that rounding of each other.
     /// </summary>
+    /// <remarks>Rows tied at the threshold stay unflagged, so ties can flag fewer rows than asked.</remarks>
+    /// <exception cref="InvalidOperationException">A training row's score is not finite (the model diverged).</exception>
     internal static float ThresholdFor(float[] scores, double contamination)
     {
+        int bad = scores.Count(s => !float.IsFinite(s));
+        if (bad > 0)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"{bad} of the {scores.Length} training rows score a value that is not finite, so no threshold can be set; the model did not train to a finite likelihood (see the training report)."));
+        }
         var sorted = (float[])scores.Clone();
         Array.Sort(sorted);
         int n = sorted.Length;

@@ -31,9 +31,9 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
     private readonly MutualAutoencoderModel model;
     private readonly TableInput table;
     private readonly IDataView schemaSource;
+    private readonly ITransformer scoring;   // the graph's score; the label is compared here, with the threshold of the view's creation
     private readonly Lock gate = new();
-    private volatile Scorer scorer;   // swapped whole, so a reader sees a chain and its threshold together
-    private readonly List<ITransformer> retired = [];   // chains of earlier thresholds, which open cursors may still read
+    private volatile float threshold;
     private bool disposed;
 
     internal MutualAutoencoderAnomalyTransformer(MutualAutoencoderModel model, TableInput table, string scoreColumnName, string predictedLabelColumnName,
@@ -44,11 +44,9 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
         ScoreColumnName = scoreColumnName;
         PredictedLabelColumnName = predictedLabelColumnName;
         schemaSource = EmptyView(trainingSchema);
-        scorer = new Scorer(BuildChain(threshold), threshold);
+        scoring = BuildChain(threshold: null);
+        this.threshold = threshold;
     }
-
-    /// <summary>The ONNX chain and the threshold baked into it.</summary>
-    private sealed record Scorer(ITransformer Chain, float Threshold);
 
     /// <summary>The names of the columns the model reads.</summary>
     public IReadOnlyList<string> FeatureColumnNames => table.ColumnNames;
@@ -67,24 +65,18 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
 
     /// <summary>
     /// Gets or sets the score above which <c>PredictedLabel</c> is true. Training sets it from <see cref="MutualAutoencoderAnomalyEstimator.Options.Contamination"/>.
-    /// Setting it affects views and mappers created afterwards (and what Save writes), not cursors already open. Must be finite.
+    /// A view returned by <see cref="Transform"/> or a mapper returned by <see cref="GetRowToRowMapper"/> keeps the threshold it was
+    /// created with, for every cursor it opens; Save writes the current one. Must be finite.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not finite.</exception>
     public float Threshold
     {
-        get => scorer.Threshold;
+        get => threshold;
         set
         {
             if (!float.IsFinite(value))
                 throw new ArgumentOutOfRangeException(nameof(value), value, string.Create(CultureInfo.InvariantCulture, $"The threshold must be finite; got {value}."));
-            lock (gate)
-            {
-                ObjectDisposedException.ThrowIf(disposed, this);
-                if (value == scorer.Threshold)
-                    return;
-                retired.Add(scorer.Chain);
-                scorer = new Scorer(BuildChain(value), value);
-            }
+            threshold = value;
         }
     }
 
@@ -118,8 +110,20 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
         return Scalars(mapper.OutputSchema).Wrap(mapper);
     }
 
-    /// <summary>Saves the step as ML.NET's ONNX transformer (with the current threshold) and a column drop, loadable without Mae.</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)Chain).Save(ctx);
+    /// <summary>Saves the step as ML.NET's ONNX transformer (the graph compares the score with the current threshold) and a column drop, loadable without Mae.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var saved = BuildChain(threshold);
+        try
+        {
+            ((ICanSaveModel)saved).Save(ctx);
+        }
+        finally
+        {
+            (saved as IDisposable)?.Dispose();
+        }
+    }
 
     /// <summary>Releases the networks and the ONNX Runtime session.</summary>
     public void Dispose()
@@ -129,8 +133,7 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
             if (disposed)
                 return;
             disposed = true;
-            foreach (var chain in retired.Append(scorer.Chain))
-                (chain as IDisposable)?.Dispose();
+            (scoring as IDisposable)?.Dispose();
             model.Dispose();
         }
     }
@@ -140,22 +143,27 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
         get
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return scorer.Chain;
+            return scoring;
         }
     }
 
+    /// <summary>The score as a Single and the label from the current threshold, over the scoring chain's output.</summary>
     private ScalarColumns Scalars(DataViewSchema scored) =>
-        new(scored, [(ScoreColumnName, ScoreColumnName), (PredictedLabelColumnName, PredictedLabelColumnName)]);
+        new(scored, [(ScoreColumnName, ScoreColumnName)], (PredictedLabelColumnName, threshold));
 
-    /// <summary>ML.NET's ONNX transformer over the table graph with the score and the predicted label at <paramref name="threshold"/>, then a drop of the code.</summary>
-    private ITransformer BuildChain(float threshold)
+    /// <summary>
+    /// ML.NET's ONNX transformer over the table graph with the score and, for Save, the predicted label at <paramref name="threshold"/>;
+    /// then a drop of the code.
+    /// </summary>
+    private ITransformer BuildChain(float? threshold)
     {
         using var stream = new MemoryStream();
         string code = MutualAutoencoderAnomalyEstimator.CodeColumnName;
         model.WriteTable(stream, code, null, OnnxTensorLayout.SingleRow, slotNames: null, imputedSuffix: null,
-            new MutualAutoencoderModel.AnomalyOutputs(ScoreColumnName, PredictedLabelColumnName, threshold));
+            new MutualAutoencoderModel.AnomalyOutputs(ScoreColumnName, threshold is null ? null : PredictedLabelColumnName, threshold ?? 0));
         var catalog = new MLContext(0).Transforms;
-        return catalog.ApplyOnnxModel([code, ScoreColumnName, PredictedLabelColumnName], [.. table.ColumnNames], new MemoryStream(stream.ToArray()))
+        string[] outputs = threshold is null ? [code, ScoreColumnName] : [code, ScoreColumnName, PredictedLabelColumnName];
+        return catalog.ApplyOnnxModel(outputs, [.. table.ColumnNames], new MemoryStream(stream.ToArray()))
             .Append(catalog.DropColumns(code))
             .Fit(schemaSource);
     }

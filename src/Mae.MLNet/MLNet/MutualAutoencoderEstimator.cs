@@ -75,6 +75,8 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         TableInput.CheckNames(names, (IReadOnlyDictionary<string, ColumnKind>)options.ColumnKinds, outputColumnName);
         foreach (var (option, name) in new[] { (nameof(Options.LogVarianceColumnName), options.LogVarianceColumnName), (nameof(Options.ScoreColumnName), options.ScoreColumnName) })
         {
+            if (name is not null && string.IsNullOrWhiteSpace(name))
+                throw new ArgumentException($"{nameof(Options)}.{option} is '{name}'; give a column name, or null for no such column.", nameof(options));
             if (name is not null && (name == outputColumnName || names.Contains(name) || (name == options.LogVarianceColumnName && option == nameof(Options.ScoreColumnName))))
             {
                 throw new ArgumentException(
@@ -236,8 +238,9 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
     {
         /// <summary>
         /// For the multi-column step: the name of an extra output column holding each row's anomaly score, or <c>null</c> (the default)
-        /// for none. The score is the negative ELBO with the code at its posterior mean, −log p(x | z = E_q[z|x]) + KL(q(z|x) ‖ p(z)), in
-        /// nats over the row's observed cells: higher is more unusual (see <see cref="MutualAutoencoderModel.ScoreAnomalies"/>). It is a
+        /// for none. The score is the plug-in negative ELBO with the code at its posterior mean, −log p(x | z = E_q[z|x]) + KL(q(z|x) ‖ p(z)),
+        /// in nats over the row's observed cells: higher is more unusual; +∞ for a row with a value that breaks its column's rule or with
+        /// no observed cell (see <see cref="MutualAutoencoderModel.ScoreAnomalies"/>). It is a
         /// <c>Vector&lt;Single, 1&gt;</c>, as the step's other one-value outputs, so that the schema is the same after saving (see
         /// <see cref="ImputeMissingValues"/>); for a Single <c>Score</c> that ML.NET's anomaly evaluator reads, use
         /// <c>mlContext.AnomalyDetection.Trainers.MutualAutoencoder</c>. Must differ from every other column name. The single-column step

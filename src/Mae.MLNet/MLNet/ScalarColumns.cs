@@ -12,14 +12,21 @@ namespace Mae.MLNet;
 internal sealed class ScalarColumns
 {
     private readonly int[] passedSources;     // for each output column before the scalars, its source column
-    private readonly int[] scalarSources;     // for each scalar, its one-slot vector source column
+    private readonly int[] scalarSources;     // for each scalar, its one-slot vector source column (the label's is the first scalar's)
+    private readonly float labelThreshold;
 
     /// <param name="source">The schema with the one-slot vector columns.</param>
     /// <param name="scalars">Each scalar's name and the name of its source vector in <paramref name="source"/>.</param>
-    public ScalarColumns(DataViewSchema source, IReadOnlyList<(string Name, string Source)> scalars)
+    /// <param name="label">
+    /// When set, a last Boolean column of this name: whether the first scalar (a Single) exceeds the threshold, as the saved graph's
+    /// <c>Greater</c> computes it.
+    /// </param>
+    public ScalarColumns(DataViewSchema source, IReadOnlyList<(string Name, string Source)> scalars, (string Name, float Threshold)? label = null)
     {
-        scalarSources = scalars.Select(s => source[s.Source].Index).ToArray();
+        scalarSources = [.. scalars.Select(s => source[s.Source].Index), .. label is null ? Array.Empty<int>() : [source[scalars[0].Source].Index]];
+        labelThreshold = label?.Threshold ?? 0;
         passedSources = Enumerable.Range(0, source.Count).Where(i => !scalarSources.Contains(i)).ToArray();
+        HasLabel = label is not null;
         var builder = new DataViewSchema.Builder();
         foreach (int i in passedSources)
             builder.AddColumn(source[i].Name, source[i].Type, source[i].Annotations);
@@ -30,8 +37,16 @@ internal sealed class ScalarColumns
                 throw new InvalidOperationException($"Column '{scalars[s].Source}' is {source[scalarSources[s]].Type}, not a one-slot vector.");
             builder.AddColumn(scalars[s].Name, type.ItemType);
         }
+        if (label is { } derived)
+        {
+            if (source[scalarSources[0]].Type is not VectorDataViewType { ItemType: NumberDataViewType { RawType: var raw } } || raw != typeof(float))
+                throw new InvalidOperationException($"Column '{scalars[0].Source}' is {source[scalarSources[0]].Type}; a label needs a Single score.");
+            builder.AddColumn(derived.Name, BooleanDataViewType.Instance);
+        }
         Schema = builder.ToSchema();
     }
+
+    private bool HasLabel { get; }
 
     /// <summary>The schema with the scalars in place of the vectors.</summary>
     public DataViewSchema Schema { get; }
@@ -51,6 +66,18 @@ internal sealed class ScalarColumns
         var sourceColumn = source.Schema[SourceIndex(column.Index)];
         if (column.Index < passedSources.Length)
             return source.GetGetter<T>(sourceColumn);
+        if (HasLabel && column.Index == Schema.Count - 1)
+        {
+            var score = source.GetGetter<VBuffer<float>>(sourceColumn);
+            VBuffer<float> scores = default;
+            float threshold = labelThreshold;
+            ValueGetter<bool> label = (ref bool value) =>
+            {
+                score(ref scores);
+                value = scores.GetItemOrDefault(0) > threshold;
+            };
+            return label as ValueGetter<T> ?? throw new InvalidOperationException($"Column '{column.Name}' is Boolean; asked for {typeof(T)}.");
+        }
         var vector = source.GetGetter<VBuffer<T>>(sourceColumn);
         VBuffer<T> buffer = default;
         return (ref T value) =>

@@ -27,6 +27,7 @@ internal static class AnomalyScoring
         var parts = new List<Tensor>();
         for (long start = 0; start < n; start += chunk)
         {
+            using var inner = NewDisposeScope();   // each chunk's activations go before the next: memory stays near the chunk's
             long m = Math.Min(chunk, n - start);
             var part = rows.narrow(0, start, m);
             var parameters = networks.Encoder.forward(decoder.ToNetworkInput(part));   // [m, 2d]
@@ -41,7 +42,7 @@ internal static class AnomalyScoring
                 AnomalyScoreEstimator.ImportanceSampled => -ImportanceSampled(decoder, part, mean, logVariance, noise),
                 _ => throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "Unknown anomaly score estimator."),
             };
-            parts.Add(score.to_type(ScalarType.Float64));
+            parts.Add(score.to_type(ScalarType.Float64).MoveToOuterDisposeScope());
         }
         return cat(parts, 0).MoveToOuterDisposeScope();
     }

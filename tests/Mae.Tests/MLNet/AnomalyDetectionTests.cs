@@ -133,6 +133,27 @@ public sealed class AnomalyDetectionTests : IClassFixture<AnomalyDetectionTests.
     }
 
     [Fact]
+    public void RowsTheModelCannotJudgeScoreInfinityAndAreFlagged()
+    {
+        // A negative income in a positive column, a fractional count, and a row whose every cell but Male is missing are refused by
+        // training and by the libtorch score; the step cannot throw mid-cursor, so it flags them.
+        var rows = Rows(3, seed: 10);
+        rows[0].Income = -5;
+        rows[1].Visits = 2.5f;
+        rows[2].Age = float.NaN;
+        rows[2].Income = double.NaN;
+        rows[2].Body = [float.NaN, float.NaN];
+        rows[2].Visits = float.NaN;
+        rows[2].WorkclassRaw = 0;
+        var scored = fixture.MLContext.Data.CreateEnumerable<ScoredRow>(fixture.Model.Transform(fixture.MLContext.Data.LoadFromEnumerable(rows)), false).ToArray();
+        Assert.True(float.IsPositiveInfinity(scored[0].Score) && scored[0].PredictedLabel);
+        Assert.True(float.IsPositiveInfinity(scored[1].Score) && scored[1].PredictedLabel);
+        // Male is a Boolean, always observed: the third row is judged from it alone.
+        Assert.True(float.IsFinite(scored[2].Score));
+        Assert.Contains("column 'Income'", Assert.Throws<ArgumentException>(() => fixture.Detector.Model.ScoreAnomalies(TablePipelineTests.ModelRows(rows[..1]))).Message);
+    }
+
+    [Fact]
     public void TheTransformVerbCarriesTheScoreBesideTheCode()
     {
         var mlContext = new MLContext(seed: 1);
