@@ -84,16 +84,7 @@ public sealed class TableGraphTests
         double[] pValues = [Math.E, double.NaN, double.NaN];
         uint[] kValues = [1u, 0u, 3u];
         bool[] bValues = [true, false, false];
-        using var a = OrtValue.CreateTensorValueFromMemory(aValues, [3, 1]);
-        using var p = OrtValue.CreateTensorValueFromMemory(pValues, [3, 1]);
-        using var c = OrtValue.CreateTensorValueFromMemory(cValues, [3, 1]);
-        using var k = OrtValue.CreateTensorValueFromMemory(kValues, [3, 1]);
-        using var b = OrtValue.CreateTensorValueFromMemory(bValues, [3, 1]);
-        using var runOptions = new RunOptions();
-        using var results = session.Run(runOptions, ["A", "P", "C", "K", "B"], [a, p, c, k, b], ["Score", "PredictedLabel"]);
-        float[] scores = results[0].GetTensorDataAsSpan<float>().ToArray();
-        bool[] labels = results[1].GetTensorDataAsSpan<bool>().ToArray();
-        Assert.Equal([3, 1], results[0].GetTensorTypeAndShape().Shape);
+        var (scores, labels) = ScoresAndLabels(session, aValues, pValues, cValues, kValues, bValues);
 
         // The encoder's mean is its network input and its log-variance 0, so KL = ½ Σ μ²; the decoder head is the constants of Table().
         static double Gaussian(double u, double m) => -0.5 * ((u - m) * (u - m) + Math.Log(2 * Math.PI));
@@ -146,15 +137,7 @@ public sealed class TableGraphTests
         float[] cValues = [4f, 4f, 4f, 2.5f, -1f, 4f, 4f];
         uint[] kValues = [1u, 1u, 1u, 1u, 1u, 9u, 1u];
         bool[] bValues = [true, true, true, true, true, true, true];
-        using var a = OrtValue.CreateTensorValueFromMemory(aValues, [7, 1]);
-        using var p = OrtValue.CreateTensorValueFromMemory(pValues, [7, 1]);
-        using var c = OrtValue.CreateTensorValueFromMemory(cValues, [7, 1]);
-        using var k = OrtValue.CreateTensorValueFromMemory(kValues, [7, 1]);
-        using var b = OrtValue.CreateTensorValueFromMemory(bValues, [7, 1]);
-        using var runOptions = new RunOptions();
-        using var results = session.Run(runOptions, ["A", "P", "C", "K", "B"], [a, p, c, k, b], ["Score", "PredictedLabel"]);
-        float[] scores = results[0].GetTensorDataAsSpan<float>().ToArray();
-        bool[] labels = results[1].GetTensorDataAsSpan<bool>().ToArray();
+        var (scores, labels) = ScoresAndLabels(session, aValues, pValues, cValues, kValues, bValues);
         Assert.True(float.IsFinite(scores[0]));
         Assert.False(labels[0]);
         for (int r = 1; r < 7; r++)
@@ -162,6 +145,21 @@ public sealed class TableGraphTests
             Assert.True(float.IsPositiveInfinity(scores[r]), $"Row {r} scores {scores[r]}.");
             Assert.True(labels[r], $"Row {r} is not flagged.");
         }
+    }
+
+    /// <summary>Runs the table graph on columns A, P, C, K, B of one value a row; returns Score and PredictedLabel, checking Score's shape [rows, 1].</summary>
+    private static (float[] Scores, bool[] Labels) ScoresAndLabels(InferenceSession session, float[] aValues, double[] pValues, float[] cValues, uint[] kValues, bool[] bValues)
+    {
+        long rows = aValues.Length;
+        using var a = OrtValue.CreateTensorValueFromMemory(aValues, [rows, 1]);
+        using var p = OrtValue.CreateTensorValueFromMemory(pValues, [rows, 1]);
+        using var c = OrtValue.CreateTensorValueFromMemory(cValues, [rows, 1]);
+        using var k = OrtValue.CreateTensorValueFromMemory(kValues, [rows, 1]);
+        using var b = OrtValue.CreateTensorValueFromMemory(bValues, [rows, 1]);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, ["A", "P", "C", "K", "B"], [a, p, c, k, b], ["Score", "PredictedLabel"]);
+        Assert.Equal([rows, 1], results[0].GetTensorTypeAndShape().Shape);
+        return (results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<bool>().ToArray());
     }
 
     [Fact]
