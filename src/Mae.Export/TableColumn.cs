@@ -61,8 +61,8 @@ public abstract class TableColumn
     /// <summary>Gets the number of decoder head outputs that hold the column's likelihood parameters.</summary>
     public abstract int HeadWidth { get; }
 
-    /// <summary>Gets whether a cell of the column can be missing (every type but <see cref="TableColumnType.Boolean"/>).</summary>
-    public bool CanBeMissing => Type != TableColumnType.Boolean;
+    /// <summary>Gets whether a cell of the column can be missing: NaN in a Single or Double input, key 0 (Booleans and integers have no missing value).</summary>
+    public bool CanBeMissing => Type is TableColumnType.Single or TableColumnType.Double or TableColumnType.Key;
 
     /// <summary>
     /// Creates a real column: the network reads <c>(x − location) / scale</c> per slot, and the decoder's head holds the
@@ -71,7 +71,7 @@ public abstract class TableColumn
     /// <param name="name">The column's name. Must not be empty.</param>
     /// <param name="location">Per-slot locations. Must be non-empty and finite.</param>
     /// <param name="scale">Per-slot scales, one per location. Must be finite and positive.</param>
-    /// <param name="type"><see cref="TableColumnType.Single"/> (the default) or <see cref="TableColumnType.Double"/>.</param>
+    /// <param name="type"><see cref="TableColumnType.Single"/> (the default), <see cref="TableColumnType.Double"/> or an integer type (never missing).</param>
     /// <exception cref="ArgumentException">A length, value or type is out of range; the message names it.</exception>
     public static TableColumn Real(string name, ReadOnlySpan<float> location, ReadOnlySpan<float> scale, TableColumnType type = TableColumnType.Single) =>
         new RealTableColumn(name, type, location, scale);
@@ -119,8 +119,23 @@ public abstract class TableColumn
         TableColumnType.Double => TensorProto.Types.DataType.Double,
         TableColumnType.Key => TensorProto.Types.DataType.Uint32,
         TableColumnType.Boolean => TensorProto.Types.DataType.Bool,
+        TableColumnType.SByte => TensorProto.Types.DataType.Int8,
+        TableColumnType.Byte => TensorProto.Types.DataType.Uint8,
+        TableColumnType.Int16 => TensorProto.Types.DataType.Int16,
+        TableColumnType.UInt16 => TensorProto.Types.DataType.Uint16,
+        TableColumnType.Int32 => TensorProto.Types.DataType.Int32,
+        TableColumnType.UInt32 => TensorProto.Types.DataType.Uint32,
+        TableColumnType.Int64 => TensorProto.Types.DataType.Int64,
+        TableColumnType.UInt64 => TensorProto.Types.DataType.Uint64,
         _ => TensorProto.Types.DataType.Float,
     };
+
+    /// <summary>The integer element types, which a numeric column may read and which are never missing.</summary>
+    private protected static readonly TableColumnType[] IntegerTypes =
+    [
+        TableColumnType.SByte, TableColumnType.Byte, TableColumnType.Int16, TableColumnType.UInt16,
+        TableColumnType.Int32, TableColumnType.UInt32, TableColumnType.Int64, TableColumnType.UInt64,
+    ];
 
     /// <summary>A sentence for the graph input's documentation.</summary>
     internal abstract string DescribeInput();

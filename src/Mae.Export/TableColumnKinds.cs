@@ -36,6 +36,30 @@ public enum TableColumnType
 
     /// <summary>bool; never missing.</summary>
     Boolean,
+
+    /// <summary>int8; never missing. The graph computes in float, exact up to 2^24 in magnitude.</summary>
+    SByte,
+
+    /// <summary>uint8; never missing.</summary>
+    Byte,
+
+    /// <summary>int16; never missing.</summary>
+    Int16,
+
+    /// <summary>uint16; never missing.</summary>
+    UInt16,
+
+    /// <summary>int32; never missing.</summary>
+    Int32,
+
+    /// <summary>uint32 values that are not an ML.NET key; never missing.</summary>
+    UInt32,
+
+    /// <summary>int64; never missing.</summary>
+    Int64,
+
+    /// <summary>uint64; never missing.</summary>
+    UInt64,
 }
 
 /// <summary>
@@ -50,7 +74,7 @@ internal abstract class StandardisedTableColumn : TableColumn
     private protected StandardisedTableColumn(string name, TableColumnKind kind, TableColumnType type, ReadOnlySpan<float> location, ReadOnlySpan<float> scale)
         : base(name, kind, type, location.Length)
     {
-        ThrowIfNotOneOf(name, type, TableColumnType.Single, TableColumnType.Double);
+        ThrowIfNotOneOf(name, type, [TableColumnType.Single, TableColumnType.Double, .. IntegerTypes]);
         if (scale.Length != location.Length)
         {
             throw new ArgumentException(
@@ -87,11 +111,11 @@ internal abstract class StandardisedTableColumn : TableColumn
     private protected abstract string AddTransform(Onnx.OnnxGraphBuilder graph, string values, string prefix);
 
     internal override string DescribeInput() => string.Create(CultureInfo.InvariantCulture,
-        $"{Kind} column, {Width} value(s) a row ({Type}); NaN is missing; standardised inside the model.");
+        $"{Kind} column, {Width} value(s) a row ({Type}); {(CanBeMissing ? "NaN is missing" : "never missing")}; standardised inside the model.");
 
     internal override ColumnValues AddNetworkInput(Onnx.OnnxGraphBuilder graph, string input, string prefix)
     {
-        string values = Type == TableColumnType.Double ? graph.Cast(input, TensorProto.Types.DataType.Float, $"{prefix}.float") : input;
+        string values = Type == TableColumnType.Single ? input : graph.Cast(input, TensorProto.Types.DataType.Float, $"{prefix}.float");
         string observed = graph.AddNode("Not", $"{prefix}_observed", [graph.AddNode("IsNaN", $"{prefix}_isnan", [values], $"{prefix}.isnan")], $"{prefix}.observed");
         string transformed = AddTransform(graph, values, prefix);
         string centred = graph.AddNode("Sub", $"{prefix}_centre", [transformed, graph.AddInitializer($"{prefix}.location", _location, 1, Width)], $"{prefix}.centred");

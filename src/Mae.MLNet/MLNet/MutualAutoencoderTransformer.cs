@@ -96,7 +96,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         using var stream = new MemoryStream();
         model.WriteTable(stream, outputColumnName, logVarianceColumnName, OnnxTensorLayout.SingleRow, CodeColumns.SlotNames(model.LatentDimension), impute ? ImputedSuffix : null,
             scoreColumnName is null ? null : new MutualAutoencoderModel.AnomalyOutputs(scoreColumnName, null, 0));
-        var imputed = impute ? table.Columns.Where(c => c.Storage != ColumnStorage.Boolean).ToArray() : [];
+        var imputed = impute ? table.Columns.Where(c => c.CanBeMissing).ToArray() : [];
         string[] outputs = [outputColumnName, .. logVarianceColumnName is null ? Array.Empty<string>() : [logVarianceColumnName],
             .. imputed.Select(c => c.Name + ImputedSuffix), .. scoreColumnName is null ? Array.Empty<string>() : [scoreColumnName]];
         IEstimator<ITransformer> chain = catalog.ApplyOnnxModel(outputs, [.. table.ColumnNames], new MemoryStream(stream.ToArray()));

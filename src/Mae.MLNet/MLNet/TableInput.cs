@@ -13,14 +13,20 @@ internal enum ColumnStorage
     Double,
     Key,
     Boolean,
+
+    /// <summary>One of ML.NET's eight integer types (<see cref="IntegerTypes"/>); never missing.</summary>
+    Integer,
 }
 
 /// <summary>
 /// One input column of the multi-column step: its name, kind, ML.NET storage and width. It maps the ML.NET type to the model's
 /// row of floats: NaN for a missing Single or Double, class k − 1 for key k and NaN for key 0, 1 and 0 for a Boolean.
 /// </summary>
-internal sealed record TableInputColumn(string Name, ColumnKind Kind, ColumnStorage Storage, int Width, bool IsVector, int KeyCount)
+internal sealed record TableInputColumn(string Name, ColumnKind Kind, ColumnStorage Storage, int Width, bool IsVector, int KeyCount, Type? IntegerType = null)
 {
+    /// <summary>Whether a cell can be missing: NaN in a Single or Double column, key 0; Booleans and integers have no missing value.</summary>
+    public bool CanBeMissing => Storage is ColumnStorage.Single or ColumnStorage.Double or ColumnStorage.Key;
+
     /// <summary>The column's exact ML.NET type.</summary>
     public DataViewType Type
     {
@@ -31,6 +37,7 @@ internal sealed record TableInputColumn(string Name, ColumnKind Kind, ColumnStor
                 ColumnStorage.Single => NumberDataViewType.Single,
                 ColumnStorage.Double => NumberDataViewType.Double,
                 ColumnStorage.Key => new KeyDataViewType(typeof(uint), KeyCount),
+                ColumnStorage.Integer => IntegerTypes.ItemType(IntegerType!),
                 _ => BooleanDataViewType.Instance,
             };
             return IsVector ? new VectorDataViewType((PrimitiveDataViewType)item, Width) : item;
@@ -43,6 +50,7 @@ internal sealed record TableInputColumn(string Name, ColumnKind Kind, ColumnStor
         ColumnStorage.Double => TableColumnType.Double,
         ColumnStorage.Key => TableColumnType.Key,
         ColumnStorage.Boolean => TableColumnType.Boolean,
+        ColumnStorage.Integer => IntegerTypes.ExportType(IntegerType!),
         _ => TableColumnType.Single,
     };
 
@@ -94,6 +102,8 @@ internal sealed record TableInputColumn(string Name, ColumnKind Kind, ColumnStor
                     destination[0] = key == 0 ? float.NaN : key - 1;
                 };
             }
+            case ColumnStorage.Integer:
+                return IntegerTypes.Reader(IntegerType!, cursor, column, Width, IsVector);
             case ColumnStorage.Single:
                 return VectorReaders.Create(cursor, column, Width);
             case ColumnStorage.Double:
@@ -110,7 +120,7 @@ internal sealed record TableInputColumn(string Name, ColumnKind Kind, ColumnStor
 /// </summary>
 internal sealed class TableInput : IRowSource
 {
-    private const string Accepted = "Single, Double, Key<UInt32> or Boolean, scalar or known-size vector (a key scalar only)";
+    private const string Accepted = "Single, Double, an integer type, Key<UInt32> or Boolean, scalar or known-size vector (a key scalar only)";
 
     private TableInput(IReadOnlyList<TableInputColumn> columns)
     {
@@ -205,7 +215,8 @@ internal sealed class TableInput : IRowSource
                 keyCount = (int)key.Count;
             }
             int width = type is VectorDataViewType known ? known.Size : 1;
-            columns[i] = new TableInputColumn(name, ResolveKind(name, storage, kinds), storage, width, isVector, keyCount);
+            columns[i] = new TableInputColumn(name, ResolveKind(name, storage, kinds), storage, width, isVector, keyCount,
+                storage == ColumnStorage.Integer ? item.RawType : null);
         }
         return new TableInput(columns);
     }
@@ -250,6 +261,8 @@ internal sealed class TableInput : IRowSource
             return ColumnStorage.Double;
         if (item == BooleanDataViewType.Instance)
             return ColumnStorage.Boolean;
+        if (IntegerTypes.IsInteger(item))
+            return ColumnStorage.Integer;
         return null;
     }
 
@@ -261,6 +274,7 @@ internal sealed class TableInput : IRowSource
             ColumnStorage.Single => [ColumnKind.Real, ColumnKind.Positive, ColumnKind.Count, ColumnKind.Binary],
             ColumnStorage.Double => [ColumnKind.Real, ColumnKind.Positive, ColumnKind.Count],
             ColumnStorage.Key => [ColumnKind.Categorical],
+            ColumnStorage.Integer => [ColumnKind.Count, ColumnKind.Real, ColumnKind.Positive],
             _ => [ColumnKind.Binary],
         };
         if (!kinds.TryGetValue(name, out var kind))
@@ -286,7 +300,58 @@ internal sealed class TableInput : IRowSource
 
     private static ArgumentOutOfRangeException Mismatch(string name, string expected, string actual) =>
         new("inputSchema", $"Schema mismatch for input column '{name}': expected {expected}, got {actual}." +
-            " (Convert other number types to Single with mlContext.Transforms.Conversion.ConvertType, and text to a key with MapValueToKey.)");
+            " (Convert other types to Single with mlContext.Transforms.Conversion.ConvertType, and text to a key with MapValueToKey.)");
+}
+
+/// <summary>
+/// ML.NET's integer column types, which the multi-column step reads as counts by default (or as real or positive values): their item
+/// types, the element types of their graph inputs, and their readers. Integers have no missing value.
+/// </summary>
+internal static class IntegerTypes
+{
+    private static readonly Dictionary<Type, (NumberDataViewType Item, TableColumnType Export)> Types = new()
+    {
+        [typeof(sbyte)] = (NumberDataViewType.SByte, TableColumnType.SByte),
+        [typeof(byte)] = (NumberDataViewType.Byte, TableColumnType.Byte),
+        [typeof(short)] = (NumberDataViewType.Int16, TableColumnType.Int16),
+        [typeof(ushort)] = (NumberDataViewType.UInt16, TableColumnType.UInt16),
+        [typeof(int)] = (NumberDataViewType.Int32, TableColumnType.Int32),
+        [typeof(uint)] = (NumberDataViewType.UInt32, TableColumnType.UInt32),
+        [typeof(long)] = (NumberDataViewType.Int64, TableColumnType.Int64),
+        [typeof(ulong)] = (NumberDataViewType.UInt64, TableColumnType.UInt64),
+    };
+
+    public static bool IsInteger(DataViewType item) => item is NumberDataViewType && Types.ContainsKey(item.RawType);
+
+    public static NumberDataViewType ItemType(Type raw) => Types[raw].Item;
+
+    public static TableColumnType ExportType(Type raw) => Types[raw].Export;
+
+    /// <summary>A reader of the column's values as floats (exact up to 2^24 in magnitude, as the graph's float arithmetic).</summary>
+    public static Action<Span<float>> Reader(Type raw, DataViewRowCursor cursor, DataViewSchema.Column column, int width, bool isVector) => raw switch
+    {
+        _ when raw == typeof(sbyte) => Create<sbyte>(cursor, column, width, isVector, static v => v),
+        _ when raw == typeof(byte) => Create<byte>(cursor, column, width, isVector, static v => v),
+        _ when raw == typeof(short) => Create<short>(cursor, column, width, isVector, static v => v),
+        _ when raw == typeof(ushort) => Create<ushort>(cursor, column, width, isVector, static v => v),
+        _ when raw == typeof(int) => Create<int>(cursor, column, width, isVector, static v => v),
+        _ when raw == typeof(uint) => Create<uint>(cursor, column, width, isVector, static v => v),
+        _ when raw == typeof(long) => Create<long>(cursor, column, width, isVector, static v => v),
+        _ => Create<ulong>(cursor, column, width, isVector, static v => v),
+    };
+
+    private static Action<Span<float>> Create<T>(DataViewRowCursor cursor, DataViewSchema.Column column, int width, bool isVector, Func<T, float> convert)
+    {
+        if (isVector)
+            return VectorReaders.Create(cursor, column, width, convert);
+        var getter = cursor.GetGetter<T>(column);
+        T value = default!;
+        return destination =>
+        {
+            getter(ref value);
+            destination[0] = convert(value);
+        };
+    }
 }
 
 /// <summary>Readers of known-size vector columns into rows of floats, for the single-column and the multi-column steps.</summary>

@@ -320,7 +320,7 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
     }
 
     [Theory]
-    [InlineData("Count", "Schema mismatch for input column 'Count': expected Single, Double, Key<UInt32> or Boolean")]
+    [InlineData("When", "Schema mismatch for input column 'When': expected Single, Double, an integer type, Key<UInt32> or Boolean")]
     [InlineData("Text", "Schema mismatch for input column 'Text'")]
     [InlineData("Nowhere", "Could not find input column 'Nowhere'")]
     public void ColumnsOfOtherTypesAreRefusedByNameBeforeAndAtFit(string column, string expected)
@@ -332,6 +332,54 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
         var estimator = mlContext.Transforms.MutualAutoencode("Code", ["Value", column], options);
         Assert.Contains(expected, Assert.Throws<ArgumentOutOfRangeException>(() => estimator.GetOutputSchema(PipelineWorkoutTests.ShapeOf<OddRow>(mlContext))).Message);
         Assert.Contains(expected, Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Fit(data)).Message);
+    }
+
+    [Fact]
+    public void IntegerColumnsAreCountsByDefaultReadInTheirOwnTypesAndNeverImputed()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var random = new Random(12);
+        var rows = Enumerable.Range(0, 300).Select(i =>
+        {
+            double a = random.NextDouble() * 2;
+            return new IntegerRow
+            {
+                Value = i % 7 == 0 ? float.NaN : (float)(a + 0.1 * random.NextDouble()),
+                Visits = (int)Math.Round(3 * a),
+                Year = 1990 + (long)Math.Round(10 * a),
+                Pair = [(ushort)Math.Round(2 * a), (ushort)random.Next(3)],
+            };
+        }).ToArray();
+        var data = mlContext.Data.LoadFromEnumerable(rows);
+        var options = Small(new MutualAutoencoderEstimator.Options { ImputeMissingValues = true, ScoreColumnName = "Score" });
+        options.ColumnKinds.Clear();
+        options.ColumnKinds["Year"] = ColumnKind.Real;
+        using var step = mlContext.Transforms.MutualAutoencode("Code", ["Value", "Visits", "Year", "Pair"], options).Fit(data);
+        var kinds = step.Model.Report;   // trained
+        var transformed = step.Transform(data);
+        // Integers keep their column and type: they have no missing cell to impute. The Single column is imputed.
+        Assert.Equal(NumberDataViewType.Int32, transformed.Schema["Visits"].Type);
+        Assert.Equal(new VectorDataViewType(NumberDataViewType.UInt16, 2), transformed.Schema["Pair"].Type);
+        Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 1), transformed.Schema["Value"].Type);
+
+        // The graph reads int32, int64 and uint16 inputs; codes and scores equal the libtorch model's on the same rows as floats.
+        var modelRows = rows.SelectMany(r => new[] { r.Value, r.Visits, r.Year, r.Pair[0], (float)r.Pair[1] }).ToArray();
+        var expected = step.Model.Encode(modelRows);
+        var codes = PipelineData.ReadVectors(transformed, "Code");
+        var scores = PipelineData.ReadVectors(transformed, "Score");
+        var expectedScores = step.Model.ScoreAnomalies(modelRows);
+        for (int r = 0; r < rows.Length; r++)
+        {
+            for (int j = 0; j < 3; j++)
+                Assert.Equal(expected[r * 3 + j], codes[r][j], 1e-5f);
+            Assert.Equal(expectedScores[r], scores[r][0], 1e-4f * Math.Max(1, Math.Abs(expectedScores[r])));
+        }
+        Assert.NotNull(kinds);
+
+        // A negative count is named, not dropped.
+        rows[5].Visits = -2;
+        var error = Assert.Throws<ArgumentException>(() => mlContext.Transforms.MutualAutoencode("Code", ["Value", "Visits", "Year", "Pair"], options).Fit(mlContext.Data.LoadFromEnumerable(rows)));
+        Assert.Contains("row 5, column 'Visits': the value -2 must be a whole number ≥ 0 for a count column", error.Message);
     }
 
     [Fact]
@@ -430,5 +478,19 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
         public int Count { get; set; }
 
         public string Text { get; set; } = "";
+
+        public DateTime When { get; set; }
+    }
+
+    public sealed class IntegerRow
+    {
+        public float Value { get; set; }
+
+        public int Visits { get; set; }
+
+        public long Year { get; set; }
+
+        [VectorType(2)]
+        public ushort[] Pair { get; set; } = [];
     }
 }

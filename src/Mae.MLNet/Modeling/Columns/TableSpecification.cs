@@ -35,6 +35,9 @@ internal sealed record TableSpecification(IReadOnlyList<ColumnSpecification> Col
             _ => new Standardisation.Accumulator(c.Width, _ => 0), // categorical and binary: only the observed count is read
         }).ToArray();
         int width = RowWidth;
+        // Blocks with placeholder statistics check every value before it enters the statistics: a value that breaks its kind's
+        // rule (ln of a negative count, say) would otherwise make them NaN, and training would diverge before the batch check.
+        var checkers = Columns.Select(c => Create(c, new Standardisation(new float[c.Width], Enumerable.Repeat(1f, c.Width).ToArray()), nameof(data))).ToArray();
         foreach (var batch in data.GetBatches(4096, new Random(0)))
         {
             for (int r = 0; r < batch.Rows; r++)
@@ -42,7 +45,13 @@ internal sealed record TableSpecification(IReadOnlyList<ColumnSpecification> Col
                 int offset = r * width;
                 for (int c = 0; c < Columns.Count; c++)
                 {
-                    statistics[c].Add(batch.Values.AsSpan(offset, Columns[c].Width));
+                    var cells = batch.Values.AsSpan(offset, Columns[c].Width);
+                    for (int cell = 0; cell < cells.Length; cell++)
+                    {
+                        if (!float.IsNaN(cells[cell]) && !checkers[c].IsValid(cells[cell]))
+                            throw new ArgumentException(checkers[c].DescribeInvalid($"Training data {batch.DescribeRow(r)}", cell, cells[cell]), nameof(data));
+                    }
+                    statistics[c].Add(cells);
                     offset += Columns[c].Width;
                 }
             }
@@ -53,18 +62,21 @@ internal sealed record TableSpecification(IReadOnlyList<ColumnSpecification> Col
             var column = Columns[c];
             if (statistics[c].ObservedCount == 0)
                 throw new ArgumentException($"Column '{column.Name}' is missing in every row of the training data; remove it or supply values.", nameof(data));
-            var standardisation = statistics[c].Result();
-            blocks[c] = column.Kind switch
+            blocks[c] = Create(column, statistics[c].Result(), nameof(data));
+        }
+        return blocks;
+    }
+
+    /// <summary>The block of <paramref name="column"/>'s kind with the given statistics.</summary>
+    private static ColumnBlock Create(ColumnSpecification column, Standardisation standardisation, string parameterName) =>
+            column.Kind switch
             {
                 ColumnKind.Real => new RealColumn(column.Name, column.Width, standardisation),
                 ColumnKind.Positive => new PositiveColumn(column.Name, column.Width, standardisation),
                 ColumnKind.Count => new CountColumn(column.Name, column.Width, standardisation),
                 ColumnKind.Categorical when column.Width == 1 => new CategoricalColumn(column.Name, column.ClassCount),
-                ColumnKind.Categorical => throw new ArgumentException($"Column '{column.Name}' is categorical with {column.Width} values a row; a categorical column holds one class index.", nameof(data)),
+                ColumnKind.Categorical => throw new ArgumentException($"Column '{column.Name}' is categorical with {column.Width} values a row; a categorical column holds one class index.", parameterName),
                 ColumnKind.Binary => new BinaryColumn(column.Name, column.Width),
-                _ => throw new ArgumentOutOfRangeException(nameof(data), column.Kind, $"Column '{column.Name}' has an unknown kind."),
+                _ => throw new ArgumentOutOfRangeException(parameterName, column.Kind, $"Column '{column.Name}' has an unknown kind."),
             };
-        }
-        return blocks;
-    }
 }
