@@ -52,7 +52,7 @@ public enum InformationPenalty
 
 /// <summary>
 /// The kind of a table column: its likelihood p(x|z), its network input and its value rule. The kind follows the column's ML.NET type
-/// (Single or Double: <see cref="Real"/>; Key: <see cref="Categorical"/>; Boolean: <see cref="Binary"/>), and
+/// (Single or Double: <see cref="Real"/>; an integer type: <see cref="Count"/>; Key: <see cref="Categorical"/>; Boolean: <see cref="Binary"/>), and
 /// <see cref="MutualAutoencoderEstimator.Options.ColumnKinds"/> can override it per column.
 /// </summary>
 public enum ColumnKind
@@ -63,7 +63,7 @@ public enum ColumnKind
     /// <summary>Log-normal: ln x is Gaussian, standardised internally. Values above 0; NaN is missing. Single or Double.</summary>
     Positive,
 
-    /// <summary>Poisson, the network reading the standardised ln(1 + x). Whole numbers ≥ 0; NaN is missing. Single or Double.</summary>
+    /// <summary>Poisson, the network reading the standardised ln(1 + x). Whole numbers ≥ 0; NaN is missing. An integer type, or Single or Double.</summary>
     Count,
 
     /// <summary>Categorical over the K values of a key column (key k is class k − 1; key 0 is missing).</summary>

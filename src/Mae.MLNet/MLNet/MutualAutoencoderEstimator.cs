@@ -277,10 +277,10 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         private Dictionary<string, ColumnKind> columnKinds = new(StringComparer.Ordinal);
 
         /// <summary>
-        /// Per input column of the multi-column step, a kind other than the one its type gives (Single and Double: real; Key:
-        /// categorical; Boolean: binary). A Single or Double column may be <see cref="ColumnKind.Positive"/> or
-        /// <see cref="ColumnKind.Count"/>, and a Single column <see cref="ColumnKind.Binary"/> (0, 1 or NaN). Every name must be
-        /// an input column. Not used by the single-column step.
+        /// Per input column of the multi-column step, a kind other than the one its type gives (Single and Double: real; an integer
+        /// type: count; Key: categorical; Boolean: binary). A Single or Double column may be <see cref="ColumnKind.Positive"/> or
+        /// <see cref="ColumnKind.Count"/>, an integer column <see cref="ColumnKind.Real"/> or <see cref="ColumnKind.Positive"/>, and a
+        /// Single column <see cref="ColumnKind.Binary"/> (0, 1 or NaN). Every name must be an input column. Not used by the single-column step.
         /// </summary>
         public IDictionary<string, ColumnKind> ColumnKinds => columnKinds;
 
