@@ -57,10 +57,10 @@ public enum InformationPenalty
 /// </summary>
 public enum ColumnKind
 {
-    /// <summary>Gaussian, standardised internally with the observed training values' mean and standard deviation. Any finite value; NaN is missing. Single or Double.</summary>
+    /// <summary>Gaussian, standardised internally with the observed training values' mean and standard deviation. Any finite value; NaN is missing. Single or Double, or an integer type by override.</summary>
     Real,
 
-    /// <summary>Log-normal: ln x is Gaussian, standardised internally. Values above 0; NaN is missing. Single or Double.</summary>
+    /// <summary>Log-normal: ln x is Gaussian, standardised internally. Values above 0; NaN is missing. Single or Double, or an integer type by override.</summary>
     Positive,
 
     /// <summary>Poisson, the network reading the standardised ln(1 + x). Whole numbers ≥ 0; NaN is missing. An integer type, or Single or Double.</summary>
