@@ -149,7 +149,7 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
 
     /// <summary>The score as a Single and the label from the current threshold, over the scoring chain's output.</summary>
     private ScalarColumns Scalars(DataViewSchema scored) =>
-        new(scored, [(ScoreColumnName, ScoreColumnName)], (PredictedLabelColumnName, threshold));
+        new(scored, ScoreColumnName, (PredictedLabelColumnName, threshold));
 
     /// <summary>
     /// ML.NET's ONNX transformer over the table graph with the score and, for Save, the predicted label at <paramref name="threshold"/>;

@@ -73,15 +73,20 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         ArgumentNullException.ThrowIfNull(options);
         var names = inputColumnNames.ToArray();
         TableInput.CheckNames(names, (IReadOnlyDictionary<string, ColumnKind>)options.ColumnKinds, outputColumnName);
+        // Each extra output column needs its own name: not an input's, the code's, or an earlier extra column's.
+        var taken = new List<string>(names) { outputColumnName };
         foreach (var (option, name) in new[] { (nameof(Options.LogVarianceColumnName), options.LogVarianceColumnName), (nameof(Options.ScoreColumnName), options.ScoreColumnName) })
         {
-            if (name is not null && string.IsNullOrWhiteSpace(name))
+            if (name is null)
+                continue;
+            if (string.IsNullOrWhiteSpace(name))
                 throw new ArgumentException($"{nameof(Options)}.{option} is '{name}'; give a column name, or null for no such column.", nameof(options));
-            if (name is not null && (name == outputColumnName || names.Contains(name) || (name == options.LogVarianceColumnName && option == nameof(Options.ScoreColumnName))))
+            if (taken.Contains(name))
             {
                 throw new ArgumentException(
                     $"{nameof(Options)}.{option} ('{name}') must differ from the input and output column names.", nameof(options));
             }
+            taken.Add(name);
         }
         if (options.Decoder != MutualAutoencoderOptions.Defaults.Decoder)
         {

@@ -4,93 +4,73 @@ using Microsoft.ML.Data;
 namespace Mae.MLNet;
 
 /// <summary>
-/// Exposes one-slot vector columns of a view or mapper (what ML.NET's ONNX transformer gives for a [1] output) as scalars under
-/// other names, and hides the vectors: the anomaly step's <c>Score</c> must be a Single and its <c>PredictedLabel</c> a Boolean for
-/// ML.NET's anomaly evaluator, and ML.NET 5.0.1's ONNX transformer cannot output scalars (its scalar caster fails on first read).
-/// Every other column passes through unchanged, in order; the scalars come last.
+/// Exposes a one-slot Single vector column of a view or mapper (what ML.NET's ONNX transformer gives for a [1] output) as a Single
+/// score under the same name, hiding the vector, and adds a Boolean label, the score above a threshold: the anomaly step's
+/// <c>Score</c> must be a Single and its <c>PredictedLabel</c> a Boolean for ML.NET's anomaly evaluator, and ML.NET 5.0.1's ONNX
+/// transformer cannot output scalars (its scalar caster fails on first read). Every other column passes through unchanged, in order;
+/// the score and the label come last.
 /// </summary>
 internal sealed class ScalarColumns
 {
-    private readonly int[] passedSources;     // for each output column before the scalars, its source column
-    private readonly int[] scalarSources;     // for each scalar, its one-slot vector source column (the label's is the first scalar's)
-    private readonly float labelThreshold;
+    private readonly int[] passedSources;   // for each output column before the score, its source column
+    private readonly int scoreSource;       // the one-slot vector the score and the label read
+    private readonly float threshold;
 
-    /// <param name="source">The schema with the one-slot vector columns.</param>
-    /// <param name="scalars">Each scalar's name and the name of its source vector in <paramref name="source"/>.</param>
-    /// <param name="label">
-    /// When set, a last Boolean column of this name: whether the first scalar (a Single) exceeds the threshold, as the saved graph's
-    /// <c>Greater</c> computes it.
-    /// </param>
-    public ScalarColumns(DataViewSchema source, IReadOnlyList<(string Name, string Source)> scalars, (string Name, float Threshold)? label = null)
+    /// <param name="source">The schema with the one-slot score vector.</param>
+    /// <param name="score">The score vector's name in <paramref name="source"/>, and the Single score's.</param>
+    /// <param name="label">The Boolean label's name, and the threshold the score must exceed for it to be true (as the saved graph's <c>Greater</c> computes it).</param>
+    public ScalarColumns(DataViewSchema source, string score, (string Name, float Threshold) label)
     {
-        scalarSources = [.. scalars.Select(s => source[s.Source].Index), .. label is null ? Array.Empty<int>() : [source[scalars[0].Source].Index]];
-        labelThreshold = label?.Threshold ?? 0;
-        passedSources = Enumerable.Range(0, source.Count).Where(i => !scalarSources.Contains(i)).ToArray();
-        HasLabel = label is not null;
+        scoreSource = source[score].Index;
+        if (source[scoreSource].Type is not VectorDataViewType { Size: 1 } vector || vector.ItemType != NumberDataViewType.Single)
+            throw new InvalidOperationException($"Column '{score}' is {source[scoreSource].Type}, not a one-slot vector of Single.");
+        threshold = label.Threshold;
+        passedSources = Enumerable.Range(0, source.Count).Where(i => i != scoreSource).ToArray();
         var builder = new DataViewSchema.Builder();
         foreach (int i in passedSources)
             builder.AddColumn(source[i].Name, source[i].Type, source[i].Annotations);
-        for (int s = 0; s < scalars.Count; s++)
-        {
-            var type = source[scalarSources[s]].Type as VectorDataViewType;
-            if (type is not { Size: 1 })
-                throw new InvalidOperationException($"Column '{scalars[s].Source}' is {source[scalarSources[s]].Type}, not a one-slot vector.");
-            builder.AddColumn(scalars[s].Name, type.ItemType);
-        }
-        if (label is { } derived)
-        {
-            if (source[scalarSources[0]].Type is not VectorDataViewType { ItemType: NumberDataViewType { RawType: var raw } } || raw != typeof(float))
-                throw new InvalidOperationException($"Column '{scalars[0].Source}' is {source[scalarSources[0]].Type}; a label needs a Single score.");
-            builder.AddColumn(derived.Name, BooleanDataViewType.Instance);
-        }
+        builder.AddColumn(score, NumberDataViewType.Single);
+        builder.AddColumn(label.Name, BooleanDataViewType.Instance);
         Schema = builder.ToSchema();
     }
 
-    private bool HasLabel { get; }
-
-    /// <summary>The schema with the scalars in place of the vectors.</summary>
+    /// <summary>The schema with the score and the label in place of the vector.</summary>
     public DataViewSchema Schema { get; }
 
     /// <summary>The source columns that the output columns <paramref name="columns"/> read.</summary>
-    public IEnumerable<int> SourceIndices(IEnumerable<DataViewSchema.Column> columns) =>
-        columns.Select(c => c.Index < passedSources.Length ? passedSources[c.Index] : scalarSources[c.Index - passedSources.Length]).Distinct();
+    public IEnumerable<int> SourceIndices(IEnumerable<DataViewSchema.Column> columns) => columns.Select(c => SourceIndex(c.Index)).Distinct();
 
     /// <summary>Whether output column <paramref name="index"/> is active in a source row.</summary>
     public bool IsActive(DataViewRow source, int index) => source.IsColumnActive(source.Schema[SourceIndex(index)]);
 
-    private int SourceIndex(int index) => index < passedSources.Length ? passedSources[index] : scalarSources[index - passedSources.Length];
+    private int SourceIndex(int index) => index < passedSources.Length ? passedSources[index] : scoreSource;
 
     /// <summary>A getter of output column <paramref name="column"/> over a source row.</summary>
     public ValueGetter<T> GetGetter<T>(DataViewRow source, DataViewSchema.Column column)
     {
-        var sourceColumn = source.Schema[SourceIndex(column.Index)];
         if (column.Index < passedSources.Length)
-            return source.GetGetter<T>(sourceColumn);
-        if (HasLabel && column.Index == Schema.Count - 1)
-        {
-            var score = source.GetGetter<VBuffer<float>>(sourceColumn);
-            VBuffer<float> scores = default;
-            float threshold = labelThreshold;
-            ValueGetter<bool> label = (ref bool value) =>
+            return source.GetGetter<T>(source.Schema[passedSources[column.Index]]);
+        var vector = source.GetGetter<VBuffer<float>>(source.Schema[scoreSource]);
+        VBuffer<float> buffer = default;
+        Delegate getter = column.Index == passedSources.Length
+            ? (ValueGetter<float>)((ref float value) =>
             {
-                score(ref scores);
-                value = scores.GetItemOrDefault(0) > threshold;
-            };
-            return label as ValueGetter<T> ?? throw new InvalidOperationException($"Column '{column.Name}' is Boolean; asked for {typeof(T)}.");
-        }
-        var vector = source.GetGetter<VBuffer<T>>(sourceColumn);
-        VBuffer<T> buffer = default;
-        return (ref T value) =>
-        {
-            vector(ref buffer);
-            value = buffer.GetItemOrDefault(0);
-        };
+                vector(ref buffer);
+                value = buffer.GetItemOrDefault(0);
+            })
+            : (ValueGetter<bool>)((ref bool value) =>
+            {
+                vector(ref buffer);
+                value = buffer.GetItemOrDefault(0) > threshold;
+            });
+        return getter as ValueGetter<T>
+            ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}; asked for a getter of {typeof(T)}.");
     }
 
-    /// <summary>The view of <paramref name="source"/> with the scalars.</summary>
+    /// <summary>The view of <paramref name="source"/> with the score and the label.</summary>
     public IDataView Wrap(IDataView source) => new View(source, this);
 
-    /// <summary>A mapper that gives rows of <paramref name="mapper"/> with the scalars.</summary>
+    /// <summary>A mapper that gives rows of <paramref name="mapper"/> with the score and the label.</summary>
     public IRowToRowMapper Wrap(IRowToRowMapper mapper) => new Mapper(mapper, this);
 
     private sealed class View(IDataView source, ScalarColumns columns) : IDataView

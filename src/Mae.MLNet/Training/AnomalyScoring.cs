@@ -39,7 +39,7 @@ internal static class AnomalyScoring
                     GaussianMath.DivergenceFromStandardNormal(mean, logVariance).sum(1) - decoder.LogLikelihood(decoder.Condition(mean), part),
                 AnomalyScoreEstimator.PosteriorDraws =>
                     GaussianMath.DivergenceFromStandardNormal(mean, logVariance).sum(1) - LogLikelihoodOfDraws(decoder, part, mean, logVariance, noise).mean([0]),
-                AnomalyScoreEstimator.ImportanceSampled => -ImportanceSampled(decoder, part, mean, logVariance, noise),
+                AnomalyScoreEstimator.ImportanceSampled => -ImportanceSampled(decoder, part, parameters, noise),
                 _ => throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "Unknown anomaly score estimator."),
             };
             parts.Add(score.to_type(ScalarType.Float64).MoveToOuterDisposeScope());
@@ -63,16 +63,13 @@ internal static class AnomalyScoring
         return decoder.LogLikelihood(decoder.Condition(z), rows.repeat(k, 1)).view(k, m);
     }
 
-    /// <summary>logsumexp_k [log p(x|z_k) + log p(z_k) − log q(z_k|x)] − ln K per row, [m].</summary>
-    private static Tensor ImportanceSampled(DecoderDistribution decoder, Tensor rows, Tensor mean, Tensor logVariance, Tensor noise)
+    /// <summary>logsumexp_k [log p(x|z_k) + log p(z_k) − log q(z_k|x)] − ln K per row, [m], for posteriors <paramref name="parameters"/> [m, 2d].</summary>
+    private static Tensor ImportanceSampled(DecoderDistribution decoder, Tensor rows, Tensor parameters, Tensor noise)
     {
         long k = noise.shape[0], m = rows.shape[0];
-        var z = Codes(mean, logVariance, noise);
-        var logPosterior = GaussianMath.LogDensity(z, mean.repeat(k, 1), logVariance.repeat(k, 1)).sum(1);
-        using var origin = zeros_like(z);
-        var logPrior = GaussianMath.LogDensity(z, origin, origin).sum(1);
-        var logLikelihood = decoder.LogLikelihood(decoder.Condition(z), rows.repeat(k, 1));
-        var logWeights = (logLikelihood.Plus(logPrior) - logPosterior).to_type(ScalarType.Float64).view(k, m);
+        var halves = parameters.chunk(2, 1);
+        var z = Codes(halves[0], halves[1], noise);
+        var logWeights = Diagnostics.ImportanceLogWeights(decoder, rows.repeat(k, 1), z, parameters.repeat(k, 1)).view(k, m);
         using var logK = Math.Log(k).ToScalar();
         return logWeights.logsumexp(0).sub(logK);
     }

@@ -74,14 +74,24 @@ internal static class Diagnostics
             var repeatedParameters = parameters.repeat(samples, 1);                        // [K·m, 2d], draw k of row i at k·m + i
             var halves = repeatedParameters.chunk(2, 1);
             var z = GaussianMath.Sample(halves[0], halves[1], generator);
-            var logPosterior = GaussianMath.DiagonalLogDensity(z, repeatedParameters);
-            using var origin = zeros_like(z);
-            var logPrior = GaussianMath.LogDensity(z, origin, origin).sum(1);
-            var logLikelihood = decoder.LogLikelihood(decoder.Condition(z), part.repeat(samples, 1));
-            var logWeights = (logLikelihood.Plus(logPrior) - logPosterior).to_type(ScalarType.Float64).view(samples, m);
+            var logWeights = ImportanceLogWeights(decoder, part.repeat(samples, 1), z, repeatedParameters).view(samples, m);
             total += logWeights.logsumexp(0).sum().item<double>() - m * Math.Log(samples);
         }
         return total / n;
+    }
+
+    /// <summary>
+    /// log p(x|z) + log p(z) − log q(z|x), float64 [K·m], of codes <paramref name="z"/> [K·m, d] drawn from the posteriors
+    /// <paramref name="parameters"/> [K·m, 2d] (mean then log-variance) of the rows <paramref name="rows"/> [K·m, F]: the importance
+    /// weights, in logs, of the encoder as proposal.
+    /// </summary>
+    public static Tensor ImportanceLogWeights(DecoderDistribution decoder, Tensor rows, Tensor z, Tensor parameters)
+    {
+        var logPosterior = GaussianMath.DiagonalLogDensity(z, parameters);
+        using var origin = zeros_like(z);
+        var logPrior = GaussianMath.LogDensity(z, origin, origin).sum(1);
+        var logLikelihood = decoder.LogLikelihood(decoder.Condition(z), rows);
+        return (logLikelihood.Plus(logPrior) - logPosterior).to_type(ScalarType.Float64);
     }
 
     /// <summary>
