@@ -54,6 +54,61 @@ public class ConsistencyTermTests
         Assert.True(Math.Abs(same) < 0.25 * expected, $"MMD² of one distribution {same} against {expected} for the shift.");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void MaximumMeanDiscrepancyGradientMatchesAutogradOfItsDefinition(bool secondSampleLearns)
+    {
+        // Reference: the kernel matrix written out in float64 and differentiated by autograd; the estimator's slopes must agree.
+        const int d = 4;
+        double[] scales = [0.1, 0.2, 0.5, 1, 2, 5, 10];
+        using var generator = new Generator(11);
+        using var aData = randn([50, d], generator: generator);
+        using var bShift = full([], 0.5f);
+        using var bData = randn([40, d], generator: generator).add(bShift, Scalars.One);
+
+        var a64 = aData.to_type(ScalarType.Float64).requires_grad_(true);
+        var b64 = bData.to_type(ScalarType.Float64).requires_grad_(secondSampleLearns);
+        Tensor MeanKernel(Tensor x, Tensor y, bool skipDiagonal)
+        {
+            var squared = (x.unsqueeze(1) - y.unsqueeze(0)).pow(2).sum(2);
+            Tensor kernel = zeros_like(squared);
+            foreach (double s in scales)
+            {
+                using var c = (s * 2 * d).ToScalar();
+                kernel = kernel + squared.add(c, Scalars.One).reciprocal().mul(c);
+            }
+            if (!skipDiagonal)
+                return kernel.mean();
+            var offDiagonal = ones_like(kernel) - eye(x.shape[0], dtype: ScalarType.Float64);
+            return (kernel * offDiagonal).sum() / (x.shape[0] * (x.shape[0] - 1.0));
+        }
+        var reference = MeanKernel(a64, a64, true) + MeanKernel(b64, b64, true) - 2 * MeanKernel(a64, b64, false);
+        reference.backward();
+
+        using var discrepancy = new MaximumMeanDiscrepancy(d);
+        var a = aData.clone().requires_grad_(true);
+        var b = bData.clone().requires_grad_(secondSampleLearns);
+        var actual = discrepancy.Squared(a, b);
+        actual.backward();
+
+        Assert.Equal(reference.item<double>(), actual.item<float>(), 1e-5);
+        Assert.True(reference.item<double>() > 0.01, $"A shift of 0.5 should be seen; MMD² = {reference.item<double>()}.");
+        double scale = a64.grad!.abs().max().item<double>();
+        Assert.True(scale > 1e-4, $"The reference gradient is {scale}: nothing to compare.");
+        Assert.True(a.grad!.to_type(ScalarType.Float64).allclose(a64.grad!, rtol: 1e-3, atol: 1e-4 * scale),
+            $"Gradient with respect to the first sample differs by up to {(a.grad!.to_type(ScalarType.Float64) - a64.grad!).abs().max().item<double>()} (scale {scale}).");
+        if (secondSampleLearns)
+        {
+            Assert.True(b.grad!.to_type(ScalarType.Float64).allclose(b64.grad!, rtol: 1e-3, atol: 1e-4 * scale),
+                $"Gradient with respect to the second sample differs by up to {(b.grad!.to_type(ScalarType.Float64) - b64.grad!).abs().max().item<double>()}.");
+        }
+        else
+        {
+            Assert.Null(b.grad);
+        }
+    }
+
     [Fact]
     public void GaussianBoundGradientReachesTheDecoderAsDifferentiatingThroughRAndNeverReachesR()
     {
