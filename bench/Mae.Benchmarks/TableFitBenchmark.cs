@@ -41,7 +41,7 @@ internal static class TableFitBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  epoch seconds: first {epochSeconds[0]:F2}, median {epochSeconds.Order().ElementAt(epochSeconds.Length / 2):F2}, last {epochSeconds[^1]:F2}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"fit{(impute ? " (imputing)" : "")}: {rows:N0} rows x {names.Length} columns in {fitSeconds:F1} s, {transformer.Report.Epochs.Count} epochs, {final.Step} steps; held-out I_q {final.AggregatePosteriorInformation:F2} nats (M = {options.TargetInformation})"));
+                $"fit{(impute ? " (imputing)" : "")}: {rows:N0} rows x {names.Length} columns in {fitSeconds:F1} s, {transformer.Report.Epochs.Count} epochs, {final.Step} steps; held-out I_q {final.AggregatePosteriorInformation:F2} nats (M = {options.TargetInformation}), held-out log p(x) {final.ImportanceSampledLogLikelihood:F3}"));
 
             // Transform throughput through the saved pipeline, as an app without Mae runs it.
             using var stream = new MemoryStream();

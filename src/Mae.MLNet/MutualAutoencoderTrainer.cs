@@ -91,8 +91,10 @@ public sealed class MutualAutoencoderTrainer
     {
         var data = split.Training;
         int width = data.FeatureCount;
-        int epochs = options.EffectiveNumberOfEpochs(data.BatchesPerEpoch(options.BatchSize));
-        long totalSteps = (long)epochs * data.BatchesPerEpoch(options.BatchSize);
+        int batchesPerEpoch = Math.Max(1, data.BatchesPerEpoch(options.BatchSize));
+        long totalSteps = options.EffectiveNumberOfSteps(batchesPerEpoch);
+        // Whole epochs, the last cut short when MaximumNumberOfSteps ends training inside it.
+        int epochs = (int)((totalSteps + batchesPerEpoch - 1) / batchesPerEpoch);
         var reports = new List<MutualAutoencoderEpochReport>(epochs);
         // Each epoch but the last is judged on an evenly spread subset of at most EvaluationSampleSize rows; the last on all of them.
         int epochRows = Math.Min(split.RowCount, options.EvaluationSampleSize);
@@ -107,6 +109,8 @@ public sealed class MutualAutoencoderTrainer
             int batches = 0;
             foreach (var batch in data.GetBatches(options.BatchSize, random))
             {
+                if (step == totalSteps)
+                    break;
                 cancellationToken.ThrowIfCancellationRequested();
                 int valueCount = batch.Rows * width;
                 networks.Decoder.ThrowIfInvalid(batch.Values.AsSpan(0, valueCount), width, row => $"Training data {batch.DescribeRow(row)}", nameof(data));

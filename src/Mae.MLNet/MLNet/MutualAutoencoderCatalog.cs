@@ -59,7 +59,8 @@ public static class MutualAutoencoderCatalog
     /// <param name="inputColumnNames">The columns to model, at least one, each named once.</param>
     /// <param name="targetInformation">Target information M in nats between data and code under the generative model. Must be finite and non-negative.</param>
     /// <param name="latentDimension">Dimension d of the code. Must be positive.</param>
-    /// <param name="numberOfEpochs">Passes over the data. Must be positive.</param>
+    /// <param name="numberOfEpochs">Passes over the data, within <see cref="MutualAutoencoderOptions.MinimumNumberOfSteps"/> (1,000 by default: small tables
+    /// train more epochs) and <see cref="MutualAutoencoderOptions.MaximumNumberOfSteps"/> (2,000 by default: large tables train fewer). Must be positive.</param>
     /// <param name="seed">Seed of every random draw; <c>null</c> draws one. A fixed seed gives the same model.</param>
     /// <example>
     /// <code>
@@ -120,7 +121,7 @@ public static class MutualAutoencoderAnomalyDetectionCatalog
     /// <param name="targetInformation">Target information M in nats between data and code. Must be finite and non-negative. The default, 4, ranked best of
     /// the VAE and M = 1, 2, 4, 8 on the ODDS tables.</param>
     /// <param name="latentDimension">Dimension d of the code. Must be positive.</param>
-    /// <param name="numberOfEpochs">Passes over the data (small tables train for at least <see cref="MutualAutoencoderOptions.MinimumNumberOfSteps"/>). Must be positive.</param>
+    /// <param name="numberOfEpochs">Passes over the data (a table trains for at least <see cref="MutualAutoencoderOptions.MinimumNumberOfSteps"/> and at most <see cref="MutualAutoencoderOptions.MaximumNumberOfSteps"/>). Must be positive.</param>
     /// <param name="contamination">The expected fraction of anomalies among the training rows. Must be within [0, 1).</param>
     /// <param name="seed">Seed of every random draw; <c>null</c> draws one.</param>
     /// <example>

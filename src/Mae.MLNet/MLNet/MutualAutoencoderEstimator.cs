@@ -220,10 +220,19 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         return (new MutualAutoencoderTrainer(trainingOptions).Fit(data, monitor, trainingOptions.CancellationToken), table, trainingOptions);
     }
 
-    /// <summary>"20 epochs of batch 256", and when a minimum number of steps applies, " (at least 1000 steps: small data trains more epochs)".</summary>
-    private static string EpochsText(Options options) => options.EffectiveMinimumNumberOfSteps == 0
-        ? string.Create(CultureInfo.InvariantCulture, $"{options.NumberOfEpochs} epochs of batch {options.BatchSize}")
-        : string.Create(CultureInfo.InvariantCulture, $"{options.NumberOfEpochs} epochs of batch {options.BatchSize}, or more to reach {nameof(Options.MinimumNumberOfSteps)} = {options.EffectiveMinimumNumberOfSteps} steps");
+    /// <summary>
+    /// "20 epochs of batch 256", and for a table the bounds on its steps: ", at least 1000 steps (whole epochs) and at most 2000".
+    /// </summary>
+    private static string EpochsText(Options options)
+    {
+        string epochs = string.Create(CultureInfo.InvariantCulture, $"{options.NumberOfEpochs} epochs of batch {options.BatchSize}");
+        int minimum = options.EffectiveMinimumNumberOfSteps, maximum = options.EffectiveMaximumNumberOfSteps;
+        if (minimum > 0)
+            epochs += string.Create(CultureInfo.InvariantCulture, $", or more to reach {nameof(Options.MinimumNumberOfSteps)} = {minimum} steps");
+        if (maximum < int.MaxValue)
+            epochs += string.Create(CultureInfo.InvariantCulture, $", cut at {nameof(Options.MaximumNumberOfSteps)} = {maximum} steps");
+        return epochs;
+    }
 
     private void CheckClassCount(bool keyInput)
     {

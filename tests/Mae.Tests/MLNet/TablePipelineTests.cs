@@ -304,6 +304,47 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
     }
 
     [Fact]
+    public void LargeTablesStopAtAMaximumNumberOfStepsInsideAnEpoch()
+    {
+        // 300 rows: 240 train in batches of 64, 4 steps an epoch; 5 epochs are 20 steps, the maximum allows 10: 2 whole epochs and 2 steps.
+        var mlContext = new MLContext(seed: 1);
+        var data = mlContext.Data.LoadFromEnumerable(Rows(300, seed: 9));
+        var options = Options(impute: false);
+        options.HiddenSizes = [8];
+        options.NumberOfEpochs = 5;
+        options.MinimumNumberOfSteps = 0;
+        options.MaximumNumberOfSteps = 10;
+        options.Context = mlContext;
+        var messages = new List<string>();
+        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        using var step = (MutualAutoencoderTransformer)((IEnumerable<ITransformer>)Pipeline(mlContext, options).Fit(data)).Last();
+        Assert.Equal([4L, 8L, 10L], step.Report.Epochs.Select(e => e.Step));
+        Assert.All(step.Report.Epochs, e => Assert.Equal(3, e.NumberOfEpochs));
+        Assert.True(double.IsFinite(step.Report.Final.AggregatePosteriorInformation), "The cut epoch is evaluated like any last epoch.");
+        Assert.Contains(messages, m => m.Contains("5 epochs of batch 64, cut at MaximumNumberOfSteps = 10 steps", StringComparison.Ordinal));
+
+        // The defaults: at most 2,000 steps for a table (raised to a larger minimum), no limit for one column.
+        var defaults = new MutualAutoencoderOptions();
+        Assert.Equal(20 * 196L, defaults.EffectiveNumberOfSteps(batchesPerEpoch: 196));
+        Assert.Equal(20L * 100_000, defaults.EffectiveNumberOfSteps(batchesPerEpoch: 100_000));
+        defaults.Table = new Modeling.Columns.TableSpecification([new("A", ColumnKind.Real)]);
+        Assert.Equal(2000L, defaults.EffectiveNumberOfSteps(batchesPerEpoch: 196));
+        Assert.Equal(2000L, defaults.EffectiveNumberOfSteps(batchesPerEpoch: 100_000));
+        Assert.Equal(1000L, defaults.EffectiveNumberOfSteps(batchesPerEpoch: 4));
+        defaults.MinimumNumberOfSteps = 3000;
+        Assert.Equal(3000L, defaults.EffectiveNumberOfSteps(batchesPerEpoch: 196));
+
+        // A maximum below the minimum, or not positive, names the option and both values.
+        var conflict = Assert.Throws<ArgumentOutOfRangeException>(() => mlContext.Transforms.MutualAutoencode("Code", Columns,
+            new MutualAutoencoderEstimator.Options { MinimumNumberOfSteps = 500, MaximumNumberOfSteps = 400 }));
+        Assert.Contains("MaximumNumberOfSteps", conflict.Message);
+        Assert.Contains("MinimumNumberOfSteps (500)", conflict.Message);
+        Assert.Contains("400", conflict.Message);
+        Assert.Contains("MaximumNumberOfSteps", Assert.Throws<ArgumentOutOfRangeException>(
+            () => mlContext.Transforms.MutualAutoencode("Code", Columns, new MutualAutoencoderEstimator.Options { MaximumNumberOfSteps = 0 })).Message);
+    }
+
+    [Fact]
     public void TheDiagnosticsReadTheTable()
     {
         // Through the step's column reader, the figures equal the model's on the same rows written by hand.
