@@ -75,31 +75,35 @@ public sealed class MutualAutoencoderModel : IDisposable
     }
 
     /// <summary>
-    /// A copy of rows of a table (stored one after another, NaN for a missing cell) whose missing cells hold the model's prediction:
-    /// each column's <see cref="Modeling.Columns.ColumnBlock.Predict"/> of p(x|z) at the posterior mean of z. Observed cells are copied
-    /// unchanged. Internal until the ML.NET step's imputation exists; the rule is to be chosen by measurement there.
+    /// A copy of rows of a table (stored one after another, NaN for a missing cell) whose missing cells hold the model's prediction.
+    /// Observed cells are copied unchanged. With <paramref name="posteriorDraws"/> = 0 (the rule of the ML.NET step and the ONNX graph)
+    /// each column's <see cref="Modeling.Columns.ColumnBlock.Predict"/> of p(x|z) at the posterior mean of z; with K &gt; 0 each column's
+    /// <see cref="Modeling.Columns.ColumnBlock.Summary"/> averaged over K codes z = μ + σ·ε_k (ε_k drawn once from the training seed and
+    /// shared by every row), then decided: the posterior predictive's mean or mode. The README compares the two rules.
     /// </summary>
     /// <exception cref="InvalidOperationException">The model was not trained on a table.</exception>
-    internal float[] Impute(ReadOnlySpan<float> rows)
+    internal float[] Impute(ReadOnlySpan<float> rows, int posteriorDraws = 0)
     {
         if (Networks.Decoder is not Modeling.Columns.TabularDecoder table)
             throw new InvalidOperationException("Only a model trained on a table of columns imputes missing cells.");
+        ArgumentOutOfRangeException.ThrowIfNegative(posteriorDraws);
         int count = RowCount(rows, FeatureCount, nameof(rows));
         table.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
         var result = rows.ToArray();
-        lock (gate)
+        var predicted = WithSeededDraws(rows, count, (input, generator) =>
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var input = tensor(result, [count, FeatureCount]);
-            var mean = Networks.Encoder.forward(table.ToNetworkInput(input)).chunk(2, 1)[0];
-            var predicted = table.Predict(table.Condition(mean)).data<float>().ToArray();
-            for (int i = 0; i < result.Length; i++)
-            {
-                if (float.IsNaN(result[i]))
-                    result[i] = predicted[i];
-            }
+            var halves = Networks.Encoder.forward(table.ToNetworkInput(input)).chunk(2, 1);
+            if (posteriorDraws == 0)
+                return table.Predict(table.Condition(halves[0])).data<float>().ToArray();
+            var noise = randn([posteriorDraws, LatentDimension], generator: generator);
+            var codes = halves[0].unsqueeze(0).Plus(halves[1].mul(Scalars.Half).exp().unsqueeze(0) * noise.unsqueeze(1)).reshape(posteriorDraws * count, LatentDimension);
+            return table.PredictAveraged(table.Condition(codes), posteriorDraws).data<float>().ToArray();
+        });
+        for (int i = 0; i < result.Length; i++)
+        {
+            if (float.IsNaN(result[i]))
+                result[i] = predicted[i];
         }
         return result;
     }

@@ -51,6 +51,40 @@ public sealed class TabularDecoderTests
         Assert.Equal(0.7 - Softplus(0.7) - Softplus(0.7), LogLikelihood(binary, [0.7f, 0.7f], [1f, 0f]), 1e-5);
     }
 
+    [Fact]
+    public void PredictionsAverageTheSummaryOverCodesBeforeDeciding()
+    {
+        using var scope = NewDisposeScope();
+        // Two codes of one row. Categorical: the first code says class 0 (0.6 against 0.4 and 0), the second class 2 (0.55 against
+        // 0.45 and 0): each alone picks its class, the average (0.30, 0.425, 0.275) picks class 1, the posterior predictive's mode.
+        var categorical = new CategoricalColumn("Group", 3);
+        var heads = tensor(new[] { MathF.Log(0.6f), MathF.Log(0.4f), -30f, -30f, MathF.Log(0.45f), MathF.Log(0.55f) }, [2, 3]);
+        Assert.Equal([0f, 2f], categorical.Predict(heads).data<float>().ToArray());
+        Assert.Equal(1f, categorical.Decide(categorical.Summary(heads).mean([0], keepdim: true)).item<float>());
+
+        // Binary: probabilities 0.9 and 0.2 average to 0.55, so 1; the logits' average (2.197 − 1.386)/2 > 0 agrees here, but a third
+        // code at 0.05 makes the average 0.383, so 0, although two of three codes' logits are not far below 0.
+        var binary = new BinaryColumn("Member", 1);
+        float Logit(float p) => MathF.Log(p / (1 - p));
+        Assert.Equal(1f, binary.Decide(binary.Summary(tensor(new[] { Logit(0.9f), Logit(0.2f) }, [2, 1])).mean([0], keepdim: true)).item<float>());
+        Assert.Equal(0f, binary.Decide(binary.Summary(tensor(new[] { Logit(0.9f), Logit(0.2f), Logit(0.05f) }, [3, 1])).mean([0], keepdim: true)).item<float>());
+
+        // Count: the mean of the rates e^0 and e^2. Real: the mean of the means, in the column's units. Positive: e^(location + scale·mean u).
+        var count = new CountColumn("Visits", 1, new Standardisation([0f], [1f]));
+        Assert.Equal((1 + Math.Exp(2)) / 2, count.Decide(count.Summary(tensor(new[] { 0f, 2f }, [2, 1])).mean([0], keepdim: true)).item<float>(), 1e-5);
+        var real = new RealColumn("Age", 1, new Standardisation([40f], [10f]));
+        Assert.Equal(45.0, real.Decide(real.Summary(tensor(new[] { 0f, 0.3f, 1f, -0.2f }, [2, 2])).mean([0], keepdim: true)).item<float>(), 1e-4);
+        var positive = new PositiveColumn("Income", 1, new Standardisation([3f], [0.5f]));
+        Assert.Equal(Math.Exp(3 + 0.5 * 0.5), positive.Decide(positive.Summary(tensor(new[] { 0f, 0.3f, 1f, -0.2f }, [2, 2])).mean([0], keepdim: true)).item<float>(), 1e-3);
+
+        // The decoder averages draw-major conditions: one draw is the plain prediction.
+        var table = Table();
+        var conditions = randn(6, table.OutputSize, generator: new TorchSharp.torch.Generator(3));
+        Assert.Equal(table.Predict(conditions).data<float>().ToArray(), table.PredictAveraged(conditions, 1).data<float>().ToArray());
+        var averaged = table.PredictAveraged(conditions, 2);   // rows 0..2, draws at n and 3 + n
+        Assert.Equal([3L, table.Shape.FeatureCount], averaged.shape);
+    }
+
     /// <summary>Five columns of every kind, seven values a row.</summary>
     private static TabularDecoder Table(int latentDimension = 2) => new(latentDimension, [8], HiddenActivation.Tanh,
     [

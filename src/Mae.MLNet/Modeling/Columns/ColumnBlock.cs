@@ -75,9 +75,22 @@ internal abstract class ColumnBlock
     /// <summary>
     /// The value the model predicts for each cell from head outputs [N, H], [N, <see cref="ValueWidth"/>] in the column's own units:
     /// the mean for a real or count column, the median exp(μ) for a positive one, the most probable class or outcome for a
-    /// categorical or binary one.
+    /// categorical or binary one. It is <see cref="Decide"/> of <see cref="Summary"/>.
     /// </summary>
-    public abstract Tensor Predict(Tensor head);
+    public Tensor Predict(Tensor head) => Decide(Summary(head));
+
+    /// <summary>Width of <see cref="Summary"/>.</summary>
+    public virtual int SummaryWidth => ValueWidth;
+
+    /// <summary>
+    /// The per-cell quantities of p(x|z) that a prediction averages over codes, [N, <see cref="SummaryWidth"/>] for head outputs [N, H]:
+    /// the mean of the standardised value for a real or positive column, the rate for a count column, the class probabilities for a
+    /// categorical column and the probability of 1 for a binary one. Averaged over draws z ~ q(z|x), they are the posterior predictive's.
+    /// </summary>
+    public abstract Tensor Summary(Tensor head);
+
+    /// <summary>The predicted value of each cell, [N, <see cref="ValueWidth"/>] in the column's units, from a (possibly averaged) <see cref="Summary"/>.</summary>
+    public abstract Tensor Decide(Tensor summary);
 
     /// <summary>The column's ONNX description (network input, mask and prediction inside the graph) for a graph input of element type <paramref name="type"/>.</summary>
     public abstract TableColumn Describe(TableColumnType type);

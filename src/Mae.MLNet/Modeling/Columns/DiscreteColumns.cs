@@ -52,7 +52,13 @@ internal sealed class CategoricalColumn : ColumnBlock
         return new BlockDraw(oneHot, (oneHot * logProbabilities).sum(1));
     }
 
-    public override Tensor Predict(Tensor head) => head.argmax(1, keepdim: true).to_type(ScalarType.Float32);
+    public override int SummaryWidth => ClassCount;
+
+    /// <summary>The class probabilities.</summary>
+    public override Tensor Summary(Tensor head) => LogSoftmax(head).exp();
+
+    /// <summary>The most probable class.</summary>
+    public override Tensor Decide(Tensor summary) => summary.argmax(1, keepdim: true).to_type(ScalarType.Float32);
 
     /// <summary>Read as an ML.NET key, whatever <paramref name="type"/> says: a categorical column is a key column.</summary>
     public override TableColumn Describe(TableColumnType type) => TableColumn.Categorical(Name, ClassCount);
@@ -87,7 +93,11 @@ internal sealed class BinaryColumn(string name, int width) : ColumnBlock(name, w
         return new BlockDraw(draw, BernoulliMath.LogLikelihood(head, draw));
     }
 
-    public override Tensor Predict(Tensor head) => head.gt(Scalars.Zero).to_type(ScalarType.Float32);
+    /// <summary>The probability of 1.</summary>
+    public override Tensor Summary(Tensor head) => head.sigmoid();
+
+    /// <summary>The more probable outcome.</summary>
+    public override Tensor Decide(Tensor summary) => summary.gt(Scalars.Half).to_type(ScalarType.Float32);
 
     public override TableColumn Describe(TableColumnType type) => TableColumn.Binary(Name, ValueWidth, type);
 }
@@ -144,7 +154,11 @@ internal sealed class CountColumn : ColumnBlock
         return new BlockDraw(Standardised(draw), CellLogLikelihood(draw, head).sum(1));
     }
 
-    public override Tensor Predict(Tensor head) => head.exp();
+    /// <summary>The rate, the count's mean.</summary>
+    public override Tensor Summary(Tensor head) => head.exp();
+
+    /// <summary>The mean count.</summary>
+    public override Tensor Decide(Tensor summary) => summary;
 
     public override TableColumn Describe(TableColumnType type) => TableColumn.Count(Name, Statistics.Location, Statistics.Scale, type);
 }

@@ -130,9 +130,11 @@ internal abstract class GaussianColumn : ColumnBlock
         return new BlockDraw(GaussianMath.Sample(halves[0], halves[1], generator), null);
     }
 
+    /// <summary>The mean of the standardised u.</summary>
+    public override Tensor Summary(Tensor head) => head.chunk(2, 1)[0];
+
     /// <summary>x at the mean of u: the mean of a real column, the median of a positive one.</summary>
-    public override Tensor Predict(Tensor head) =>
-        Untransform((head.chunk(2, 1)[0] * Statistics.ScaleTensor()).Plus(Statistics.LocationTensor()));
+    public override Tensor Decide(Tensor summary) => Untransform((summary * Statistics.ScaleTensor()).Plus(Statistics.LocationTensor()));
 }
 
 /// <summary>A real column (Single or Double, scalar or vector): Gaussian, standardised internally. Any finite value.</summary>

@@ -111,6 +111,13 @@ internal sealed class TabularDecoder : FactorizedDecoder
     /// <summary>The value each block predicts for every cell, [N, F], from conditions [N, C] (see <see cref="ColumnBlock.Predict"/>).</summary>
     public Tensor Predict(Tensor condition) => cat(blocks.Select((block, b) => block.Predict(Head(condition, b))).ToList(), 1);
 
+    /// <summary>
+    /// The value each block predicts for every cell, [N, F], from its <see cref="ColumnBlock.Summary"/> averaged over
+    /// <paramref name="draws"/> codes per row: conditions [K·N, C], draw k of row n at k·N + n.
+    /// </summary>
+    public Tensor PredictAveraged(Tensor conditions, int draws) =>
+        cat(blocks.Select((block, b) => block.Decide(block.Summary(Head(conditions, b)).view(draws, -1, block.SummaryWidth).mean([0]))).ToList(), 1);
+
     public override DecoderOutput Parameters(Tensor z) =>
         throw new NotSupportedException("A table's decoder has one distribution per column; read the predicted cells instead.");
 
