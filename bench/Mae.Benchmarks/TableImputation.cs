@@ -17,7 +17,8 @@ namespace Mae.Benchmarks;
 /// plain VAE and the MAE at M = 2 and 5 train on every row of the masked table with the library's other defaults, for as many
 /// epochs as make at least --steps steps. The missing cells are filled by each of two rules: p(x|z)'s prediction at the posterior
 /// mean (the mean of a real cell, the most probable class; method names as above), and the same summaries averaged over 16
-/// posterior draws before the decision (the posterior predictive's mean or mode; method names ending "-draws"). Then the hidden cells are scored as the baselines are: per real column the RMSE over
+/// posterior draws before the decision (the posterior predictive's mean or mode, exp of the averaged log-scale mean for a positive
+/// column; method names ending "-draws"). Then the hidden cells are scored as the baselines are: per real column the RMSE over
 /// its hidden cells divided by its standard deviation over the observed cells of the original table, averaged over real columns;
 /// per categorical column the error rate, averaged. Writes a CSV with the baselines' columns.
 /// </summary>

@@ -13,7 +13,7 @@ using Microsoft.ML.Data;
 //  2. Imputation: with ImputeMissingValues the step also fills each key column's missing cells in place. A fifth of the test
 //     rows' observed answers are hidden and predicted, against each column's most frequent answer.
 //  3. Features: SdcaMaximumEntropy predicts the income band from the code, from the raw columns (one-hot, a missing answer all
-//     zeros) and from PCA of those (16 components), with all 7,194 training labels and with 1% of them.
+//     zeros) and from PCA of those (16 components), with all 7,211 training labels and with 1% of them (72).
 //  4. The knob M: steps 1–3 for M = 2, 4 and 8 nats, with the information the code holds about the test rows (I_q).
 //  5. Anomaly scores: the anomaly detector's most unusual test households.
 //  6. The pipeline is saved, loaded and run again; a reloaded pipeline needs no Mae (see tests/ReloadWithoutMae).
@@ -74,9 +74,9 @@ var pca = mlContext.Transforms.ProjectToPrincipalComponents("Pca", "Raw", rank: 
 var rawTest = rawPipeline.Transform(keys.Transform(test));
 double modeError = Survey.ModeErrorRate(modes, truth, hidden);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Each column's most frequent answer gets {modeError:F3} of the hidden answers wrong.\n"));
-results.Add(string.Create(CultureInfo.InvariantCulture, $"most frequent answer,,,{modeError:F4},,,"));
-Report("raw columns (one-hot)", double.NaN, double.NaN, double.NaN, rawTrain, rawTest, "Raw", 0);
-Report("PCA of the raw columns, 16", double.NaN, double.NaN, double.NaN, pca.Transform(rawTrain), pca.Transform(rawTest), "Pca", 0);
+results.Add(string.Create(CultureInfo.InvariantCulture, $"most frequent answer,,,{modeError:F4},,,"));   // the names hold no commas: no quoting
+Report("raw columns one-hot", double.NaN, double.NaN, double.NaN, rawTrain, rawTest, "Raw", 0);
+Report("PCA of the raw columns (16)", double.NaN, double.NaN, double.NaN, pca.Transform(rawTrain), pca.Transform(rawTest), "Pca", 0);
 
 ITransformer? kept = null;
 foreach (double target in new[] { 2.0, 4.0, 8.0 })
@@ -93,7 +93,7 @@ foreach (double target in new[] { 2.0, 4.0, 8.0 })
     var imputed = Survey.Keys(step.Transform(keys.Transform(masked)), answers);
     double error = Survey.ErrorRate(imputed, truth, hidden);
     var normalize = mlContext.Transforms.NormalizeMeanVariance("Code").Fit(step.Transform(trainKeys));
-    Report($"MAE code, d = 16", target, information.AggregatePosteriorInformation, error,
+    Report("MAE code (d = 16)", target, information.AggregatePosteriorInformation, error,
         normalize.Transform(step.Transform(trainKeys)), normalize.Transform(step.Transform(keys.Transform(test))), "Code", fitSeconds);
     if (target == 4.0)
         kept = keys.Append(step);
@@ -140,5 +140,5 @@ void Report(string name, double target, double information, double imputationErr
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{name,-28} {(double.IsNaN(target) ? "" : $"M = {target:G3}"),-7} I_q {(double.IsNaN(information) ? "   -" : information.ToString("F2", CultureInfo.InvariantCulture)),5}  imputation error {(double.IsNaN(imputationError) ? "    -" : imputationError.ToString("F3", CultureInfo.InvariantCulture)),5}  accuracy: all labels {all:F3}, 1% {onePercent:F3}{(fitSeconds > 0 ? $"  ({fitSeconds:F0} s)" : "")}"));
     results.Add(string.Create(CultureInfo.InvariantCulture,
-        $"{name},{targetText},{(double.IsNaN(information) ? "" : information.ToString("F4", CultureInfo.InvariantCulture))},{(double.IsNaN(imputationError) ? "" : imputationError.ToString("F4", CultureInfo.InvariantCulture))},{all:F4},{onePercent:F4},{fitSeconds:F1}"));
+        $"{name},{targetText},{(double.IsNaN(information) ? "" : information.ToString("F4", CultureInfo.InvariantCulture))},{(double.IsNaN(imputationError) ? "" : imputationError.ToString("F4", CultureInfo.InvariantCulture))},{all:F4},{onePercent:F4},{(fitSeconds > 0 ? fitSeconds.ToString("F1", CultureInfo.InvariantCulture) : "")}"));
 }

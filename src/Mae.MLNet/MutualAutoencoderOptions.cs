@@ -139,8 +139,11 @@ public class MutualAutoencoderOptions
     /// The most training steps: when <see cref="NumberOfEpochs"/> passes hold more (large data), training stops after this many
     /// steps, the last epoch cut short. Must be positive, and at least <see cref="MinimumNumberOfSteps"/> when both are set.
     /// <c>null</c> (the default) means 2,000 for a table (the multi-column ML.NET step: on 50,000 generated rows the held-out
-    /// log-likelihood gains 0.2 nat a row from 2,000 to 3,760 steps, and 1.1 nats from 1,128 to 2,000; see the README) and no
+    /// log-likelihood gained 0.2 nat a row from 1,880 to 3,760 steps, and 1.1 nats from 1,128 to 1,880; see the README) and no
     /// limit otherwise, which keeps the single-column step's epochs as they are. Raise it to train a large table for all its epochs.
+    /// A run cut inside its first epoch trains on the rows it has read: the data are read in order through a shuffle buffer
+    /// (<c>ShuffleBufferSize</c> rows in the ML.NET step), so shuffle a large table whose order matters (ML.NET's
+    /// <c>ShuffleRows</c>, or a random order when writing it) before fitting.
     /// </summary>
     public int? MaximumNumberOfSteps { get; set; }
 
@@ -203,8 +206,9 @@ public class MutualAutoencoderOptions
         return (int)Math.Min(int.MaxValue, Math.Max(NumberOfEpochs, needed));
     }
 
-    /// <summary><see cref="MinimumNumberOfSteps"/> as set, or its default: 1,000 for a table, none for one column.</summary>
-    internal int EffectiveMinimumNumberOfSteps => MinimumNumberOfSteps ?? (Table is null ? 0 : Defaults.TableMinimumNumberOfSteps);
+    /// <summary><see cref="MinimumNumberOfSteps"/> as set, or its default: 1,000 for a table (lowered to a maximum set below it), none for one column.</summary>
+    internal int EffectiveMinimumNumberOfSteps => MinimumNumberOfSteps
+        ?? (Table is null ? 0 : Math.Min(Defaults.TableMinimumNumberOfSteps, MaximumNumberOfSteps ?? int.MaxValue));
 
     /// <summary>
     /// <see cref="MaximumNumberOfSteps"/> as set, or its default: 2,000 for a table (raised to a minimum set above it), none for one column.

@@ -109,8 +109,6 @@ public sealed class MutualAutoencoderTrainer
             int batches = 0;
             foreach (var batch in data.GetBatches(options.BatchSize, random))
             {
-                if (step == totalSteps)
-                    break;
                 cancellationToken.ThrowIfCancellationRequested();
                 int valueCount = batch.Rows * width;
                 networks.Decoder.ThrowIfInvalid(batch.Values.AsSpan(0, valueCount), width, row => $"Training data {batch.DescribeRow(row)}", nameof(data));
@@ -123,6 +121,8 @@ public sealed class MutualAutoencoderTrainer
                 rate += figures.Rate;
                 penalty += figures.Penalty;
                 batches++;
+                if (step == totalSteps)
+                    break;   // MaximumNumberOfSteps: the last epoch cut short
             }
 
             bool last = epoch == epochs;

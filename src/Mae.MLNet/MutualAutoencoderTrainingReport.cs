@@ -10,7 +10,8 @@ public sealed class MutualAutoencoderEpochReport
 
     /// <summary>
     /// The epochs the run trains: <see cref="MutualAutoencoderOptions.NumberOfEpochs"/>, or more when
-    /// <see cref="MutualAutoencoderOptions.MinimumNumberOfSteps"/> raises it.
+    /// <see cref="MutualAutoencoderOptions.MinimumNumberOfSteps"/> raises it, or fewer when
+    /// <see cref="MutualAutoencoderOptions.MaximumNumberOfSteps"/> cuts it (the last one then ends early).
     /// </summary>
     public int NumberOfEpochs { get; init; }
 

@@ -83,6 +83,23 @@ public sealed class TabularDecoderTests
         Assert.Equal(table.Predict(conditions).data<float>().ToArray(), table.PredictAveraged(conditions, 1).data<float>().ToArray());
         var averaged = table.PredictAveraged(conditions, 2);   // rows 0..2, draws at n and 3 + n
         Assert.Equal([3L, table.Shape.FeatureCount], averaged.shape);
+        // Row n averages conditions n and 3 + n, not two neighbouring rows: each block's summary by hand.
+        for (int n = 0; n < 3; n++)
+        {
+            var pair = cat([conditions[n].unsqueeze(0), conditions[3 + n].unsqueeze(0)], 0);
+            int offset = 0, headOffset = 0;
+            var expected = new List<float>();
+            foreach (var block in table.Blocks)
+            {
+                var head = pair.narrow(1, headOffset, block.HeadWidth);
+                expected.AddRange(block.Decide(block.Summary(head).mean([0], keepdim: true)).data<float>().ToArray());
+                offset += block.ValueWidth;
+                headOffset += block.HeadWidth;
+            }
+            var actual = averaged[n].data<float>().ToArray();
+            for (int f = 0; f < actual.Length; f++)
+                Assert.Equal(expected[f], actual[f], 4);
+        }
     }
 
     /// <summary>Five columns of every kind, seven values a row.</summary>

@@ -124,7 +124,7 @@ internal sealed class TrainingStep : IDisposable
         // Aggregate-posterior matching: the data's codes are kept where the bound's prior draws are.
         // Both on at most SubsampleRows rows: the MMD's cost grows with the square of its samples, and the estimate only steers β.
         long subsample = Math.Min(SubsampleRows, z.shape[0]);
-        var mismatch = discrepancy is not null && subsample >= 2
+        var mismatch = discrepancy is not null && subsample >= 2 && priorDraws.shape[0] >= 2   // the unbiased MMD² needs two of each
             ? discrepancy.Squared(z.narrow(0, 0, subsample), priorDraws.narrow(0, 0, Math.Min(SubsampleRows, priorDraws.shape[0])))
             : zeros(1).squeeze();
         if (discrepancy is not null)

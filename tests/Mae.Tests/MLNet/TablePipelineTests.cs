@@ -333,6 +333,11 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
         Assert.Equal(1000L, defaults.EffectiveNumberOfSteps(batchesPerEpoch: 4));
         defaults.MinimumNumberOfSteps = 3000;
         Assert.Equal(3000L, defaults.EffectiveNumberOfSteps(batchesPerEpoch: 196));
+        // A maximum set below the default minimum lowers it: 500 steps, not 1,000 cut to 500 with a log that says both.
+        defaults.MinimumNumberOfSteps = null;
+        defaults.MaximumNumberOfSteps = 500;
+        Assert.Equal(500, defaults.EffectiveMinimumNumberOfSteps);
+        Assert.Equal(500L, defaults.EffectiveNumberOfSteps(batchesPerEpoch: 4));
 
         // A maximum below the minimum, or not positive, names the option and both values.
         var conflict = Assert.Throws<ArgumentOutOfRangeException>(() => mlContext.Transforms.MutualAutoencode("Code", Columns,
