@@ -139,7 +139,7 @@ public class MutualAutoencoderOptions
     /// The most training steps: when <see cref="NumberOfEpochs"/> passes hold more (large data), training stops after this many
     /// steps, the last epoch cut short. Must be positive, and at least <see cref="MinimumNumberOfSteps"/> when both are set.
     /// <c>null</c> (the default) means 2,000 for a table (the multi-column ML.NET step: on 50,000 generated rows the held-out
-    /// log-likelihood gained 0.2 nat a row from 1,880 to 3,760 steps, and 1.1 nats from 1,128 to 1,880; see the README) and no
+    /// log-likelihood gained 0.3 nat a row from 1,880 to 3,760 steps, and 0.8 nat from 1,128 to 1,880; see the README) and no
     /// limit otherwise, which keeps the single-column step's epochs as they are. Raise it to train a large table for all its epochs.
     /// A run cut inside its first epoch trains on the rows it has read: the data are read in order through a shuffle buffer
     /// (<c>ShuffleBufferSize</c> rows in the ML.NET step), so shuffle a large table whose order matters (ML.NET's
