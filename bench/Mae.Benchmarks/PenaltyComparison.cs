@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mae.Modeling;
 using Mae.Training;
 
 namespace Mae.Benchmarks;

@@ -1,4 +1,5 @@
 using Mae;
+using Mae.Modeling;
 using Mae.Training;
 
 namespace Mae.Tests;

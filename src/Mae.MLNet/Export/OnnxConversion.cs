@@ -1,8 +1,6 @@
 using System.Globalization;
 using Mae.Export;
 using Mae.Modeling;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Mae.Training;
 
@@ -15,8 +13,8 @@ internal static class OnnxConversion
     public static EncoderDescription Encoder(MutualAutoencoderNetworks networks, HiddenActivation activation, bool keyInput = false)
     {
         var preprocessing = networks.Decoder.EncoderPreprocessing(keyInput);
-        var heads = SplitRows(networks.Encoder.Head, 2);
-        return new EncoderDescription(preprocessing, Hidden(networks.Encoder.Hidden), activation, heads[0], heads[1]);
+        var heads = DenseLayers.SplitRows(networks.Encoder.Head, 2);
+        return new EncoderDescription(preprocessing, DenseLayers.Hidden(networks.Encoder.Hidden), activation, heads[0], heads[1]);
     }
 
     /// <summary>The table model of networks trained on a table, each column read as the element type at its index in <paramref name="types"/>.</summary>
@@ -53,19 +51,4 @@ internal static class OnnxConversion
     }
 
     private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
-
-    /// <summary>The hidden linear layers of a trunk as export layers.</summary>
-    internal static List<DenseLayer> Hidden(Sequential trunk) => Trunk.LinearLayers(trunk).Select(l => SplitRows(l, 1)[0]).ToList();
-
-    /// <summary>Cuts a linear layer's outputs into <paramref name="parts"/> equal layers (the Gaussian heads hold mean then log-variance).</summary>
-    internal static DenseLayer[] SplitRows(Linear layer, int parts)
-    {
-        using var scope = NewDisposeScope();
-        var weight = layer.weight!.detach().contiguous().data<float>().ToArray();
-        var bias = layer.bias!.detach().contiguous().data<float>().ToArray();
-        int outputs = (int)layer.weight.shape[0] / parts, inputs = (int)layer.weight.shape[1];
-        return Enumerable.Range(0, parts)
-            .Select(p => new DenseLayer(inputs, outputs, weight.AsSpan(p * outputs * inputs, outputs * inputs), bias.AsSpan(p * outputs, outputs)))
-            .ToArray();
-    }
 }

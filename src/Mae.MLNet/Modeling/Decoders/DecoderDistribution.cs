@@ -1,6 +1,5 @@
 using System.Globalization;
 using Mae.Export;
-using Mae.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

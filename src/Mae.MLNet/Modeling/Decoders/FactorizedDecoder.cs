@@ -1,5 +1,4 @@
 using Mae.Export;
-using Mae.Training;
 using static TorchSharp.torch;
 
 namespace Mae.Modeling;
@@ -35,10 +34,10 @@ internal abstract class FactorizedDecoder : DecoderDistribution
     public override Tensor Condition(Tensor z) => Network.forward(z);
 
     /// <summary>The trunk's hidden layers as export layers.</summary>
-    protected List<DenseLayer> HiddenLayers() => OnnxConversion.Hidden(Network.Hidden);
+    protected List<DenseLayer> HiddenLayers() => DenseLayers.Hidden(Network.Hidden);
 
     /// <summary>The head cut into <paramref name="parts"/> equal export layers.</summary>
-    protected DenseLayer[] HeadLayers(int parts) => OnnxConversion.SplitRows(Network.Head, parts);
+    protected DenseLayer[] HeadLayers(int parts) => DenseLayers.SplitRows(Network.Head, parts);
 }
 
 /// <summary>Independent normals; the information gradient flows through reparameterised samples x = m + σ·ε.</summary>

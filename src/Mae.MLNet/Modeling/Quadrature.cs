@@ -1,7 +1,6 @@
-using Mae.Modeling;
 using static TorchSharp.torch;
 
-namespace Mae.Training;
+namespace Mae.Modeling;
 
 /// <summary>
 /// Ground truth for a one-dimensional code: integrals over z ~ N(0, 1) on a fine uniform grid
