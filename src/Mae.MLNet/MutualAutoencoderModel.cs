@@ -99,8 +99,7 @@ public sealed class MutualAutoencoderModel : IDisposable
             if (posteriorDraws == 0)
                 return table.Predict(table.Condition(halves[0])).data<float>().ToArray();
             var noise = randn([posteriorDraws, LatentDimension], generator: generator);
-            var codes = halves[0].unsqueeze(0).Plus(halves[1].mul(Scalars.Half).exp().unsqueeze(0) * noise.unsqueeze(1)).reshape(posteriorDraws * count, LatentDimension);
-            return table.PredictAveraged(table.Condition(codes), posteriorDraws).data<float>().ToArray();
+            return table.PredictAveraged(table.Condition(GaussianMath.CodesOfDraws(halves[0], halves[1], noise)), posteriorDraws).data<float>().ToArray();
         });
         for (int i = 0; i < result.Length; i++)
         {

@@ -134,7 +134,7 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
             if (options.ImputeMissingValues)
             {
                 // An imputed column keeps its name and item type; a scalar becomes a one-slot vector (see Options.ImputeMissingValues).
-                foreach (var column in inputSchema.Where(c => inputColumnNames.Contains(c.Name) && (c.IsKey || c.ItemType == NumberDataViewType.Single || c.ItemType == NumberDataViewType.Double)))
+                foreach (var column in inputSchema.Where(c => inputColumnNames.Contains(c.Name) && TableInput.CanBeMissing(c.ItemType, c.IsKey, c.Kind != SchemaShape.Column.VectorKind.Scalar)))
                 {
                     var item = column.IsKey ? new KeyDataViewType(typeof(uint), 2) : (PrimitiveDataViewType)column.ItemType;
                     output = column.Kind == SchemaShape.Column.VectorKind.Scalar

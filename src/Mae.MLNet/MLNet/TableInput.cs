@@ -25,7 +25,10 @@ internal enum ColumnStorage
 internal sealed record TableInputColumn(string Name, ColumnKind Kind, ColumnStorage Storage, int Width, bool IsVector, int KeyCount, Type? IntegerType = null)
 {
     /// <summary>Whether a cell can be missing: NaN in a Single or Double column, key 0; Booleans and integers have no missing value.</summary>
-    public bool CanBeMissing => Storage is ColumnStorage.Single or ColumnStorage.Double or ColumnStorage.Key;
+    public bool CanBeMissing => HasMissingValue(Storage);
+
+    /// <summary>Whether a column of <paramref name="storage"/> has a missing value (see <see cref="CanBeMissing"/>).</summary>
+    public static bool HasMissingValue(ColumnStorage storage) => storage is ColumnStorage.Single or ColumnStorage.Double or ColumnStorage.Key;
 
     /// <summary>The column's exact ML.NET type.</summary>
     public DataViewType Type
@@ -250,6 +253,10 @@ internal sealed class TableInput : IRowSource
             }
         };
     }
+
+    /// <summary>Whether an input column of this item type can hold missing cells, so that the step can impute it.</summary>
+    public static bool CanBeMissing(DataViewType item, bool isKey, bool isVector) =>
+        StorageOf(item, isKey, isVector) is ColumnStorage storage && TableInputColumn.HasMissingValue(storage);
 
     private static ColumnStorage? StorageOf(DataViewType item, bool isKey, bool isVector)
     {

@@ -146,6 +146,17 @@ internal static class GaussianMath
     public static Tensor Sample(Tensor mean, Tensor logVariance, Generator generator) =>
         mean.Plus(logVariance.mul(Scalars.Half).exp() * randn(mean.shape, mean.dtype, generator: generator));
 
+    /// <summary>
+    /// The codes z_k = μ + σ·ε_k of every row for every one of the fixed draws <paramref name="noise"/> [K, d] (common random numbers),
+    /// for posteriors <paramref name="mean"/> and <paramref name="logVariance"/> [m, d]: [K·m, d], draw k of row i at k·m + i.
+    /// </summary>
+    public static Tensor CodesOfDraws(Tensor mean, Tensor logVariance, Tensor noise)
+    {
+        long k = noise.shape[0], m = mean.shape[0];
+        var standardDeviation = logVariance.mul(Scalars.Half).exp();
+        return (mean.unsqueeze(0).Plus(standardDeviation.unsqueeze(0) * noise.unsqueeze(1))).reshape(k * m, mean.shape[1]);
+    }
+
     /// <summary>Diagonal Gaussian log-density summed over dimensions: x [N, D], parameters [N, 2D] holding mean then log-variance → [N].</summary>
     public static Tensor DiagonalLogDensity(Tensor x, Tensor parameters)
     {

@@ -47,19 +47,11 @@ internal static class AnomalyScoring
         return cat(parts, 0).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The codes z_k = μ + σ·ε_k of every row for every draw, [K·m, d], draw k of row i at k·m + i.</summary>
-    private static Tensor Codes(Tensor mean, Tensor logVariance, Tensor noise)
-    {
-        long k = noise.shape[0], m = mean.shape[0];
-        var standardDeviation = logVariance.mul(Scalars.Half).exp();
-        return (mean.unsqueeze(0).Plus(standardDeviation.unsqueeze(0) * noise.unsqueeze(1))).reshape(k * m, mean.shape[1]);
-    }
-
     /// <summary>log p(x_i | z_k) for every draw, [K, m].</summary>
     private static Tensor LogLikelihoodOfDraws(DecoderDistribution decoder, Tensor rows, Tensor mean, Tensor logVariance, Tensor noise)
     {
         long k = noise.shape[0], m = rows.shape[0];
-        var z = Codes(mean, logVariance, noise);
+        var z = GaussianMath.CodesOfDraws(mean, logVariance, noise);
         return decoder.LogLikelihood(decoder.Condition(z), rows.repeat(k, 1)).view(k, m);
     }
 
@@ -68,7 +60,7 @@ internal static class AnomalyScoring
     {
         long k = noise.shape[0], m = rows.shape[0];
         var halves = parameters.chunk(2, 1);
-        var z = Codes(halves[0], halves[1], noise);
+        var z = GaussianMath.CodesOfDraws(halves[0], halves[1], noise);
         var logWeights = Diagnostics.ImportanceLogWeights(decoder, rows.repeat(k, 1), z, parameters.repeat(k, 1)).view(k, m);
         using var logK = Math.Log(k).ToScalar();
         return logWeights.logsumexp(0).sub(logK);
