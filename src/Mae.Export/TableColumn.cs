@@ -166,6 +166,24 @@ public abstract class TableColumn
     /// </summary>
     internal abstract string AddPrediction(OnnxGraphBuilder graph, string head, string prefix);
 
+    /// <summary>
+    /// Whether the graph may read this column together with the other columns of its kind and input type as one wider column
+    /// (<see cref="Fuse"/>). ML.NET's ONNX transformer runs the graph once per row, so a row's cost grows with the number of
+    /// nodes, not with their width.
+    /// </summary>
+    internal virtual bool Fusable => false;
+
+    /// <summary>
+    /// The columns <paramref name="members"/> (this one first; every one <see cref="Fusable"/>, of this kind and input type) as one
+    /// column whose slots are the members' slots in order: its network input is the members' network inputs one after the other,
+    /// and its head output <see cref="HeadPosition"/>(slot, p) is member m's output <see cref="HeadPosition"/>(slot − offset_m, p).
+    /// </summary>
+    internal virtual TableColumn Fuse(string name, IReadOnlyList<TableColumn> members) =>
+        throw new NotSupportedException($"Column '{Name}' ({Kind}) is read alone.");
+
+    /// <summary>Where the head holds parameter <paramref name="parameter"/> of slot <paramref name="slot"/>: parameter-major, [parameter][slot].</summary>
+    internal int HeadPosition(int slot, int parameter) => parameter * Width + slot;
+
     /// <summary>The cells marked by <paramref name="broken"/> among the observed ones.</summary>
     private protected static string AddObservedAnd(OnnxGraphBuilder graph, ColumnValues values, string broken, string prefix) =>
         graph.AddNode("And", $"{prefix}_invalid_observed", [values.ObservedBool, broken], $"{prefix}.invalid_cells");

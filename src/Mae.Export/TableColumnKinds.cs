@@ -101,6 +101,14 @@ internal abstract class StandardisedTableColumn : TableColumn
         _scale = scale.ToArray();
     }
 
+    internal override bool Fusable => true;
+
+    internal sealed override TableColumn Fuse(string name, IReadOnlyList<TableColumn> members) =>
+        WithStatistics(name, [.. members.SelectMany(m => m.Location.ToArray())], [.. members.SelectMany(m => m.Scale.ToArray())]);
+
+    /// <summary>A column of this kind and input type with the given name and per-slot statistics.</summary>
+    private protected abstract StandardisedTableColumn WithStatistics(string name, ReadOnlySpan<float> location, ReadOnlySpan<float> scale);
+
     public override ReadOnlyMemory<float> Location => _location;
 
     public override ReadOnlyMemory<float> Scale => _scale;
@@ -156,6 +164,9 @@ internal abstract class StandardisedTableColumn : TableColumn
 internal sealed class RealTableColumn(string name, TableColumnType type, ReadOnlySpan<float> location, ReadOnlySpan<float> scale)
     : StandardisedTableColumn(name, TableColumnKind.Real, type, location, scale)
 {
+    private protected override StandardisedTableColumn WithStatistics(string name, ReadOnlySpan<float> location, ReadOnlySpan<float> scale) =>
+        new RealTableColumn(name, Type, location, scale);
+
     public override int HeadWidth => 2 * Width;
 
     private protected override string AddTransform(Onnx.OnnxGraphBuilder graph, string values, string prefix) => values;
@@ -174,6 +185,9 @@ internal sealed class RealTableColumn(string name, TableColumnType type, ReadOnl
 internal sealed class PositiveTableColumn(string name, TableColumnType type, ReadOnlySpan<float> location, ReadOnlySpan<float> scale)
     : StandardisedTableColumn(name, TableColumnKind.Positive, type, location, scale)
 {
+    private protected override StandardisedTableColumn WithStatistics(string name, ReadOnlySpan<float> location, ReadOnlySpan<float> scale) =>
+        new PositiveTableColumn(name, Type, location, scale);
+
     public override int HeadWidth => 2 * Width;
 
     private protected override string AddTransform(Onnx.OnnxGraphBuilder graph, string values, string prefix) =>
@@ -202,6 +216,9 @@ internal sealed class PositiveTableColumn(string name, TableColumnType type, Rea
 internal sealed class CountTableColumn(string name, TableColumnType type, ReadOnlySpan<float> location, ReadOnlySpan<float> scale)
     : StandardisedTableColumn(name, TableColumnKind.Count, type, location, scale)
 {
+    private protected override StandardisedTableColumn WithStatistics(string name, ReadOnlySpan<float> location, ReadOnlySpan<float> scale) =>
+        new CountTableColumn(name, Type, location, scale);
+
     public override int HeadWidth => Width;
 
     private protected override string AddTransform(Onnx.OnnxGraphBuilder graph, string values, string prefix) =>
@@ -316,6 +333,10 @@ internal sealed class BinaryTableColumn : TableColumn
     public override int NetworkWidth => Width;
 
     public override int HeadWidth => Width;
+
+    internal override bool Fusable => true;
+
+    internal override TableColumn Fuse(string name, IReadOnlyList<TableColumn> members) => new BinaryTableColumn(name, members.Sum(m => m.Width), Type);
 
     internal override string DescribeInput() => Type == TableColumnType.Boolean
         ? "Binary column (Boolean); never missing."

@@ -101,6 +101,17 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output) : IDisposable
                 EncoderSlotNames = Enumerable.Range(0, 12).Select(i => $"z{i}").ToArray(),
             });
             paths.Add(table);
+
+            // Columns of one kind read as groups, gathered back into the table's order.
+            string grouped = Path.Combine(_directory.FullName, $"table_grouped_{layout}.onnx");
+            OnnxExporter.WriteTable(GroupedColumnsTests.Table(), grouped, new OnnxExportOptions
+            {
+                TensorLayout = layout,
+                ImputedColumnSuffix = ".imputed",
+                AnomalyScoreName = "Score",
+                PredictedLabelName = "PredictedLabel",
+            });
+            paths.Add(grouped);
         }
         return paths;
     }

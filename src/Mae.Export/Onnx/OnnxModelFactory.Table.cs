@@ -19,16 +19,33 @@ internal static partial class OnnxModelFactory
             $"Mae table model: {table.Columns.Count} column inputs ({string.Join(", ", table.Columns.Select(c => $"{c.Name}: {c.Kind}"))}) to the posterior {options.EncoderMeanName} {graph.DescribeOutput(latent)}{imputedNote}");
 
         var inputs = new string[table.Columns.Count];
-        var values = new ColumnValues[table.Columns.Count];
         for (int i = 0; i < table.Columns.Count; i++)
         {
             TableColumn column = table.Columns[i];
             inputs[i] = graph.AddInput(column.Name, column.Width, column.ElementType, column.DescribeInput());
-            values[i] = column.AddNetworkInput(graph, inputs[i], Prefix(i));
+        }
+
+        // Columns of one kind and input type are read as one wider column; the encoder and the decoder keep the table's order.
+        var groups = ColumnGroups.Build(table.Columns);
+        var groupInputs = new string[groups.Groups.Count];
+        var values = new ColumnValues[groups.Groups.Count];
+        for (int g = 0; g < groups.Groups.Count; g++)
+        {
+            ColumnGroup group = groups.Groups[g];
+            groupInputs[g] = group.Members.Length == 1
+                ? inputs[group.Members[0]]
+                : graph.AddNode("Concat", $"{Prefix(g)}_concat", [.. group.Members.Select(c => inputs[c])], $"{Prefix(g)}.input", OnnxGraphBuilder.IntAttribute("axis", 1));
+            values[g] = group.Column.AddNetworkInput(graph, groupInputs[g], Prefix(g));
         }
 
         string[] parts = [.. values.Select(v => v.NetworkInput), .. values.Select(v => v.ObservedFloat)];
-        string networkInput = graph.AddNode("Concat", "network_input_concat", parts, "network_input", OnnxGraphBuilder.IntAttribute("axis", 1));
+        string networkInput = graph.AddNode("Concat", "network_input_concat", parts, groups.Reordered ? "network_input.grouped" : "network_input", OnnxGraphBuilder.IntAttribute("axis", 1));
+        if (groups.Reordered)
+        {
+            networkInput = graph.AddNode("Gather", "network_input_order", [networkInput, graph.AddInitializer("network_input.order", groups.EncoderInputOrder, groups.EncoderInputOrder.Length)],
+                "network_input", OnnxGraphBuilder.IntAttribute("axis", 1));
+        }
+
         string trunk = AddTrunk(graph, encoder.HiddenLayers, encoder.Activation, networkInput);
 
         var outputs = new List<string>();
@@ -47,17 +64,24 @@ internal static partial class OnnxModelFactory
         {
             string decoderTrunk = AddTrunk(graph, table.DecoderHiddenLayers, encoder.Activation, meanRow, "decoder_hidden");
             string head = AddDense(graph, table.DecoderHead, "decoder_head", decoderTrunk, "decoder_head.output");
-            var slices = new string[table.Columns.Count];
-            int offset = 0;
-            for (int i = 0; i < table.Columns.Count; i++)
+            if (groups.Reordered)
             {
-                slices[i] = graph.Slice(head, offset, offset + table.Columns[i].HeadWidth, $"{Prefix(i)}.head");
-                offset += table.Columns[i].HeadWidth;
+                head = graph.AddNode("Gather", "decoder_head_order", [head, graph.AddInitializer("decoder_head.order", groups.HeadOrder, groups.HeadOrder.Length)],
+                    "decoder_head.grouped", OnnxGraphBuilder.IntAttribute("axis", 1));
+            }
+
+            var slices = new string[groups.Groups.Count];
+            int offset = 0;
+            for (int g = 0; g < groups.Groups.Count; g++)
+            {
+                int width = groups.Groups[g].Column.HeadWidth;
+                slices[g] = groups.Groups.Count == 1 ? head : graph.Slice(head, offset, offset + width, $"{Prefix(g)}.head");
+                offset += width;
             }
 
             if (options.ImputedColumnSuffix is string suffix)
             {
-                AddImputedColumns(graph, table, inputs, values, slices, suffix);
+                AddImputedColumns(graph, table, groups, groupInputs, values, slices, suffix);
             }
 
             if (options.AnomalyScoreName is string scoreName)
@@ -65,7 +89,7 @@ internal static partial class OnnxModelFactory
                 string logVarianceRow = options.IncludeLogVariance
                     ? logVarianceRowName!
                     : AddDense(graph, encoder.LogVarianceHead, "score_log_variance_head", trunk, "score.log_variance");
-                AddAnomalyScore(graph, table, values, slices, meanRow, logVarianceRow, scoreName, options);
+                AddAnomalyScore(graph, groups, values, slices, meanRow, logVarianceRow, scoreName, options);
             }
         }
 
@@ -88,25 +112,47 @@ internal static partial class OnnxModelFactory
         return CreateModel(graph.Build(), "Mae table model.", metadata, options, importMachineLearningDomain: options.EncoderSlotNames is not null);
     }
 
-    /// <summary>Each column that can be missing, with its missing cells replaced by its prediction, as the output <c>{column}{suffix}</c>.</summary>
-    private static void AddImputedColumns(OnnxGraphBuilder graph, TableDescription table, string[] inputs, ColumnValues[] values, string[] heads, string suffix)
+    /// <summary>
+    /// Each column that can be missing, with its missing cells replaced by its prediction, as the output <c>{column}{suffix}</c>;
+    /// a group's imputed values are cut back into its members' columns. The outputs follow the table's column order.
+    /// </summary>
+    private static void AddImputedColumns(OnnxGraphBuilder graph, TableDescription table, ColumnGroups groups, string[] groupInputs, ColumnValues[] values, string[] heads, string suffix)
     {
-        for (int i = 0; i < table.Columns.Count; i++)
+        var imputedRows = new string?[table.Columns.Count];
+        for (int g = 0; g < groups.Groups.Count; g++)
         {
-            TableColumn column = table.Columns[i];
-            if (!column.CanBeMissing)
+            ColumnGroup group = groups.Groups[g];
+            if (!group.Column.CanBeMissing)
             {
                 continue;
             }
 
-            string prefix = Prefix(i);
-            string prediction = column.AddPrediction(graph, heads[i], prefix);
-            string name = column.Name + suffix;
-            string imputed = graph.AddNode("Where", $"{prefix}_impute", [values[i].ObservedBool, inputs[i], prediction],
-                graph.Layout == OnnxTensorLayout.Batch ? name : $"{prefix}.imputed_row");
-            if (graph.Layout == OnnxTensorLayout.SingleRow)
+            string prefix = Prefix(g);
+            string prediction = group.Column.AddPrediction(graph, heads[g], prefix);
+            string imputed = graph.AddNode("Where", $"{prefix}_impute", [values[g].ObservedBool, groupInputs[g], prediction], $"{prefix}.imputed_rows");
+            for (int j = 0; j < group.Members.Length; j++)
             {
-                graph.AddNode("Squeeze", $"{prefix}_imputed_squeeze", [imputed, graph.AddInitializer($"{prefix}.squeeze_axes", [0L], 1)], name);
+                var (start, end) = ColumnGroups.SlotsOf(group, j, table.Columns);
+                imputedRows[group.Members[j]] = group.Members.Length == 1 ? imputed : graph.Slice(imputed, start, end, $"{prefix}.imputed_rows_{j}");
+            }
+        }
+
+        for (int i = 0; i < table.Columns.Count; i++)
+        {
+            if (imputedRows[i] is not string rows)
+            {
+                continue;
+            }
+
+            TableColumn column = table.Columns[i];
+            string name = column.Name + suffix;
+            if (graph.Layout == OnnxTensorLayout.Batch)
+            {
+                graph.AddNode("Identity", $"imputed_{i}_output", [rows], name);
+            }
+            else
+            {
+                graph.AddNode("Squeeze", $"imputed_{i}_squeeze", [rows, graph.AddInitializer($"imputed_{i}.squeeze_axes", [0L], 1)], name);
             }
 
             graph.AddOutput(name, column.Width, column.ElementType,
@@ -118,13 +164,13 @@ internal static partial class OnnxModelFactory
     /// The anomaly score KL(q(z|x) ‖ p(z)) − Σ_columns log p(x_observed | z = μ) as the output <paramref name="scoreName"/>, and
     /// with <see cref="OnnxExportOptions.PredictedLabelName"/> whether it exceeds <see cref="OnnxExportOptions.AnomalyThreshold"/>.
     /// </summary>
-    private static void AddAnomalyScore(OnnxGraphBuilder graph, TableDescription table, ColumnValues[] values, string[] heads,
+    private static void AddAnomalyScore(OnnxGraphBuilder graph, ColumnGroups groups, ColumnValues[] values, string[] heads,
         string mean, string logVariance, string scoreName, OnnxExportOptions options)
     {
         string score = OnnxLikelihood.DivergenceFromPrior(graph, mean, logVariance);
-        for (int i = 0; i < table.Columns.Count; i++)
+        for (int i = 0; i < groups.Groups.Count; i++)
         {
-            string logLikelihood = table.Columns[i].AddLogLikelihood(graph, heads[i], values[i], Prefix(i));
+            string logLikelihood = groups.Groups[i].Column.AddLogLikelihood(graph, heads[i], values[i], Prefix(i));
             score = graph.AddNode("Sub", $"score_less_{Prefix(i)}", [score, logLikelihood], $"score.after_{Prefix(i)}");
         }
 
@@ -132,12 +178,12 @@ internal static partial class OnnxModelFactory
         // breaks its column's rule, no observed cell at all, or a score that is not a number.
         string flagged = graph.AddNode("IsNaN", "score_is_nan", [score], "score.is_nan");
         string observedCount = null!;
-        for (int i = 0; i < table.Columns.Count; i++)
+        for (int i = 0; i < groups.Groups.Count; i++)
         {
             string observed = graph.AddNode("ReduceSum", $"score_observed_{Prefix(i)}", [values[i].ObservedFloat, graph.AddInitializer($"score.observed_axes_{Prefix(i)}", [1L], 1)],
                 $"score.observed_{Prefix(i)}", OnnxGraphBuilder.IntAttribute("keepdims", 1));
             observedCount = i == 0 ? observed : graph.AddNode("Add", $"score_observed_sum_{Prefix(i)}", [observedCount, observed], $"score.observed_sum_{Prefix(i)}");
-            if (table.Columns[i].AddInvalidCells(graph, values[i], Prefix(i)) is string invalid)
+            if (groups.Groups[i].Column.AddInvalidCells(graph, values[i], Prefix(i)) is string invalid)
             {
                 string any = graph.AddNode("ReduceMax", $"score_invalid_{Prefix(i)}", [graph.Cast(invalid, TensorProto.Types.DataType.Float, $"score.invalid_float_{Prefix(i)}")],
                     $"score.invalid_{Prefix(i)}", OnnxGraphBuilder.IntsAttribute("axes", [1L]), OnnxGraphBuilder.IntAttribute("keepdims", 1));
@@ -178,7 +224,7 @@ internal static partial class OnnxModelFactory
         return value;
     }
 
-    private static string Prefix(int column) => string.Create(CultureInfo.InvariantCulture, $"column_{column}");
+    private static string Prefix(int group) => string.Create(CultureInfo.InvariantCulture, $"group_{group}");
 
     /// <summary>
     /// A dense layer that writes the graph output <paramref name="output"/> (squeezed to one row in the single-row layout);

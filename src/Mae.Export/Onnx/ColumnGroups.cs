@@ -1,0 +1,168 @@
+using System.Globalization;
+
+namespace Mae.Export.Onnx;
+
+/// <summary>One or more columns of a table that the graph reads as one: the column it reads and the members' indices in the table.</summary>
+/// <param name="Column">The member itself, or the members fused into one column (<see cref="TableColumn.Fuse"/>).</param>
+/// <param name="Members">Indices of the members among the table's columns, in order; their slots follow one another in <paramref name="Column"/>.</param>
+internal sealed record ColumnGroup(TableColumn Column, int[] Members);
+
+/// <summary>
+/// The columns of a table as its graph reads them: every <see cref="TableColumn.Fusable"/> column together with the others of its
+/// kind and input type, as one wider column, and every other column alone. ML.NET's ONNX transformer runs the graph once per row,
+/// so a row's cost follows the number of nodes rather than their width: twenty one-slot real columns cost about six times what one
+/// twenty-slot column costs (bench/Mae.Benchmarks table-layout-throughput). The trained encoder and decoder read and write the
+/// columns in the table's order; the two index maps convert between that order and the groups'.
+/// </summary>
+internal sealed class ColumnGroups
+{
+    private ColumnGroups(ColumnGroup[] groups, long[] encoderInputOrder, long[] headOrder)
+    {
+        Groups = groups;
+        EncoderInputOrder = encoderInputOrder;
+        HeadOrder = headOrder;
+        Reordered = !IsIdentity(encoderInputOrder) || !IsIdentity(headOrder);
+    }
+
+    /// <summary>The groups, in the order of their first members.</summary>
+    public IReadOnlyList<ColumnGroup> Groups { get; }
+
+    /// <summary>
+    /// For each position of the encoder's input in the table's order (every column's network input, then every column's mask), its
+    /// position in the groups' order (every group's network input, then every group's mask).
+    /// </summary>
+    public long[] EncoderInputOrder { get; }
+
+    /// <summary>For each decoder head output in the groups' order (every group's head, one after the other), its position in the table's head.</summary>
+    public long[] HeadOrder { get; }
+
+    /// <summary>Whether the groups' order differs from the table's, so that the graph must gather between them.</summary>
+    public bool Reordered { get; }
+
+    /// <summary>The groups of <paramref name="columns"/>.</summary>
+    public static ColumnGroups Build(IReadOnlyList<TableColumn> columns)
+    {
+        var members = new List<List<int>>();
+        var byKey = new Dictionary<(TableColumnKind, TableColumnType), List<int>>();
+        for (int c = 0; c < columns.Count; c++)
+        {
+            TableColumn column = columns[c];
+            if (column.Fusable)
+            {
+                if (!byKey.TryGetValue((column.Kind, column.Type), out var group))
+                {
+                    group = [];
+                    byKey.Add((column.Kind, column.Type), group);
+                    members.Add(group);
+                }
+
+                group.Add(c);
+            }
+            else
+            {
+                members.Add([c]);
+            }
+        }
+
+        var groups = members.Select(m => new ColumnGroup(
+            m.Count == 1 ? columns[m[0]] : columns[m[0]].Fuse(string.Join("+", m.Select(c => columns[c].Name)), [.. m.Select(c => columns[c])]),
+            [.. m])).ToArray();
+
+        // Starts of each column's network input, mask and head in the table's order.
+        int[] networkStart = Starts(columns.Select(c => c.NetworkWidth));
+        int[] maskStart = Starts(columns.Select(c => c.Width));
+        int[] headStart = Starts(columns.Select(c => c.HeadWidth));
+        int totalNetwork = networkStart[^1];
+
+        var encoderInputOrder = new long[totalNetwork + maskStart[^1]];
+        var headOrder = new long[headStart[^1]];
+        int groupNetwork = 0, groupMask = 0, groupHead = 0;
+        foreach (ColumnGroup group in groups)
+        {
+            int memberNetwork = 0, slot = 0;
+            foreach (int c in group.Members)
+            {
+                TableColumn column = columns[c];
+                for (int q = 0; q < column.NetworkWidth; q++)
+                {
+                    encoderInputOrder[networkStart[c] + q] = groupNetwork + memberNetwork + q;
+                }
+
+                for (int s = 0; s < column.Width; s++)
+                {
+                    encoderInputOrder[totalNetwork + maskStart[c] + s] = totalNetwork + groupMask + slot + s;
+                }
+
+                if (group.Members.Length == 1)
+                {
+                    for (int h = 0; h < column.HeadWidth; h++)
+                    {
+                        headOrder[groupHead + h] = headStart[c] + h;
+                    }
+                }
+                else
+                {
+                    int parameters = column.HeadWidth / column.Width;
+                    for (int p = 0; p < parameters; p++)
+                    {
+                        for (int s = 0; s < column.Width; s++)
+                        {
+                            headOrder[groupHead + group.Column.HeadPosition(slot + s, p)] = headStart[c] + column.HeadPosition(s, p);
+                        }
+                    }
+                }
+
+                memberNetwork += column.NetworkWidth;
+                slot += column.Width;
+            }
+
+            if (memberNetwork != group.Column.NetworkWidth || slot != group.Column.Width)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"Columns {group.Column.Name} fused into {group.Column.NetworkWidth} network inputs and {group.Column.Width} slots; their members hold {memberNetwork} and {slot}."));
+            }
+
+            groupNetwork += group.Column.NetworkWidth;
+            groupMask += group.Column.Width;
+            groupHead += group.Column.HeadWidth;
+        }
+
+        return new ColumnGroups(groups, encoderInputOrder, headOrder);
+    }
+
+    /// <summary>The slots of the fused group <paramref name="group"/> that hold its member <paramref name="member"/> (its index among the members).</summary>
+    public static (int Start, int End) SlotsOf(ColumnGroup group, int member, IReadOnlyList<TableColumn> columns)
+    {
+        int start = 0;
+        for (int j = 0; j < member; j++)
+        {
+            start += columns[group.Members[j]].Width;
+        }
+
+        return (start, start + columns[group.Members[member]].Width);
+    }
+
+    private static int[] Starts(IEnumerable<int> widths)
+    {
+        var starts = new List<int> { 0 };
+        foreach (int width in widths)
+        {
+            starts.Add(starts[^1] + width);
+        }
+
+        return [.. starts];
+    }
+
+    private static bool IsIdentity(long[] order)
+    {
+        for (int i = 0; i < order.Length; i++)
+        {
+            if (order[i] != i)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
