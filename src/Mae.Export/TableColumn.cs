@@ -175,14 +175,24 @@ public abstract class TableColumn
 
     /// <summary>
     /// The columns <paramref name="members"/> (this one first; every one <see cref="Fusable"/>, of this kind and input type) as one
-    /// column whose slots are the members' slots in order: its network input is the members' network inputs one after the other,
-    /// and its head output <see cref="HeadPosition"/>(slot, p) is member m's output <see cref="HeadPosition"/>(slot − offset_m, p).
+    /// column whose slots are the members' slots in order. Member m's network input q of its slot s is the fused column's
+    /// <see cref="NetworkPosition"/>(offset_m + s, q), and likewise for the head with <see cref="HeadPosition"/>; a fused column may
+    /// hold positions that no member fills (a categorical column's classes beyond a member's count), which the graph pads.
     /// </summary>
     internal virtual TableColumn Fuse(string name, IReadOnlyList<TableColumn> members) =>
         throw new NotSupportedException($"Column '{Name}' ({Kind}) is read alone.");
 
-    /// <summary>Where the head holds parameter <paramref name="parameter"/> of slot <paramref name="slot"/>: parameter-major, [parameter][slot].</summary>
-    internal int HeadPosition(int slot, int parameter) => parameter * Width + slot;
+    /// <summary>Network inputs per slot: <see cref="NetworkWidth"/> / <see cref="Width"/> (for a fused categorical column, its padded class count).</summary>
+    internal int NetworkInputsPerSlot => NetworkWidth / Width;
+
+    /// <summary>Head outputs per slot: <see cref="HeadWidth"/> / <see cref="Width"/>.</summary>
+    internal int HeadOutputsPerSlot => HeadWidth / Width;
+
+    /// <summary>Where the network input holds input <paramref name="input"/> of slot <paramref name="slot"/>: slot-major, [slot][input].</summary>
+    internal int NetworkPosition(int slot, int input) => slot * NetworkInputsPerSlot + input;
+
+    /// <summary>Where the head holds parameter <paramref name="parameter"/> of slot <paramref name="slot"/>: parameter-major, [parameter][slot], unless the kind says otherwise.</summary>
+    internal virtual int HeadPosition(int slot, int parameter) => parameter * Width + slot;
 
     /// <summary>The cells marked by <paramref name="broken"/> among the observed ones.</summary>
     private protected static string AddObservedAnd(OnnxGraphBuilder graph, ColumnValues values, string broken, string prefix) =>

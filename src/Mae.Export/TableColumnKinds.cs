@@ -249,73 +249,102 @@ internal sealed class CountTableColumn(string name, TableColumnType type, ReadOn
     }
 }
 
-/// <summary>A categorical column read as an ML.NET key; predicts the most probable class's key.</summary>
+/// <summary>
+/// A categorical column read as an ML.NET key; predicts the most probable class's key. Several categorical columns fused into one
+/// (<see cref="TableColumn.Fuse"/>) are one slot each, every slot one-hot over the largest class count K: slot s's class k is
+/// network input and head output s·K + k, and the classes beyond a slot's own count are padding (never matched by a valid key,
+/// and a head logit of −10⁹).
+/// </summary>
 internal sealed class CategoricalTableColumn : TableColumn
 {
-    private readonly int _classCount;
+    private readonly int[] _classCounts;
+    private readonly int _paddedCount;
 
     public CategoricalTableColumn(string name, int classCount)
-        : base(name, TableColumnKind.Categorical, TableColumnType.Key, 1)
+        : this(name, [ValidClassCount(name, classCount)])
     {
-        if (classCount < 2)
-        {
-            throw new ArgumentOutOfRangeException(nameof(classCount), classCount,
-                string.Create(CultureInfo.InvariantCulture, $"Column '{name}' is categorical with {classCount} classes; it needs at least 2."));
-        }
-
-        _classCount = classCount;
     }
 
-    public override int ClassCount => _classCount;
+    private CategoricalTableColumn(string name, int[] classCounts)
+        : base(name, TableColumnKind.Categorical, TableColumnType.Key, classCounts.Length)
+    {
+        _classCounts = classCounts;
+        _paddedCount = classCounts.Max();
+    }
 
-    public override int NetworkWidth => _classCount;
+    private static int ValidClassCount(string name, int classCount) => classCount >= 2
+        ? classCount
+        : throw new ArgumentOutOfRangeException(nameof(classCount), classCount,
+            string.Create(CultureInfo.InvariantCulture, $"Column '{name}' is categorical with {classCount} classes; it needs at least 2."));
 
-    public override int HeadWidth => _classCount;
+    /// <summary>The class count K (for a fused column, the largest of its slots').</summary>
+    public override int ClassCount => _paddedCount;
+
+    public override int NetworkWidth => Width * _paddedCount;
+
+    public override int HeadWidth => Width * _paddedCount;
+
+    internal override bool Fusable => true;
+
+    internal override TableColumn Fuse(string name, IReadOnlyList<TableColumn> members) =>
+        new CategoricalTableColumn(name, [.. members.SelectMany(m => ((CategoricalTableColumn)m)._classCounts)]);
+
+    /// <summary>Slot-major, as the network input: [slot][class].</summary>
+    internal override int HeadPosition(int slot, int parameter) => slot * _paddedCount + parameter;
 
     internal override string DescribeInput() => string.Create(CultureInfo.InvariantCulture,
-        $"Categorical column: an ML.NET key 1..{_classCount} (class key − 1) as uint32, 0 for missing; one-hot encoded inside the model.");
+        $"Categorical column: an ML.NET key 1..{_paddedCount} (class key − 1) as uint32, 0 for missing; one-hot encoded inside the model.");
 
     internal override ColumnValues AddNetworkInput(Onnx.OnnxGraphBuilder graph, string input, string prefix)
     {
         // Key k is class k − 1, so the missing key 0 becomes −1 and matches no class (keys up to 2^24 are exact as floats).
         string key = graph.Cast(input, TensorProto.Types.DataType.Float, $"{prefix}.key");
         string index = graph.AddNode("Sub", $"{prefix}_index", [key, graph.Scalar("one", 1f)], $"{prefix}.index");
-        float[] classes = new float[_classCount];
-        for (int k = 0; k < _classCount; k++)
+        float[] classes = new float[_paddedCount];
+        for (int k = 0; k < _paddedCount; k++)
         {
             classes[k] = k;
         }
 
-        string isClass = graph.AddNode("Equal", $"{prefix}_equal", [index, graph.AddInitializer($"{prefix}.classes", classes, 1, _classCount)], $"{prefix}.is_class");
-        string oneHot = graph.Cast(isClass, TensorProto.Types.DataType.Float, $"{prefix}.network_input");
+        // [N, slots, 1] against [1, 1, K], then [N, slots·K].
+        string column = graph.AddNode("Unsqueeze", $"{prefix}_index_column", [index, graph.AddInitializer($"{prefix}.index_axes", [2L], 1)], $"{prefix}.index_column");
+        string isClass = graph.AddNode("Equal", $"{prefix}_equal", [column, graph.AddInitializer($"{prefix}.classes", classes, 1, 1, _paddedCount)], $"{prefix}.is_class");
+        string oneHot = graph.AddNode("Reshape", $"{prefix}_one_hot_rows", [graph.Cast(isClass, TensorProto.Types.DataType.Float, $"{prefix}.one_hot"), graph.AddInitializer($"{prefix}.rows_shape", [0L, NetworkWidth], 2)],
+            $"{prefix}.network_input");
         string observed = graph.AddNode("Greater", $"{prefix}_observed", [key, graph.Scalar("zero", 0f)], $"{prefix}.observed");
-        return new ColumnValues(oneHot, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed, oneHot);
+        return new ColumnValues(oneHot, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed, index);
     }
 
-    /// <summary>Observed keys above the count, which match no class: their one-hot row is all zeros.</summary>
+    /// <summary>Observed keys above their slot's count, which match no class of the slot.</summary>
     internal override string? AddInvalidCells(Onnx.OnnxGraphBuilder graph, ColumnValues values, string prefix)
     {
-        string matched = graph.AddNode("ReduceSum", $"{prefix}_invalid_matched", [values.Values, graph.AddInitializer($"{prefix}.invalid_axes", [1L], 1)],
-            $"{prefix}.invalid_matched", Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
-        string none = graph.AddNode("Less", $"{prefix}_invalid_none", [matched, graph.Scalar("half", 0.5f)], $"{prefix}.invalid_none");
-        return AddObservedAnd(graph, values, none, prefix);
+        float[] counts = [.. _classCounts.Select(k => (float)k)];
+        string within = graph.AddNode("Less", $"{prefix}_invalid_within", [values.Values, graph.AddInitializer($"{prefix}.class_counts", counts, 1, Width)], $"{prefix}.invalid_within");
+        return AddObservedAnd(graph, values, graph.AddNode("Not", $"{prefix}_invalid_above", [within], $"{prefix}.invalid_above"), prefix);
     }
 
-    /// <summary>The observed class's log-softmax: Σ one-hot · (logits − logsumexp(logits)); a missing key's one-hot is all zeros.</summary>
+    /// <summary>
+    /// The observed class's log-softmax per slot: Σ one-hot · (logits − logsumexp(logits)) over the slot's classes, summed over the slots;
+    /// a missing key's one-hot is all zeros, and a padding class's logit of −10⁹ adds nothing to the normaliser.
+    /// </summary>
     internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix)
     {
-        string normaliser = graph.AddNode("ReduceLogSumExp", $"{prefix}_ll_normaliser", [head], $"{prefix}.ll_normaliser",
-            Onnx.OnnxGraphBuilder.IntsAttribute("axes", [1L]), Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
-        string logProbabilities = graph.AddNode("Sub", $"{prefix}_ll_log_softmax", [head, normaliser], $"{prefix}.ll_log_softmax");
-        string picked = graph.AddNode("Mul", $"{prefix}_ll_pick", [values.Values, logProbabilities], $"{prefix}.ll_picked");
+        string shape = graph.AddInitializer($"{prefix}.ll_slots_shape", [0L, Width, _paddedCount], 3);
+        string logits = graph.AddNode("Reshape", $"{prefix}_ll_slots", [head, shape], $"{prefix}.ll_slot_logits");
+        string normaliser = graph.AddNode("ReduceLogSumExp", $"{prefix}_ll_normaliser", [logits], $"{prefix}.ll_normaliser",
+            Onnx.OnnxGraphBuilder.IntsAttribute("axes", [2L]), Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
+        string logProbabilities = graph.AddNode("Sub", $"{prefix}_ll_log_softmax", [logits, normaliser], $"{prefix}.ll_log_softmax");
+        string rows = graph.AddNode("Reshape", $"{prefix}_ll_rows", [logProbabilities, graph.AddInitializer($"{prefix}.ll_rows_shape", [0L, HeadWidth], 2)], $"{prefix}.ll_log_softmax_rows");
+        string picked = graph.AddNode("Mul", $"{prefix}_ll_pick", [values.NetworkInput, rows], $"{prefix}.ll_picked");
         return graph.AddNode("ReduceSum", $"{prefix}_ll_row_sum", [picked, graph.AddInitializer($"{prefix}.ll_row_sum_axes", [1L], 1)],
             $"{prefix}.log_likelihood", Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
     }
 
     internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix)
     {
-        string index = graph.AddNode("ArgMax", $"{prefix}_argmax", [head], $"{prefix}.argmax",
-            Onnx.OnnxGraphBuilder.IntAttribute("axis", 1), Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
+        string logits = graph.AddNode("Reshape", $"{prefix}_slot_logits", [head, graph.AddInitializer($"{prefix}.slots_shape", [0L, Width, _paddedCount], 3)], $"{prefix}.slot_logits");
+        string index = graph.AddNode("ArgMax", $"{prefix}_argmax", [logits], $"{prefix}.argmax",
+            Onnx.OnnxGraphBuilder.IntAttribute("axis", 2), Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 0));
         string key = graph.AddNode("Add", $"{prefix}_key", [index, graph.AddInitializer($"{prefix}.one_int64", [1L])], $"{prefix}.prediction_int64");
         return graph.Cast(key, TensorProto.Types.DataType.Uint32, $"{prefix}.prediction");
     }

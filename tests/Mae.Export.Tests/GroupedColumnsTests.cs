@@ -9,7 +9,7 @@ namespace Mae.Export.Tests;
 /// </summary>
 public sealed class GroupedColumnsTests
 {
-    // Column order; groups: Single reals {R1, R2, R3}, Boolean binaries {B1, B2}, counts {C1, C2}, and K, D (a Double real), P alone.
+    // Column order; groups: Single reals {R1, R2, R3}, Boolean binaries {B1, B2}, keys {K, L} (L padded to K's 3 classes), counts {C1, C2}, and D (a Double real), P alone.
     private static TableColumn[] Columns() =>
     [
         TableColumn.Real("R1", [1f], [2f]),
@@ -20,17 +20,18 @@ public sealed class GroupedColumnsTests
         TableColumn.Count("C1", [0.5f], [1f]),
         TableColumn.Binary("B2", 2),
         TableColumn.Count("C2", [1f], [2f]),
+        TableColumn.Categorical("L", 2),
         TableColumn.Positive("P", [0f], [1f]),
         TableColumn.Real("R3", [-1f], [4f]),
     ];
 
-    // The head in column order: R1 (m, v), B1 (h), R2 (m0, m1, v0, v1), K (3 logits), D (m, v), C1 (log-rate), B2 (h0, h1), C2 (log-rate), P (m, v), R3 (m, v).
+    // The head in column order: R1 (m, v), B1 (h), R2 (m0, m1, v0, v1), K (3 logits), D (m, v), C1 (log-rate), B2 (h0, h1), C2 (log-rate), L (2 logits), P (m, v), R3 (m, v).
     private static readonly float[] HeadBias =
     [
-        0.5f, 0.1f, 1.5f, 0.2f, -0.4f, 0f, 0.3f, 0f, 2f, 1f, -0.3f, 0.2f, MathF.Log(3f), -2f, 0.7f, MathF.Log(5f), 0.6f, -0.1f, 1.2f, 0.4f,
+        0.5f, 0.1f, 1.5f, 0.2f, -0.4f, 0f, 0.3f, 0f, 2f, 1f, -0.3f, 0.2f, MathF.Log(3f), -2f, 0.7f, MathF.Log(5f), 0.4f, -0.6f, 0.6f, -0.1f, 1.2f, 0.4f,
     ];
 
-    private const int NetworkWidth = 14, MaskWidth = 12;
+    private const int NetworkWidth = 16, MaskWidth = 13;
 
     internal static TableDescription Table()
     {
@@ -47,19 +48,19 @@ public sealed class GroupedColumnsTests
     // Two rows: every cell observed; every cell that can be missing missing.
     private static readonly float[] R1 = [3f, float.NaN], R2 = [1f, 20f, float.NaN, float.NaN], C1 = [4f, float.NaN], C2 = [2f, float.NaN], P = [2f, float.NaN], R3 = [7f, float.NaN];
     private static readonly double[] D = [2.5, double.NaN];
-    private static readonly uint[] K = [3u, 0u];
+    private static readonly uint[] K = [3u, 0u], L = [2u, 0u];
     private static readonly bool[] B1 = [true, false], B2 = [false, true, true, false];
 
-    private static IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, string[] outputs, RunOptions runOptions, List<OrtValue> inputs)
+    private static IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, string[] outputs, RunOptions runOptions, List<OrtValue> inputs, uint[]? l = null)
     {
         inputs.AddRange(
         [
             OrtValue.CreateTensorValueFromMemory(R1, [2, 1]), OrtValue.CreateTensorValueFromMemory(B1, [2, 1]), OrtValue.CreateTensorValueFromMemory(R2, [2, 2]),
             OrtValue.CreateTensorValueFromMemory(K, [2, 1]), OrtValue.CreateTensorValueFromMemory(D, [2, 1]), OrtValue.CreateTensorValueFromMemory(C1, [2, 1]),
-            OrtValue.CreateTensorValueFromMemory(B2, [2, 2]), OrtValue.CreateTensorValueFromMemory(C2, [2, 1]), OrtValue.CreateTensorValueFromMemory(P, [2, 1]),
+            OrtValue.CreateTensorValueFromMemory(B2, [2, 2]), OrtValue.CreateTensorValueFromMemory(C2, [2, 1]), OrtValue.CreateTensorValueFromMemory(l ?? L, [2, 1]), OrtValue.CreateTensorValueFromMemory(P, [2, 1]),
             OrtValue.CreateTensorValueFromMemory(R3, [2, 1]),
         ]);
-        return session.Run(runOptions, ["R1", "B1", "R2", "K", "D", "C1", "B2", "C2", "P", "R3"], inputs, outputs);
+        return session.Run(runOptions, ["R1", "B1", "R2", "K", "D", "C1", "B2", "C2", "L", "P", "R3"], inputs, outputs);
     }
 
     /// <summary>The network input of row <paramref name="r"/> in the table's order: standardised values (0 if missing), one-hot keys, then the masks.</summary>
@@ -72,9 +73,11 @@ public sealed class GroupedColumnsTests
         };
         input.AddRange(Enumerable.Range(1, 3).Select(k => K[r] == k ? 1.0 : 0.0));
         input.AddRange([Standard(D[r], 3, 0.5), Standard(Math.Log(1 + C1[r]), 0.5, 1), B2[2 * r] ? 1 : 0, B2[2 * r + 1] ? 1 : 0,
-            Standard(Math.Log(1 + C2[r]), 1, 2), Standard(Math.Log(P[r]), 0, 1), Standard(R3[r], -1, 4)]);
+            Standard(Math.Log(1 + C2[r]), 1, 2)]);
+        input.AddRange(Enumerable.Range(1, 2).Select(k => L[r] == k ? 1.0 : 0.0));
+        input.AddRange([Standard(Math.Log(P[r]), 0, 1), Standard(R3[r], -1, 4)]);
         static double Seen(double x) => double.IsNaN(x) ? 0 : 1;
-        input.AddRange([Seen(R1[r]), 1, Seen(R2[2 * r]), Seen(R2[2 * r + 1]), K[r] > 0 ? 1 : 0, Seen(D[r]), Seen(C1[r]), 1, 1, Seen(C2[r]), Seen(P[r]), Seen(R3[r])]);
+        input.AddRange([Seen(R1[r]), 1, Seen(R2[2 * r]), Seen(R2[2 * r + 1]), K[r] > 0 ? 1 : 0, Seen(D[r]), Seen(C1[r]), 1, 1, Seen(C2[r]), L[r] > 0 ? 1 : 0, Seen(P[r]), Seen(R3[r])]);
         return [.. input];
     }
 
@@ -88,7 +91,7 @@ public sealed class GroupedColumnsTests
         Assert.Equal(2, CountNodes(stream.ToArray(), "Gather"));  // the encoder's input and the decoder's head back into the table's order
 
         using var session = new InferenceSession(stream.ToArray());
-        Assert.Equal(["mean", "R1.imputed", "R2.imputed", "K.imputed", "D.imputed", "C1.imputed", "C2.imputed", "P.imputed", "R3.imputed"], session.OutputMetadata.Keys);
+        Assert.Equal(["mean", "R1.imputed", "R2.imputed", "K.imputed", "D.imputed", "C1.imputed", "C2.imputed", "L.imputed", "P.imputed", "R3.imputed"], session.OutputMetadata.Keys);
         var inputs = new List<OrtValue>();
         using var runOptions = new RunOptions();
         using var results = Run(session, [.. session.OutputMetadata.Keys], runOptions, inputs);
@@ -115,9 +118,10 @@ public sealed class GroupedColumnsTests
         Assert.Equal(3f, results[5].GetTensorDataAsSpan<float>()[1], 1e-5f);
         Assert.Equal(2f, results[6].GetTensorDataAsSpan<float>()[0]);
         Assert.Equal(5f, results[6].GetTensorDataAsSpan<float>()[1], 1e-5f);
-        Assert.Equal(2f, results[7].GetTensorDataAsSpan<float>()[0]);
-        Assert.Equal(MathF.Exp(0.6f), results[7].GetTensorDataAsSpan<float>()[1], 1e-5f);
-        Assert.Equal([7f, -1f + 4f * 1.2f], results[8].GetTensorDataAsSpan<float>().ToArray());
+        Assert.Equal([2u, 1u], results[7].GetTensorDataAsSpan<uint>().ToArray());                // class 0 of L's two, never its padding
+        Assert.Equal(2f, results[8].GetTensorDataAsSpan<float>()[0]);
+        Assert.Equal(MathF.Exp(0.6f), results[8].GetTensorDataAsSpan<float>()[1], 1e-5f);
+        Assert.Equal([7f, -1f + 4f * 1.2f], results[9].GetTensorDataAsSpan<float>().ToArray());
         foreach (var value in inputs)
             value.Dispose();
     }
@@ -156,16 +160,39 @@ public sealed class GroupedColumnsTests
             logLikelihood += (B2[2 * r] ? -2 : 0) - Softplus(-2) + (B2[2 * r + 1] ? 0.7 : 0) - Softplus(0.7);
             if (!float.IsNaN(C2[r]))
                 logLikelihood += C2[r] * Math.Log(5) - 5 - LogFactorial((int)C2[r]);
+            if (L[r] > 0)
+                logLikelihood += (L[r] == 1 ? 0.4 : -0.6) - Math.Log(Math.Exp(0.4) + Math.Exp(-0.6));
             if (!float.IsNaN(P[r]))
-                logLikelihood += Gaussian(input[12], 0.6, -0.1) - Math.Log(P[r]);
+                logLikelihood += Gaussian(input[14], 0.6, -0.1) - Math.Log(P[r]);
             if (!float.IsNaN(R3[r]))
-                logLikelihood += Gaussian(input[13], 1.2, 0.4) - Math.Log(4);
+                logLikelihood += Gaussian(input[15], 1.2, 0.4) - Math.Log(4);
             double expected = 0.5 * input.Sum(m => m * m) - logLikelihood;
             Assert.Equal(expected, scores[r], Math.Max(1e-4, 1e-6 * Math.Abs(expected)));
         }
 
         foreach (var value in inputs)
             value.Dispose();
+    }
+
+    [Fact]
+    public void AKeyAboveItsColumnsCountIsFlaggedEvenWhereTheGroupPadsItsClasses()
+    {
+        // L has 2 classes, padded to K's 3: key 3 names L's padding class, and key 4 no class at all.
+        using var stream = new MemoryStream();
+        OnnxExporter.WriteTable(Table(), stream, new OnnxExportOptions { AnomalyScoreName = "Score", PredictedLabelName = "PredictedLabel", AnomalyThreshold = 1e6f });
+        using var session = new InferenceSession(stream.ToArray());
+        foreach (uint key in new[] { 3u, 4u })
+        {
+            var inputs = new List<OrtValue>();
+            using var runOptions = new RunOptions();
+            using var results = Run(session, ["Score", "PredictedLabel"], runOptions, inputs, [1u, key]);
+            float[] scores = results[0].GetTensorDataAsSpan<float>().ToArray();
+            Assert.True(float.IsFinite(scores[0]));
+            Assert.True(float.IsPositiveInfinity(scores[1]), $"Key {key} of L scores {scores[1]}.");
+            Assert.Equal([false, true], results[1].GetTensorDataAsSpan<bool>().ToArray());
+            foreach (var value in inputs)
+                value.Dispose();
+        }
     }
 
     /// <summary>Nodes of operator <paramref name="operatorType"/> in a serialised model: NodeProto's op_type is field 4, a string (tag 0x22, then its length).</summary>

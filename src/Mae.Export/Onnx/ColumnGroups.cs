@@ -33,8 +33,17 @@ internal sealed class ColumnGroups
     /// </summary>
     public long[] EncoderInputOrder { get; }
 
-    /// <summary>For each decoder head output in the groups' order (every group's head, one after the other), its position in the table's head.</summary>
+    /// <summary>
+    /// For each decoder head output in the groups' order (every group's head, one after the other), its position in the table's head,
+    /// or <see cref="PaddingOutput"/> for a position that no member fills.
+    /// </summary>
     public long[] HeadOrder { get; }
+
+    /// <summary>In <see cref="HeadOrder"/>, a padding output: the graph reads it as a logit of −10⁹ (a class no key can name).</summary>
+    public const long PaddingOutput = -1;
+
+    /// <summary>Whether any <see cref="HeadOrder"/> entry is <see cref="PaddingOutput"/>.</summary>
+    public bool Padded => HeadOrder.Contains(PaddingOutput);
 
     /// <summary>Whether the groups' order differs from the table's, so that the graph must gather between them.</summary>
     public bool Reordered { get; }
@@ -75,59 +84,48 @@ internal sealed class ColumnGroups
         int totalNetwork = networkStart[^1];
 
         var encoderInputOrder = new long[totalNetwork + maskStart[^1]];
-        var headOrder = new long[headStart[^1]];
-        int groupNetwork = 0, groupMask = 0, groupHead = 0;
+        int groupedNetwork = groups.Sum(g => g.Column.NetworkWidth);
+        var headOrder = new List<long>();
+        int groupNetwork = 0, groupMask = 0;
         foreach (ColumnGroup group in groups)
         {
-            int memberNetwork = 0, slot = 0;
+            TableColumn fused = group.Column;
+            var groupHead = new long[fused.HeadWidth];
+            Array.Fill(groupHead, PaddingOutput);
+            int slot = 0;
             foreach (int c in group.Members)
             {
                 TableColumn column = columns[c];
-                for (int q = 0; q < column.NetworkWidth; q++)
-                {
-                    encoderInputOrder[networkStart[c] + q] = groupNetwork + memberNetwork + q;
-                }
-
                 for (int s = 0; s < column.Width; s++)
                 {
-                    encoderInputOrder[totalNetwork + maskStart[c] + s] = totalNetwork + groupMask + slot + s;
+                    for (int q = 0; q < column.NetworkInputsPerSlot; q++)
+                    {
+                        encoderInputOrder[networkStart[c] + column.NetworkPosition(s, q)] = groupNetwork + fused.NetworkPosition(slot + s, q);
+                    }
+
+                    for (int p = 0; p < column.HeadOutputsPerSlot; p++)
+                    {
+                        groupHead[fused.HeadPosition(slot + s, p)] = headStart[c] + column.HeadPosition(s, p);
+                    }
+
+                    encoderInputOrder[totalNetwork + maskStart[c] + s] = groupedNetwork + groupMask + slot + s;
                 }
 
-                if (group.Members.Length == 1)
-                {
-                    for (int h = 0; h < column.HeadWidth; h++)
-                    {
-                        headOrder[groupHead + h] = headStart[c] + h;
-                    }
-                }
-                else
-                {
-                    int parameters = column.HeadWidth / column.Width;
-                    for (int p = 0; p < parameters; p++)
-                    {
-                        for (int s = 0; s < column.Width; s++)
-                        {
-                            headOrder[groupHead + group.Column.HeadPosition(slot + s, p)] = headStart[c] + column.HeadPosition(s, p);
-                        }
-                    }
-                }
-
-                memberNetwork += column.NetworkWidth;
                 slot += column.Width;
             }
 
-            if (memberNetwork != group.Column.NetworkWidth || slot != group.Column.Width)
+            if (slot != fused.Width)
             {
                 throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"Columns {group.Column.Name} fused into {group.Column.NetworkWidth} network inputs and {group.Column.Width} slots; their members hold {memberNetwork} and {slot}."));
+                    $"Columns {fused.Name} fused into {fused.Width} slots; their members hold {slot}."));
             }
 
-            groupNetwork += group.Column.NetworkWidth;
-            groupMask += group.Column.Width;
-            groupHead += group.Column.HeadWidth;
+            headOrder.AddRange(groupHead);
+            groupNetwork += fused.NetworkWidth;
+            groupMask += fused.Width;
         }
 
-        return new ColumnGroups(groups, encoderInputOrder, headOrder);
+        return new ColumnGroups(groups, encoderInputOrder, [.. headOrder]);
     }
 
     /// <summary>The slots of the fused group <paramref name="group"/> that hold its member <paramref name="member"/> (its index among the members).</summary>

@@ -66,7 +66,16 @@ internal static partial class OnnxModelFactory
             string head = AddDense(graph, table.DecoderHead, "decoder_head", decoderTrunk, "decoder_head.output");
             if (groups.Reordered)
             {
-                head = graph.AddNode("Gather", "decoder_head_order", [head, graph.AddInitializer("decoder_head.order", groups.HeadOrder, groups.HeadOrder.Length)],
+                // A padding output reads a logit of −10⁹ appended after the head's last output.
+                int headWidth = table.DecoderHead.OutputSize;
+                if (groups.Padded)
+                {
+                    head = graph.AddNode("Pad", "decoder_head_pad", [head, graph.AddInitializer("decoder_head.pads", [0L, 0L, 0L, 1L], 4), graph.Scalar("padding_logit", -1e9f)],
+                        "decoder_head.padded");
+                }
+
+                long[] order = [.. groups.HeadOrder.Select(i => i == ColumnGroups.PaddingOutput ? headWidth : i)];
+                head = graph.AddNode("Gather", "decoder_head_order", [head, graph.AddInitializer("decoder_head.order", order, order.Length)],
                     "decoder_head.grouped", OnnxGraphBuilder.IntAttribute("axis", 1));
             }
 
