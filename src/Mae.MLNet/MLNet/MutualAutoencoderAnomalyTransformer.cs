@@ -32,6 +32,7 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
     private readonly TableInput table;
     private readonly IDataView schemaSource;
     private readonly ITransformer scoring;   // the graph's score; the label is compared here, with the threshold of the view's creation
+    private readonly BatchedScorer batched;  // Transform's path: the same graph in batches
     private readonly Lock gate = new();
     private volatile float threshold;
     private bool disposed;
@@ -45,6 +46,7 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
         PredictedLabelColumnName = predictedLabelColumnName;
         schemaSource = EmptyView(trainingSchema);
         scoring = BuildChain(threshold: null);
+        batched = new BatchedScorer(Graph(OnnxTensorLayout.Batch, threshold: null), table.ColumnNames, [MutualAutoencoderAnomalyEstimator.CodeColumnName, ScoreColumnName], scoring);
         this.threshold = threshold;
     }
 
@@ -91,14 +93,19 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
         return Scalars(Chain.GetOutputSchema(inputSchema)).Schema;
     }
 
-    /// <summary>Adds <c>Score</c> and <c>PredictedLabel</c> to <paramref name="input"/>; lazy. Do not use the view after disposing the transformer.</summary>
+    /// <summary>
+    /// Adds <c>Score</c> and <c>PredictedLabel</c> to <paramref name="input"/>. Lazy: rows are scored, in batches, as a cursor reads them. A
+    /// cursor reads the input twice, in step (once ahead, for the batches), so <paramref name="input"/> must give the same rows each time it
+    /// is read, as loaders, in-memory and cached views do; a cursor throws <see cref="InvalidOperationException"/> when the two reads differ
+    /// (cache such an input with <c>mlContext.Data.Cache</c>). Do not use the view after disposing the transformer.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A feature column is missing or does not have the type the model was trained on.</exception>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         table.CheckScoring(input.Schema);
-        var chain = Chain;
-        var scored = chain.Transform(input);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var scored = batched.Transform(input);
         return Scalars(scored.Schema).Wrap(scored);
     }
 
@@ -133,6 +140,7 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
             if (disposed)
                 return;
             disposed = true;
+            batched.Dispose();
             (scoring as IDisposable)?.Dispose();
             model.Dispose();
         }
@@ -157,15 +165,21 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
     /// </summary>
     private ITransformer BuildChain(float? threshold)
     {
-        using var stream = new MemoryStream();
         string code = MutualAutoencoderAnomalyEstimator.CodeColumnName;
-        model.WriteTable(stream, code, null, OnnxTensorLayout.SingleRow, slotNames: null, imputedSuffix: null,
-            new MutualAutoencoderModel.AnomalyOutputs(ScoreColumnName, threshold is null ? null : PredictedLabelColumnName, threshold ?? 0));
         var catalog = new MLContext(0).Transforms;
         string[] outputs = threshold is null ? [code, ScoreColumnName] : [code, ScoreColumnName, PredictedLabelColumnName];
-        return catalog.ApplyOnnxModel(outputs, [.. table.ColumnNames], new MemoryStream(stream.ToArray()))
+        return catalog.ApplyOnnxModel(outputs, [.. table.ColumnNames], new MemoryStream(Graph(OnnxTensorLayout.SingleRow, threshold)))
             .Append(catalog.DropColumns(code))
             .Fit(schemaSource);
+    }
+
+    /// <summary>The table graph with the code, the score and, given a threshold, the predicted label, in <paramref name="layout"/>.</summary>
+    private byte[] Graph(OnnxTensorLayout layout, float? threshold)
+    {
+        using var stream = new MemoryStream();
+        model.WriteTable(stream, MutualAutoencoderAnomalyEstimator.CodeColumnName, null, layout, slotNames: null, imputedSuffix: null,
+            new MutualAutoencoderModel.AnomalyOutputs(ScoreColumnName, threshold is null ? null : PredictedLabelColumnName, threshold ?? 0));
+        return stream.ToArray();
     }
 
     /// <summary>A view with no rows and the given schema, which fitting ML.NET's schema-only steps needs.</summary>

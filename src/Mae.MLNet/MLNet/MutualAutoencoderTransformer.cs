@@ -13,8 +13,9 @@ namespace Mae;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Scoring runs the exported ONNX encoder in ONNX Runtime: <see cref="Transform"/> encodes rows in batches, and
-/// <see cref="GetRowToRowMapper"/> (used by <c>PredictionEngine</c>) one row at a time. Outputs are deterministic.
+/// Scoring runs the exported ONNX graph (the encoder, and for a table the imputation and the score) in ONNX Runtime:
+/// <see cref="Transform"/> runs rows in batches, and <see cref="GetRowToRowMapper"/> (used by <c>PredictionEngine</c>) and the
+/// saved pipeline one row at a time; the two agree to float rounding (about 1e-7 relative). Outputs are deterministic.
 /// </para>
 /// <para>
 /// Saving (<c>mlContext.Model.Save</c>) writes ML.NET's own ONNX transformer with the encoder embedded in the zip, so
@@ -36,7 +37,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
     private readonly TableInput? table;         // the multi-column step
     private readonly IRowSource rows;
     private readonly ITransformer scorer;
-    private readonly EncoderSession? session;   // batches for the single-column step
+    private readonly BatchedScorer batched;     // Transform's path: the graph in batches
     private bool disposed;
 
     /// <summary>The suffix of the imputed columns between the ONNX step and their copies under the columns' own names.</summary>
@@ -59,21 +60,12 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         }
 
         string[] outputs = logVarianceColumnName is null ? [outputColumnName] : [outputColumnName, logVarianceColumnName];
-        // The batched view's own session runs batches of rows.
-        session = new EncoderSession(Encoder(OnnxTensorLayout.Batch, slotNames: null), input, model.LatentDimension, outputs);
-        try
-        {
-            // ML.NET's ONNX transformer scores one row at a time and is what Save writes. One row per run types the code
-            // columns Vector<Single, d> (a batched output would be Vector<Single, 1, d>), and the slot names in the graph
-            // reach the columns, also after loading without Mae.
-            var rowEncoder = Encoder(OnnxTensorLayout.SingleRow, CodeColumns.SlotNames(model.LatentDimension));
-            scorer = catalog.ApplyOnnxModel(outputs, [input.Name], new MemoryStream(rowEncoder)).Fit(trainingData);
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
+        // ML.NET's ONNX transformer scores one row at a time and is what Save writes. One row per run types the code
+        // columns Vector<Single, d> (a batched output would be Vector<Single, 1, d>), and the slot names in the graph
+        // reach the columns, also after loading without Mae. Transform runs the batch-layout twin.
+        var rowEncoder = Encoder(OnnxTensorLayout.SingleRow, CodeColumns.SlotNames(model.LatentDimension));
+        scorer = catalog.ApplyOnnxModel(outputs, [input.Name], new MemoryStream(rowEncoder)).Fit(trainingData);
+        batched = new BatchedScorer(Encoder(OnnxTensorLayout.Batch, slotNames: null), [input.Name], outputs, scorer);
     }
 
     /// <summary>
@@ -93,13 +85,17 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         ImputesMissingValues = impute;
         ScoreColumnName = scoreColumnName;
 
-        using var stream = new MemoryStream();
-        model.WriteTable(stream, outputColumnName, logVarianceColumnName, OnnxTensorLayout.SingleRow, CodeColumns.SlotNames(model.LatentDimension), impute ? ImputedSuffix : null,
-            scoreColumnName is null ? null : new MutualAutoencoderModel.AnomalyOutputs(scoreColumnName, null, 0));
+        byte[] Graph(OnnxTensorLayout layout, IReadOnlyList<string>? slotNames)
+        {
+            using var stream = new MemoryStream();
+            model.WriteTable(stream, outputColumnName, logVarianceColumnName, layout, slotNames, impute ? ImputedSuffix : null,
+                scoreColumnName is null ? null : new MutualAutoencoderModel.AnomalyOutputs(scoreColumnName, null, 0));
+            return stream.ToArray();
+        }
         var imputed = impute ? table.Columns.Where(c => c.CanBeMissing).ToArray() : [];
         string[] outputs = [outputColumnName, .. logVarianceColumnName is null ? Array.Empty<string>() : [logVarianceColumnName],
             .. imputed.Select(c => c.Name + ImputedSuffix), .. scoreColumnName is null ? Array.Empty<string>() : [scoreColumnName]];
-        IEstimator<ITransformer> chain = catalog.ApplyOnnxModel(outputs, [.. table.ColumnNames], new MemoryStream(stream.ToArray()));
+        IEstimator<ITransformer> chain = catalog.ApplyOnnxModel(outputs, [.. table.ColumnNames], new MemoryStream(Graph(OnnxTensorLayout.SingleRow, CodeColumns.SlotNames(model.LatentDimension))));
         if (imputed.Length > 0)
         {
             var keyData = new MLContext(seed: 0);
@@ -113,6 +109,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
             chain = chain.Append(catalog.DropColumns([.. imputed.Select(c => c.Name + ImputedSuffix)]));
         }
         scorer = chain.Fit(trainingData);
+        batched = new BatchedScorer(Graph(OnnxTensorLayout.Batch, slotNames: null), table.ColumnNames, outputs, scorer);
     }
 
     private sealed class KeyValueRow
@@ -170,8 +167,9 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var schema = GetOutputSchema(input.Schema);
-        return session is null ? Scorer.Transform(input) : new EncoderDataView(input, schema, session);
+        CheckScoring(input.Schema);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return batched.Transform(input);
     }
 
     /// <summary>A mapper that encodes one row at a time (what <c>PredictionEngine</c> uses).</summary>
@@ -245,7 +243,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         if (disposed)
             return;
         disposed = true;
-        session?.Dispose();
+        batched.Dispose();
         (scorer as IDisposable)?.Dispose();
         model.Dispose();
     }

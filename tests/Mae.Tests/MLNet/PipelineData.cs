@@ -113,4 +113,16 @@ internal static class PipelineData
         }
         Assert.True(worst <= tolerance, $"Largest difference {worst:G3} exceeds {tolerance:G3}.");
     }
+
+    /// <summary>
+    /// Values that agree to <paramref name="tolerance"/> relative to their size (at least 1): what the in-memory step (ONNX Runtime in
+    /// batches) and a reloaded pipeline (one run per row, other kernels) give for the same rows.
+    /// </summary>
+    public static void AssertRelativelyClose(IEnumerable<double> expected, IEnumerable<double> actual, double tolerance = 1e-5)
+    {
+        double[] e = [.. expected], a = [.. actual];
+        Assert.Equal(e.Length, a.Length);
+        for (int i = 0; i < e.Length; i++)
+            Assert.True(Math.Abs(e[i] - a[i]) <= tolerance * Math.Max(1, Math.Abs(e[i])), $"Value {i}: expected {e[i]:R}, got {a[i]:R}.");
+    }
 }

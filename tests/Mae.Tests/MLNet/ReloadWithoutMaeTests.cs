@@ -80,16 +80,17 @@ public sealed class ReloadWithoutMaeTests
             Assert.Contains("column 'Workclass': Vector<Key<UInt32, 0-3>, 1>", output);
             Assert.Contains("column 'Income': Vector<Double, 1>", output);
             var expected = model.Transform(data);
-            PipelineData.AssertClose(PipelineData.ReadVectors(expected, "Code"), PipelineData.ReadVectors(actual, "Code"), 0);
+            // In memory the graph runs in batches, reloaded one row at a time: other kernels, the same values to float rounding.
+            PipelineData.AssertClose(PipelineData.ReadVectors(expected, "Code"), PipelineData.ReadVectors(actual, "Code"), 1e-5);
             var before = mlContext.Data.CreateEnumerable<TablePipelineTests.ImputedRow>(expected, false).ToArray();
             var after = mlContext.Data.CreateEnumerable<TablePipelineTests.ImputedRow>(actual, false).ToArray();
             Assert.Equal(before.Length, after.Length);
             for (int r = 0; r < before.Length; r++)
             {
-                Assert.Equal(before[r].Age, after[r].Age);
-                Assert.Equal(before[r].Income, after[r].Income);
-                Assert.Equal(before[r].Body, after[r].Body);
-                Assert.Equal(before[r].Visits, after[r].Visits);
+                PipelineData.AssertRelativelyClose(before[r].Age.Select(v => (double)v), after[r].Age.Select(v => (double)v));
+                PipelineData.AssertRelativelyClose(before[r].Income, after[r].Income);
+                PipelineData.AssertRelativelyClose(before[r].Body.Select(v => (double)v), after[r].Body.Select(v => (double)v));
+                PipelineData.AssertRelativelyClose(before[r].Visits.Select(v => (double)v), after[r].Visits.Select(v => (double)v));
                 Assert.Equal(before[r].Workclass, after[r].Workclass);
                 Assert.False(float.IsNaN(after[r].Age[0]));
                 Assert.NotEqual(0u, after[r].Workclass[0]);
@@ -113,7 +114,7 @@ public sealed class ReloadWithoutMaeTests
             Assert.Equal(before.Length, after.Length);
             for (int r = 0; r < before.Length; r++)
             {
-                Assert.Equal(before[r].Score, after[r].Score[0]);
+                PipelineData.AssertRelativelyClose([before[r].Score], [after[r].Score[0]]);
                 Assert.Equal(before[r].PredictedLabel, after[r].PredictedLabel[0]);
             }
             Assert.Contains(before, r => r.PredictedLabel);

@@ -204,13 +204,14 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
         var loaded = fixture.MLContext.Model.Load(stream, out _);
         var before = fixture.Model.Transform(fixture.Data);
         var after = loaded.Transform(fixture.Data);
-        PipelineData.AssertClose(PipelineData.ReadVectors(before, "Code"), PipelineData.ReadVectors(after, "Code"), 0);
+        // In memory the graph runs in batches, reloaded one row at a time: other kernels, the same values to float rounding.
+        PipelineData.AssertClose(PipelineData.ReadVectors(before, "Code"), PipelineData.ReadVectors(after, "Code"), 1e-5);
         var imputedBefore = fixture.MLContext.Data.CreateEnumerable<ImputedRow>(before, false).ToArray();
         var imputedAfter = fixture.MLContext.Data.CreateEnumerable<ImputedRow>(after, false).ToArray();
         for (int r = 0; r < imputedBefore.Length; r++)
         {
-            Assert.Equal(imputedBefore[r].Age, imputedAfter[r].Age);
-            Assert.Equal(imputedBefore[r].Income, imputedAfter[r].Income);
+            PipelineData.AssertRelativelyClose(imputedBefore[r].Age.Select(v => (double)v), imputedAfter[r].Age.Select(v => (double)v));
+            PipelineData.AssertRelativelyClose(imputedBefore[r].Income, imputedAfter[r].Income);
             Assert.Equal(imputedBefore[r].Workclass, imputedAfter[r].Workclass);
         }
         var expectedSchema = fixture.Model.GetOutputSchema(fixture.Data.Schema);
