@@ -93,12 +93,12 @@ internal static class TableStepProfile
         }
         var data = TrainingData.FromArray(values, width);
         var blocks = options.Table.Build(data);
-        var (networks, generator) = TorchRuntime.CreateSeeded(1, () => MutualAutoencoderNetworks.Create(options,
+        var (networks, generator) = TorchRuntime.CreateSeeded(1, () => MutualAutoencoderNetworks.Create(options.Networks,
             new TabularDecoder(options.LatentDimension, options.HiddenSizes, options.Activation, blocks)));
         using var _ = networks;
         using var __ = generator;
         long totalSteps = warmup + steps;
-        using var step = new TrainingStep(networks, options, totalSteps, generator);
+        using var step = new TrainingStep(networks, options.Step(networks.Decoder), totalSteps, generator);
         networks.train();
         var times = new double[steps];
         var watch = new Stopwatch();

@@ -73,9 +73,9 @@ internal static class TrainingStepBenchmark
             TorchRuntime.Configure(options.NumberOfThreads);
             TorchSharp.torch.random.manual_seed(1);
             var random = new Random(1);
-            using var networks = MutualAutoencoderNetworks.Create(options, features);
+            using var networks = MutualAutoencoderNetworks.Create(options.Networks, features);
             using var draws = new TorchSharp.torch.Generator(1);
-            using var step = new TrainingStep(networks, options, warmup + steps, draws);
+            using var step = new TrainingStep(networks, options.Step(networks.Decoder), warmup + steps, draws);
             var values = new float[options.BatchSize * features];
             var times = new double[steps];
             for (int i = 0; i < warmup + steps; i++)

@@ -228,7 +228,7 @@ public sealed class MutualAutoencoderModel : IDisposable
             OnnxExporter.WriteTable(DescribeTable(), path, PublicTableOptions(includeLogVariance));
             return;
         }
-        OnnxExporter.WriteEncoder(DescribeEncoder(), path, OnnxConversion.Options(Report, includeLogVariance));
+        OnnxExporter.WriteEncoder(DescribeEncoder(), path, OnnxConversion.ExportOptions(Report, includeLogVariance));
     }
 
     /// <summary>Writes the encoder as an ONNX model to a stream; see <see cref="ExportEncoderToOnnx(string, bool)"/>.</summary>
@@ -240,7 +240,7 @@ public sealed class MutualAutoencoderModel : IDisposable
             OnnxExporter.WriteTable(DescribeTable(), stream, PublicTableOptions(includeLogVariance));
             return;
         }
-        OnnxExporter.WriteEncoder(DescribeEncoder(), stream, OnnxConversion.Options(Report, includeLogVariance));
+        OnnxExporter.WriteEncoder(DescribeEncoder(), stream, OnnxConversion.ExportOptions(Report, includeLogVariance));
     }
 
     /// <summary>
@@ -252,14 +252,14 @@ public sealed class MutualAutoencoderModel : IDisposable
     public void ExportDecoderToOnnx(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        OnnxExporter.WriteDecoder(DescribeDecoder(), path, OnnxConversion.Options(Report, includeLogVariance: false));
+        OnnxExporter.WriteDecoder(DescribeDecoder(), path, OnnxConversion.ExportOptions(Report, includeLogVariance: false));
     }
 
     /// <summary>Writes the decoder as an ONNX model to a stream; see <see cref="ExportDecoderToOnnx(string)"/>.</summary>
     public void ExportDecoderToOnnx(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        OnnxExporter.WriteDecoder(DescribeDecoder(), stream, OnnxConversion.Options(Report, includeLogVariance: false));
+        OnnxExporter.WriteDecoder(DescribeDecoder(), stream, OnnxConversion.ExportOptions(Report, includeLogVariance: false));
     }
 
     /// <summary>
@@ -270,7 +270,7 @@ public sealed class MutualAutoencoderModel : IDisposable
     internal void WriteEncoder(Stream stream, string inputName, string meanName, string? logVarianceName, bool keyInput,
         OnnxTensorLayout layout, IReadOnlyList<string>? slotNames)
     {
-        var exportOptions = OnnxConversion.Options(Report, includeLogVariance: logVarianceName is not null);
+        var exportOptions = OnnxConversion.ExportOptions(Report, includeLogVariance: logVarianceName is not null);
         exportOptions.EncoderInputName = inputName;
         exportOptions.EncoderMeanName = meanName;
         if (logVarianceName is not null)
@@ -295,7 +295,7 @@ public sealed class MutualAutoencoderModel : IDisposable
     internal void WriteTable(Stream stream, string meanName, string? logVarianceName, OnnxTensorLayout layout, IReadOnlyList<string>? slotNames, string? imputedSuffix,
         AnomalyOutputs? score = null)
     {
-        var exportOptions = OnnxConversion.Options(Report, includeLogVariance: logVarianceName is not null);
+        var exportOptions = OnnxConversion.ExportOptions(Report, includeLogVariance: logVarianceName is not null);
         exportOptions.EncoderMeanName = meanName;
         if (logVarianceName is not null)
             exportOptions.EncoderLogVarianceName = logVarianceName;
@@ -317,7 +317,7 @@ public sealed class MutualAutoencoderModel : IDisposable
     /// <summary>The options of a table model's public export: the training figures, imputed outputs named <c>{column}.imputed</c>, and the anomaly score.</summary>
     private OnnxExportOptions PublicTableOptions(bool includeLogVariance)
     {
-        var exportOptions = OnnxConversion.Options(Report, includeLogVariance);
+        var exportOptions = OnnxConversion.ExportOptions(Report, includeLogVariance);
         exportOptions.ImputedColumnSuffix = ImputedSuffix;
         exportOptions.AnomalyScoreName = OnnxTensorNames.AnomalyScore;
         return exportOptions;
@@ -375,36 +375,4 @@ public sealed class MutualAutoencoderModel : IDisposable
         if (destination.Length < required)
             throw new ArgumentException($"The destination holds {destination.Length} values; {required} are needed.", name);
     }
-}
-
-/// <summary>Parameters of p(x|z) for a batch of codes; arrays are row-major [<see cref="Rows"/> × <see cref="Width"/>].</summary>
-public sealed class DecoderOutput
-{
-    internal DecoderOutput(DecoderFamily family, int rows, int width, float[]? mean, float[]? logVariance, float[]? probabilities)
-    {
-        Family = family;
-        Rows = rows;
-        Width = width;
-        Mean = mean;
-        LogVariance = logVariance;
-        Probabilities = probabilities;
-    }
-
-    /// <summary>The decoder family, which says which arrays are set.</summary>
-    public DecoderFamily Family { get; }
-
-    /// <summary>Number of codes decoded.</summary>
-    public int Rows { get; }
-
-    /// <summary>Values per row: features for Gaussian and Bernoulli, classes for categorical.</summary>
-    public int Width { get; }
-
-    /// <summary>Gaussian means; <c>null</c> for other families.</summary>
-    public IReadOnlyList<float>? Mean { get; }
-
-    /// <summary>Gaussian log-variances; <c>null</c> for other families.</summary>
-    public IReadOnlyList<float>? LogVariance { get; }
-
-    /// <summary>Class probabilities (categorical) or feature probabilities (Bernoulli); <c>null</c> for Gaussian.</summary>
-    public IReadOnlyList<float>? Probabilities { get; }
 }

@@ -231,6 +231,32 @@ public class MutualAutoencoderOptions
     /// <summary>λ as set, or 50/∛D for an estimate that draws D features per z (see <see cref="PenaltyWeight"/>).</summary>
     internal double EffectivePenaltyWeight(int drawnFeatures) => PenaltyWeight ?? Defaults.PenaltyWeight / Math.Cbrt(drawnFeatures);
 
+    /// <summary>What the networks are built from (Modeling reads this, not the options).</summary>
+    internal Modeling.NetworkSettings Networks => new(Decoder, LatentDimension, HiddenSizes, Activation, NumberOfClasses, GroupSize, DecoderHiddenSize,
+        Objective == MutualAutoencoderObjective.MutualAutoencoder && EncoderServesAsAuxiliary);
+
+    /// <summary>What a training step of <paramref name="decoder"/> reads, every default resolved for it (Training reads this, not the options).</summary>
+    internal Training.StepSettings Step(Modeling.DecoderDistribution decoder) => new()
+    {
+        Objective = Objective,
+        Penalty = Penalty,
+        TargetInformation = TargetInformation,
+        PenaltyWeight = EffectivePenaltyWeight(Math.Max(1, decoder.DrawnFeatures)),
+        MultiplierLearningRate = MultiplierLearningRate,
+        MarginalMatchingWeight = EffectiveMarginalMatchingWeight(decoder.RowWidth),
+        RateMultiplierLearningRate = RateMultiplierLearningRate,
+        CodeInformationSampleSize = CodeInformationSampleSize,
+        WarmStartFraction = WarmStartFraction,
+        Beta = Beta,
+        KLAnnealingFraction = KLAnnealingFraction,
+        CapacityWeight = CapacityWeight,
+        CapacityIncreaseFraction = CapacityIncreaseFraction,
+        PriorSampleSize = EffectivePriorSampleSize,
+        LearningRate = LearningRate,
+        AuxiliaryLearningRate = AuxiliaryLearningRate,
+        DecayLearningRate = DecayLearningRate,
+    };
+
 
     /// <summary>Checks every option; throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the option, the expected range and the actual value.</summary>
     /// <param name="classCountFromData">Whether a categorical decoder may leave <see cref="NumberOfClasses"/> at 0 for the data to supply it (the ML.NET estimator, from a key column's count).</param>

@@ -53,8 +53,8 @@ public sealed class MutualAutoencoderTrainer
 
         var table = options.Table?.Build(data);
         var (networks, generator) = TorchRuntime.CreateSeeded(seed, () => table is null
-            ? MutualAutoencoderNetworks.Create(options, data.FeatureCount)
-            : MutualAutoencoderNetworks.Create(options, new Modeling.Columns.TabularDecoder(options.LatentDimension, options.HiddenSizes, options.Activation, table)));
+            ? MutualAutoencoderNetworks.Create(options.Networks, data.FeatureCount)
+            : MutualAutoencoderNetworks.Create(options.Networks, new Modeling.Columns.TabularDecoder(options.LatentDimension, options.HiddenSizes, options.Activation, table)));
         var decoder = networks.Decoder;
         using var _ = generator;
         try
@@ -101,7 +101,7 @@ public sealed class MutualAutoencoderTrainer
         var epochValues = SpreadRows(split.Rows, width, epochRows);
         var clock = Stopwatch.StartNew();
         long step = 0;
-        using var trainingStep = new TrainingStep(networks, options, totalSteps, generator);
+        using var trainingStep = new TrainingStep(networks, options.Step(networks.Decoder), totalSteps, generator);
         networks.train();
         for (int epoch = 1; epoch <= epochs; epoch++)
         {

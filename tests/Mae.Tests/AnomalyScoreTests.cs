@@ -30,7 +30,7 @@ public sealed class AnomalyScoreTests(AnomalyScoreTests.Fixture trained, Xunit.A
 
     private static MutualAutoencoderNetworks ExactPosterior()
     {
-        var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Gaussian, 1, 0, 1, [2], HiddenActivation.Relu);
+        var networks = TestNetworks.Create(DecoderFamily.Gaussian, 1, 0, 1, [2], HiddenActivation.Relu);
         TestData.MakeLinearGaussian(networks.Factorized().Hidden, networks.Factorized().Head, Slope, Math.Log(NoiseVariance));
         TestData.MakeLinearGaussian(networks.Encoder.Hidden, networks.Encoder.Head, Slope / Marginal, Math.Log(NoiseVariance / Marginal));
         return networks;

@@ -17,7 +17,7 @@ public sealed class AutoregressiveDecoderTests(Xunit.Abstractions.ITestOutputHel
     private static MutualAutoencoderNetworks Random6Bits(int seed, DecoderFamily family = DecoderFamily.AutoregressiveBernoulli)
     {
         random.manual_seed(seed);
-        var networks = MutualAutoencoderNetworks.Create(family, Bits, 0, 2, [8], HiddenActivation.Tanh, groupSize: Group, decoderHiddenSize: 6);
+        var networks = TestNetworks.Create(family, Bits, 0, 2, [8], HiddenActivation.Tanh, groupSize: Group, decoderHiddenSize: 6);
         using (no_grad())
         {
             foreach (var parameter in networks.Decoder.parameters())

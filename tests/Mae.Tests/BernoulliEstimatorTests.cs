@@ -12,7 +12,7 @@ public class BernoulliEstimatorTests
     {
         const int features = 3, draws = 256, repetitions = 400;
         random.manual_seed(5);
-        using var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Bernoulli, features, 0, 1, [8], HiddenActivation.Tanh);
+        using var networks = TestNetworks.Create(DecoderFamily.Bernoulli, features, 0, 1, [8], HiddenActivation.Tanh);
         var parameters = networks.Decoder.parameters().ToArray();
         using var z = randn(draws, 1);
 

@@ -114,7 +114,7 @@ public class ConsistencyTermTests
     {
         const int draws = 64;
         manual_seed(5);
-        using var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Gaussian, 3, 0, 2, [8], HiddenActivation.Tanh);
+        using var networks = TestNetworks.Create(DecoderFamily.Gaussian, 3, 0, 2, [8], HiddenActivation.Tanh);
         using var z = randn(draws, 2);
         var decoder = networks.Decoder.parameters().ToArray();
         var auxiliary = networks.Auxiliary.parameters().ToArray();

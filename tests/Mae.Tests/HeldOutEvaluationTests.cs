@@ -122,7 +122,7 @@ public class HeldOutEvaluationTests
         // A ReLU trunk [max(x,0), max(−x,0)] and head mean = slope·x, log-variance = ln variance: q(z|x) = N(slope·x, variance),
         // x ~ N(0, 1). Then I_q = ½ ln(1 + slope²/variance), rate = ½(slope² + variance − 1 − ln variance), and
         // q(z) = N(0, slope² + variance), so KL(q(z) ‖ p(z)) = ½(v − 1 − ln v) with v = slope² + variance.
-        using var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Gaussian, 1, 0, 1, [2], HiddenActivation.Relu);
+        using var networks = TestNetworks.Create(DecoderFamily.Gaussian, 1, 0, 1, [2], HiddenActivation.Relu);
         TestData.MakeLinearGaussian(networks.Encoder.Hidden, networks.Encoder.Head, slope, Math.Log(variance));
         const int n = 8192;
         var random = new Random(2);

@@ -15,7 +15,7 @@ public sealed class ImportanceSampledLikelihoodTests
 
     private static MutualAutoencoderNetworks LinearGaussian(double posteriorSlopeFactor, double posteriorVarianceFactor)
     {
-        var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Gaussian, 1, 0, 1, [2], HiddenActivation.Relu);
+        var networks = TestNetworks.Create(DecoderFamily.Gaussian, 1, 0, 1, [2], HiddenActivation.Relu);
         double marginal = Slope * Slope + NoiseVariance;
         TestData.MakeLinearGaussian(networks.Factorized().Hidden, networks.Factorized().Head, Slope, Math.Log(NoiseVariance));
         TestData.MakeLinearGaussian(networks.Encoder.Hidden, networks.Encoder.Head,

@@ -175,9 +175,9 @@ public sealed class ObjectiveBehaviourTests(ObjectiveModels models, Xunit.Abstra
         options.MultiplierLearningRate = 0.3;
         options.Validate();
         TorchRuntime.Configure(1);
-        using var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Gaussian, ObjectiveModels.Features, 0, options.LatentDimension, options.HiddenSizes, options.Activation);
+        using var networks = TestNetworks.Create(DecoderFamily.Gaussian, ObjectiveModels.Features, 0, options.LatentDimension, options.HiddenSizes, options.Activation);
         using var draws = new TorchSharp.torch.Generator(2);
-        using var step = new TrainingStep(networks, options, totalSteps: 20, draws);
+        using var step = new TrainingStep(networks, options.Step(networks.Decoder), totalSteps: 20, draws);
         var rows = ObjectiveModels.FactorRows(64, seed: 8);
         double multiplier = step.Multiplier;
         Assert.Equal(0, multiplier);

@@ -15,7 +15,7 @@ public class QuadratureTests
     {
         // A ReLU trunk [max(z,0), max(-z,0)] and head mean = slope·(h0 − h1) = slope·z, log-variance = 2·ln(deviation):
         // x | z ~ N(slope·z, deviation²) with z ~ N(0,1) has I = ½·ln(1 + slope²/deviation²) and p(x) = N(0, slope² + deviation²).
-        using var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Gaussian, 1, 0, 1, [2], HiddenActivation.Relu);
+        using var networks = TestNetworks.Create(DecoderFamily.Gaussian, 1, 0, 1, [2], HiddenActivation.Relu);
         TestData.MakeLinearGaussian(networks.Factorized().Hidden, networks.Factorized().Head, slope, 2 * Math.Log(deviation));
 
         double expected = 0.5 * Math.Log(1 + slope * slope / (deviation * deviation));
@@ -34,7 +34,7 @@ public class QuadratureTests
     [Fact]
     public void CategoricalDecoderThatIgnoresTheCodeHasZeroInformation()
     {
-        using var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Categorical, 1, 4, 1, [8], HiddenActivation.Tanh);
+        using var networks = TestNetworks.Create(DecoderFamily.Categorical, 1, 4, 1, [8], HiddenActivation.Tanh);
         var bias = new float[] { 0.5f, -1f, 0f, 2f };
         using (no_grad())
         {
@@ -54,7 +54,7 @@ public class QuadratureTests
     [Fact]
     public void ExactLogLikelihoodOfACodeBlindCategoricalDecoderIsTheLogOfItsMarginal()
     {
-        using var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Categorical, 1, 3, 1, [8], HiddenActivation.Tanh);
+        using var networks = TestNetworks.Create(DecoderFamily.Categorical, 1, 3, 1, [8], HiddenActivation.Tanh);
         using (no_grad())
         {
             networks.Factorized().Head.weight!.zero_();
@@ -76,7 +76,7 @@ public class QuadratureTests
     public void PairwiseLogLikelihoodAgreesWithTheRowWiseOne(DecoderFamily family)
     {
         int features = family == DecoderFamily.Categorical ? 1 : 6;
-        using var networks = MutualAutoencoderNetworks.Create(family, features, 4, 2, [8], HiddenActivation.Tanh, groupSize: 2, decoderHiddenSize: 5);
+        using var networks = TestNetworks.Create(family, features, 4, 2, [8], HiddenActivation.Tanh, groupSize: 2, decoderHiddenSize: 5);
         var decoder = networks.Decoder;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -100,7 +100,7 @@ public class QuadratureTests
     public void EnumeratedInformationEqualsTheCategoricalClosedForm()
     {
         random.manual_seed(3);
-        using var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Categorical, 1, 5, 1, [8], HiddenActivation.Tanh);
+        using var networks = TestNetworks.Create(DecoderFamily.Categorical, 1, 5, 1, [8], HiddenActivation.Tanh);
         using (no_grad())
             networks.Factorized().Head.weight!.mul_(tensor(6f)); // sharpen p(x|z) so that the information is far from zero
         using var classes = tensor(new float[] { 0, 1, 2, 3, 4 }).view(5, 1);
@@ -114,7 +114,7 @@ public class QuadratureTests
     {
         const int features = 3;
         random.manual_seed(4);
-        using var networks = MutualAutoencoderNetworks.Create(DecoderFamily.Bernoulli, features, 0, 1, [8], HiddenActivation.Tanh);
+        using var networks = TestNetworks.Create(DecoderFamily.Bernoulli, features, 0, 1, [8], HiddenActivation.Tanh);
         using (no_grad())
             networks.Factorized().Head.weight!.mul_(tensor(8f));
         using var outcomes = Quadrature.BinaryOutcomes(features);

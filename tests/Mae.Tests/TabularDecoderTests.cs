@@ -282,7 +282,7 @@ public sealed class TabularDecoderTests
         random.manual_seed(7);
         var decoder = new TabularDecoder(1, [8], HiddenActivation.Tanh,
             [new RealColumn("R", 1, new Standardisation([0f], [1f])), new CategoricalColumn("C", 3), new BinaryColumn("B", 1)]);
-        using var networks = MutualAutoencoderNetworks.Create(new MutualAutoencoderOptions { LatentDimension = 1, HiddenSizes = [8] }, decoder);
+        using var networks = MutualAutoencoderNetworks.Create(new MutualAutoencoderOptions { LatentDimension = 1, HiddenSizes = [8] }.Networks, decoder);
         var parameters = networks.Decoder.parameters().ToArray();
         using var z = randn(draws, 1);
         const int points = 2001;

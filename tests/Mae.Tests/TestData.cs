@@ -51,3 +51,15 @@ internal static class NetworksExtensions
     public static Mae.Modeling.DecoderNetwork Factorized(this Mae.Modeling.MutualAutoencoderNetworks networks) =>
         ((Mae.Modeling.FactorizedDecoder)networks.Decoder).Network;
 }
+
+/// <summary>The networks of a decoder family with the given sizes (the other options at their defaults), as tests build them by hand.</summary>
+internal static class TestNetworks
+{
+    public static Mae.Modeling.MutualAutoencoderNetworks Create(DecoderFamily family, int featureCount, int numberOfClasses, int latentDimension, IReadOnlyList<int> hiddenSizes,
+        HiddenActivation activation, int? groupSize = null, int decoderHiddenSize = MutualAutoencoderOptions.Defaults.DecoderHiddenSize) =>
+        Mae.Modeling.MutualAutoencoderNetworks.Create(new MutualAutoencoderOptions
+        {
+            Decoder = family, NumberOfClasses = numberOfClasses, LatentDimension = latentDimension, HiddenSizes = hiddenSizes, Activation = activation,
+            GroupSize = groupSize, DecoderHiddenSize = decoderHiddenSize,
+        }.Networks, featureCount);
+}

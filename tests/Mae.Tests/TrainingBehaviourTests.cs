@@ -93,9 +93,9 @@ public class TrainingBehaviourTests
         options.Validate();
         TorchRuntime.Configure(1);
         int features = family == DecoderFamily.Categorical ? 1 : 12;
-        using var networks = MutualAutoencoderNetworks.Create(family, features, options.NumberOfClasses, options.LatentDimension, options.HiddenSizes, options.Activation);
+        using var networks = TestNetworks.Create(family, features, options.NumberOfClasses, options.LatentDimension, options.HiddenSizes, options.Activation);
         using var draws = new Generator(1);
-        using var step = new TrainingStep(networks, options, totalSteps: 10, draws);
+        using var step = new TrainingStep(networks, options.Step(networks.Decoder), totalSteps: 10, draws);
         using var rows = family == DecoderFamily.Categorical ? randint(0, 6, [64, 1]).to_type(ScalarType.Float32) : rand(64, features);
         step.Run(rows, 0); // the first step creates Adam's state
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;

@@ -30,7 +30,7 @@ internal static class OnnxConversion
     public static DecoderDescription Decoder(MutualAutoencoderNetworks networks) => networks.Decoder.Describe();
 
     /// <summary>The training figures written to every exported model's metadata_props.</summary>
-    public static OnnxExportOptions Options(MutualAutoencoderTrainingReport report, bool includeLogVariance)
+    public static OnnxExportOptions ExportOptions(MutualAutoencoderTrainingReport report, bool includeLogVariance)
     {
         var options = new OnnxExportOptions { IncludeLogVariance = includeLogVariance };
         var final = report.Final;

@@ -25,23 +25,13 @@ internal sealed class MutualAutoencoderNetworks : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>The networks of <paramref name="options"/> for rows of <paramref name="featureCount"/> values, initialised from the default generator.</summary>
-    public static MutualAutoencoderNetworks Create(MutualAutoencoderOptions options, int featureCount) =>
-        Create(options, DecoderFactory.Create(options, featureCount));
+    /// <summary>The networks of <paramref name="settings"/> for rows of <paramref name="featureCount"/> values, initialised from the default generator.</summary>
+    public static MutualAutoencoderNetworks Create(NetworkSettings settings, int featureCount) =>
+        Create(settings, DecoderFactory.Create(settings, featureCount));
 
-    /// <summary>The networks of <paramref name="options"/> around <paramref name="decoder"/>, not yet built, initialised from the default generator.</summary>
-    public static MutualAutoencoderNetworks Create(MutualAutoencoderOptions options, DecoderDistribution decoder) =>
-        new(decoder, options.LatentDimension, options.HiddenSizes, options.Activation,
-            options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.EncoderServesAsAuxiliary);
-
-    /// <summary>The networks of a decoder family with the given sizes (the other options at their defaults), for tests and benchmarks.</summary>
-    public static MutualAutoencoderNetworks Create(DecoderFamily family, int featureCount, int numberOfClasses, int latentDimension, IReadOnlyList<int> hiddenSizes,
-        HiddenActivation activation, int? groupSize = null, int decoderHiddenSize = MutualAutoencoderOptions.Defaults.DecoderHiddenSize) =>
-        Create(new MutualAutoencoderOptions
-        {
-            Decoder = family, NumberOfClasses = numberOfClasses, LatentDimension = latentDimension, HiddenSizes = hiddenSizes, Activation = activation,
-            GroupSize = groupSize, DecoderHiddenSize = decoderHiddenSize,
-        }, featureCount);
+    /// <summary>The networks of <paramref name="settings"/> around <paramref name="decoder"/>, not yet built, initialised from the default generator.</summary>
+    public static MutualAutoencoderNetworks Create(NetworkSettings settings, DecoderDistribution decoder) =>
+        new(decoder, settings.LatentDimension, settings.HiddenSizes, settings.Activation, settings.EncoderServesAsAuxiliary);
 
     /// <summary>Whether <see cref="Auxiliary"/> is the encoder itself.</summary>
     public bool EncoderServesAsAuxiliary => auxiliary is null;

@@ -16,7 +16,7 @@ internal sealed class TrainingStep : IDisposable
     private static readonly string[] FigureNames = ["ELBO", "reconstruction term", "KL term", "information estimate", "penalty", "marginal discrepancy", "code information estimate"];
 
     private readonly MutualAutoencoderNetworks networks;
-    private readonly MutualAutoencoderOptions options;
+    private readonly StepSettings options;
     private readonly AdamOptimizer modelOptimizer;
     private readonly AdamOptimizer auxiliaryOptimizer;
     private readonly long totalSteps;
@@ -34,7 +34,7 @@ internal sealed class TrainingStep : IDisposable
     private readonly AggregatePosteriorBank? codeInformation;
 
     /// <summary>Prepares the optimisers and the step's constants; every random draw of the step comes from <paramref name="generator"/>, the fit's own.</summary>
-    public TrainingStep(MutualAutoencoderNetworks networks, MutualAutoencoderOptions options, long totalSteps, Generator generator)
+    public TrainingStep(MutualAutoencoderNetworks networks, StepSettings options, long totalSteps, Generator generator)
     {
         this.networks = networks;
         this.generator = generator;
@@ -44,12 +44,12 @@ internal sealed class TrainingStep : IDisposable
         auxiliaryOptimizer = new AdamOptimizer(networks.AuxiliaryParameters(), options.AuxiliaryLearningRate);
         priorEntropy = GaussianMath.PriorEntropy(networks.LatentDimension).ToScalar();
         target = options.TargetInformation.ToScalar();
-        PenaltyWeight = options.EffectivePenaltyWeight(Math.Max(1, networks.Decoder.DrawnFeatures));
+        PenaltyWeight = options.PenaltyWeight;
         penaltyWeight = PenaltyWeight.ToScalar();
         beta = options.Beta.ToScalar();
         capacityWeight = options.CapacityWeight.ToScalar();
         freeBitsFloor = (options.TargetInformation / networks.LatentDimension).ToScalar();
-        double matching = options.EffectiveMarginalMatchingWeight(networks.Decoder.RowWidth);
+        double matching = options.MarginalMatchingWeight;
         marginalMatchingWeight = matching.ToScalar();
         if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && matching > 0)
             discrepancy = new MaximumMeanDiscrepancy(networks.LatentDimension);
@@ -88,7 +88,7 @@ internal sealed class TrainingStep : IDisposable
         var z = GaussianMath.Sample(mean, logVariance, generator);
 
         // One decoder pass serves the posterior samples and the prior draws of the information bound.
-        var priorDraws = randn(new long[] { options.EffectivePriorSampleSize, networks.LatentDimension }, generator: generator);
+        var priorDraws = randn(new long[] { options.PriorSampleSize, networks.LatentDimension }, generator: generator);
         var decoded = decoder.Condition(cat([z, priorDraws], 0));
         var decodedPosterior = decoded.narrow(0, 0, z.shape[0]);
         var decodedPrior = decoded.narrow(0, z.shape[0], priorDraws.shape[0]);
@@ -145,7 +145,7 @@ internal sealed class TrainingStep : IDisposable
             {
                 throw new InvalidOperationException(
                     $"Training diverged at step {step + 1}: the {FigureNames[i]} is {figures[i]}. " +
-                    $"Lower {nameof(MutualAutoencoderOptions.LearningRate)} (now {options.LearningRate}) or {nameof(MutualAutoencoderOptions.PenaltyWeight)} (now {PenaltyWeight:G4}), or check the data's scale.");
+                    $"Lower {nameof(StepSettings.LearningRate)} (now {options.LearningRate}) or {nameof(StepSettings.PenaltyWeight)} (now {PenaltyWeight:G4}), or check the data's scale.");
             }
         }
 

@@ -33,8 +33,8 @@ internal abstract class AutoregressiveDecoder : DecoderDistribution
         {
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture,
-                    $"{nameof(MutualAutoencoderOptions)}.{nameof(MutualAutoencoderOptions.GroupSize)} must divide the {shape.FeatureCount} features of a row for the autoregressive decoder; got {groupSize}."),
-                nameof(MutualAutoencoderOptions.GroupSize));
+                    $"MutualAutoencoderOptions.GroupSize must divide the {shape.FeatureCount} features of a row for the autoregressive decoder; got {groupSize}."),
+                nameof(NetworkSettings.GroupSize));
         }
         GroupSize = groupSize;
         Groups = shape.FeatureCount / groupSize;
@@ -131,7 +131,7 @@ internal abstract class AutoregressiveDecoder : DecoderDistribution
     public override DecoderOutput Parameters(Tensor z) =>
         throw new NotSupportedException(
             $"The {Family} decoder has no parameters per code: each group's distribution depends on the earlier groups of x as well as on z. " +
-            $"Use {nameof(MutualAutoencoderModel.EstimateLogLikelihood)} to score rows, or a factorized family to decode codes.");
+            "Use EstimateLogLikelihood to score rows, or a factorized family to decode codes.");
 
     public override DecoderDescription Describe() =>
         throw new NotSupportedException(

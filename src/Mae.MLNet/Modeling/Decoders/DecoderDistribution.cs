@@ -22,7 +22,7 @@ internal sealed record DecoderShape(int FeatureCount, int LatentDimension, IRead
 /// class (see <see cref="DecoderFactory"/>, the only place that maps a <see cref="DecoderFamily"/> to a class), and everything
 /// that depends on the family lives in it: the input rule, log p(x|z), the draw x ~ p(x|z) with its information-gradient
 /// estimator, the pairwise log-likelihood of the diagnostics, exact I_p where it is computable, the parameters that
-/// <see cref="MutualAutoencoderModel.Decode"/> returns, and the ONNX description (or a refusal).
+/// the model's <c>Decode</c> returns, and the ONNX description (or a refusal).
 /// </summary>
 /// <remarks>
 /// Work goes in two stages, so that one decoder pass can serve the posterior samples and the prior draws of a training step:
@@ -79,7 +79,7 @@ internal abstract class DecoderDistribution : nn.Module
     /// <summary>Exact I_p for a one-dimensional code by quadrature over z (and enumeration or quadrature over x), or <c>null</c> where the family has none.</summary>
     public virtual double? ExactInformation() => null;
 
-    /// <summary>The distribution parameters p(x|z) for codes z [N, d] (see <see cref="MutualAutoencoderModel.Decode"/>).</summary>
+    /// <summary>The distribution parameters p(x|z) for codes z [N, d] (what the model's <c>Decode</c> returns).</summary>
     /// <exception cref="NotSupportedException">The family has no per-code parameters (an autoregressive decoder's depend on x).</exception>
     public abstract DecoderOutput Parameters(Tensor z);
 

@@ -4,18 +4,18 @@ namespace Mae.Modeling;
 internal static class DecoderFactory
 {
     /// <summary>The family's decoder for rows of <paramref name="featureCount"/> values, not yet built (see <see cref="DecoderDistribution.Build"/>).</summary>
-    /// <exception cref="ArgumentException">The options do not fit the data (an autoregressive group size that does not divide the features).</exception>
-    public static DecoderDistribution Create(MutualAutoencoderOptions options, int featureCount)
+    /// <exception cref="ArgumentException">The settings do not fit the data (an autoregressive group size that does not divide the features).</exception>
+    public static DecoderDistribution Create(NetworkSettings settings, int featureCount)
     {
-        var shape = new DecoderShape(featureCount, options.LatentDimension, options.HiddenSizes, options.Activation);
-        return options.Decoder switch
+        var shape = new DecoderShape(featureCount, settings.LatentDimension, settings.HiddenSizes, settings.Activation);
+        return settings.Decoder switch
         {
             DecoderFamily.Gaussian => new GaussianDecoder(shape),
-            DecoderFamily.Categorical => new CategoricalDecoder(shape, options.NumberOfClasses),
+            DecoderFamily.Categorical => new CategoricalDecoder(shape, settings.NumberOfClasses),
             DecoderFamily.Bernoulli => new BernoulliDecoder(shape),
-            DecoderFamily.AutoregressiveBernoulli => new AutoregressiveBernoulliDecoder(shape, options.GroupSize ?? 0, options.DecoderHiddenSize),
-            DecoderFamily.AutoregressiveGaussian => new AutoregressiveGaussianDecoder(shape, options.GroupSize ?? 0, options.DecoderHiddenSize),
-            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Decoder, "Unknown decoder family."),
+            DecoderFamily.AutoregressiveBernoulli => new AutoregressiveBernoulliDecoder(shape, settings.GroupSize ?? 0, settings.DecoderHiddenSize),
+            DecoderFamily.AutoregressiveGaussian => new AutoregressiveGaussianDecoder(shape, settings.GroupSize ?? 0, settings.DecoderHiddenSize),
+            _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Decoder, "Unknown decoder family."),
         };
     }
 }
