@@ -167,20 +167,13 @@ public abstract class TableColumn
     internal abstract string AddPrediction(OnnxGraphBuilder graph, string head, string prefix);
 
     /// <summary>
-    /// Whether the graph may read this column together with the other columns of its kind and input type as one wider column
-    /// (<see cref="Fuse"/>). ML.NET's ONNX transformer runs the graph once per row, so a row's cost grows with the number of
-    /// nodes, not with their width.
-    /// </summary>
-    internal virtual bool Fusable => false;
-
-    /// <summary>
-    /// The columns <paramref name="members"/> (this one first; every one <see cref="Fusable"/>, of this kind and input type) as one
-    /// column whose slots are the members' slots in order. Member m's network input q of its slot s is the fused column's
+    /// The columns <paramref name="members"/> (this one first, every one of this kind and input type) as one column whose slots are
+    /// the members' slots in order, which the graph reads with one set of nodes: the saved pipeline runs the graph once per row,
+    /// and a row costs what its nodes cost, whatever their width. Member m's network input q of its slot s is the fused column's
     /// <see cref="NetworkPosition"/>(offset_m + s, q), and likewise for the head with <see cref="HeadPosition"/>; a fused column may
     /// hold positions that no member fills (a categorical column's classes beyond a member's count), which the graph pads.
     /// </summary>
-    internal virtual TableColumn Fuse(string name, IReadOnlyList<TableColumn> members) =>
-        throw new NotSupportedException($"Column '{Name}' ({Kind}) is read alone.");
+    internal abstract TableColumn Fuse(string name, IReadOnlyList<TableColumn> members);
 
     /// <summary>Network inputs per slot: <see cref="NetworkWidth"/> / <see cref="Width"/> (for a fused categorical column, its padded class count).</summary>
     internal int NetworkInputsPerSlot => NetworkWidth / Width;
@@ -210,6 +203,6 @@ public abstract class TableColumn
 
 /// <summary>
 /// The names of a column's network input, its observed mask (float and bool) and its values as float with 0 in each missing cell
-/// (for a categorical column, the one-hot network input) in a graph.
+/// (for a categorical column, the class index, key − 1, which is −1 for a missing key) in a graph.
 /// </summary>
 internal readonly record struct ColumnValues(string NetworkInput, string ObservedFloat, string ObservedBool, string Values);

@@ -101,8 +101,6 @@ internal abstract class StandardisedTableColumn : TableColumn
         _scale = scale.ToArray();
     }
 
-    internal override bool Fusable => true;
-
     internal sealed override TableColumn Fuse(string name, IReadOnlyList<TableColumn> members) =>
         WithStatistics(name, [.. members.SelectMany(m => m.Location.ToArray())], [.. members.SelectMany(m => m.Scale.ToArray())]);
 
@@ -284,8 +282,6 @@ internal sealed class CategoricalTableColumn : TableColumn
 
     public override int HeadWidth => Width * _paddedCount;
 
-    internal override bool Fusable => true;
-
     internal override TableColumn Fuse(string name, IReadOnlyList<TableColumn> members) =>
         new CategoricalTableColumn(name, [.. members.SelectMany(m => ((CategoricalTableColumn)m)._classCounts)]);
 
@@ -362,8 +358,6 @@ internal sealed class BinaryTableColumn : TableColumn
     public override int NetworkWidth => Width;
 
     public override int HeadWidth => Width;
-
-    internal override bool Fusable => true;
 
     internal override TableColumn Fuse(string name, IReadOnlyList<TableColumn> members) => new BinaryTableColumn(name, members.Sum(m => m.Width), Type);
 

@@ -257,7 +257,6 @@ public class MutualAutoencoderOptions
         DecayLearningRate = DecayLearningRate,
     };
 
-
     /// <summary>Checks every option; throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the option, the expected range and the actual value.</summary>
     /// <param name="classCountFromData">Whether a categorical decoder may leave <see cref="NumberOfClasses"/> at 0 for the data to supply it (the ML.NET estimator, from a key column's count).</param>
     internal virtual void Validate(bool classCountFromData = false)

@@ -52,9 +52,10 @@ public sealed class MutualAutoencoderTrainer
         var random = new Random(seed);
 
         var table = options.Table?.Build(data);
+        var settings = options.Networks;
         var (networks, generator) = TorchRuntime.CreateSeeded(seed, () => table is null
-            ? MutualAutoencoderNetworks.Create(options.Networks, data.FeatureCount)
-            : MutualAutoencoderNetworks.Create(options.Networks, new Modeling.Columns.TabularDecoder(options.LatentDimension, options.HiddenSizes, options.Activation, table)));
+            ? MutualAutoencoderNetworks.Create(settings, data.FeatureCount)
+            : MutualAutoencoderNetworks.Create(settings, new Modeling.Columns.TabularDecoder(settings.LatentDimension, settings.HiddenSizes, settings.Activation, table)));
         var decoder = networks.Decoder;
         using var _ = generator;
         try

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Mae.Export.Tests;
 
@@ -194,6 +195,66 @@ public sealed class GroupedColumnsTests
                 value.Dispose();
         }
     }
+
+    [Fact]
+    public void TheOneRowGraphGivesEachRowWhatTheBatchGraphGivesIt()
+    {
+        // What ML.NET's ONNX transformer runs after a reload: every output of the one-row graph against the batch graph's row.
+        var options = (OnnxTensorLayout layout) => new OnnxExportOptions { TensorLayout = layout, ImputedColumnSuffix = ".imputed", AnomalyScoreName = "Score" };
+        using var batchStream = new MemoryStream();
+        OnnxExporter.WriteTable(Table(), batchStream, options(OnnxTensorLayout.Batch));
+        using var rowStream = new MemoryStream();
+        OnnxExporter.WriteTable(Table(), rowStream, options(OnnxTensorLayout.SingleRow));
+        using var batchSession = new InferenceSession(batchStream.ToArray());
+        using var rowSession = new InferenceSession(rowStream.ToArray());
+        string[] outputs = [.. batchSession.OutputMetadata.Keys];
+        Assert.Equal(outputs, rowSession.OutputMetadata.Keys);
+        var batchInputs = new List<OrtValue>();
+        using var runOptions = new RunOptions();
+        using var batch = Run(batchSession, outputs, runOptions, batchInputs);
+        string[] names = ["R1", "B1", "R2", "K", "D", "C1", "B2", "C2", "L", "P", "R3"];
+        for (int r = 0; r < 2; r++)
+        {
+            var rowInputs = names.Select((name, i) => RowOf(batchInputs[i], r)).ToArray();
+            using var row = rowSession.Run(runOptions, names, rowInputs, outputs);
+            for (int o = 0; o < outputs.Length; o++)
+            {
+                double[] expected = Values(batch[o]), actual = Values(row[o]);
+                int width = actual.Length;
+                for (int k = 0; k < width; k++)
+                    Assert.True(Math.Abs(expected[r * width + k] - actual[k]) <= 1e-5 * Math.Max(1, Math.Abs(actual[k])), $"Row {r}, output {outputs[o]}[{k}]: batch {expected[r * width + k]}, one row {actual[k]}.");
+            }
+            foreach (var value in rowInputs)
+                value.Dispose();
+        }
+        foreach (var value in batchInputs)
+            value.Dispose();
+    }
+
+    /// <summary>Row <paramref name="row"/> of a [rows, width] tensor as a [1, width] tensor.</summary>
+    private static OrtValue RowOf(OrtValue value, int row)
+    {
+        long width = value.GetTensorTypeAndShape().Shape[1];
+        OrtValue Slice<T>() where T : unmanaged =>
+            OrtValue.CreateTensorValueFromMemory(value.GetTensorDataAsSpan<T>().Slice(row * (int)width, (int)width).ToArray(), [1, width]);
+        return value.GetTensorTypeAndShape().ElementDataType switch
+        {
+            TensorElementType.Float => Slice<float>(),
+            TensorElementType.Double => Slice<double>(),
+            TensorElementType.UInt32 => Slice<uint>(),
+            TensorElementType.Bool => Slice<bool>(),
+            var other => throw new NotSupportedException($"{other}"),
+        };
+    }
+
+    /// <summary>An output's values as doubles (keys as their numbers).</summary>
+    private static double[] Values(OrtValue value) => value.GetTensorTypeAndShape().ElementDataType switch
+    {
+        TensorElementType.Float => [.. value.GetTensorDataAsSpan<float>().ToArray().Select(v => (double)v)],
+        TensorElementType.Double => value.GetTensorDataAsSpan<double>().ToArray(),
+        TensorElementType.UInt32 => [.. value.GetTensorDataAsSpan<uint>().ToArray().Select(v => (double)v)],
+        var other => throw new NotSupportedException($"{other}"),
+    };
 
     /// <summary>Nodes of operator <paramref name="operatorType"/> in a serialised model: NodeProto's op_type is field 4, a string (tag 0x22, then its length).</summary>
     private static int CountNodes(byte[] model, string operatorType)

@@ -5,23 +5,24 @@ namespace Mae.Export.Onnx;
 /// <summary>One or more columns of a table that the graph reads as one: the column it reads and the members' indices in the table.</summary>
 /// <param name="Column">The member itself, or the members fused into one column (<see cref="TableColumn.Fuse"/>).</param>
 /// <param name="Members">Indices of the members among the table's columns, in order; their slots follow one another in <paramref name="Column"/>.</param>
-internal sealed record ColumnGroup(TableColumn Column, int[] Members);
+/// <param name="MemberStarts">The slot of <paramref name="Column"/> at which each member starts.</param>
+internal sealed record ColumnGroup(TableColumn Column, int[] Members, int[] MemberStarts);
 
 /// <summary>
-/// The columns of a table as its graph reads them: every <see cref="TableColumn.Fusable"/> column together with the others of its
-/// kind and input type, as one wider column, and every other column alone. ML.NET's ONNX transformer runs the graph once per row,
-/// so a row's cost follows the number of nodes rather than their width: twenty one-slot real columns cost about six times what one
-/// twenty-slot column costs (bench/Mae.Benchmarks table-layout-throughput). The trained encoder and decoder read and write the
-/// columns in the table's order; the two index maps convert between that order and the groups'.
+/// The columns of a table as its graph reads them: each column together with the others of its kind and input type, as one wider
+/// column (<see cref="TableColumn.Fuse"/>). The saved pipeline runs the graph once per row (ML.NET's ONNX transformer), so a row's
+/// cost follows the number of nodes rather than their width: twenty one-slot real columns cost about six times what one twenty-slot
+/// column costs (bench/Mae.Benchmarks table-layout-throughput). The trained encoder and decoder read and write the columns in the
+/// table's order; the two index maps convert between that order and the groups'.
 /// </summary>
 internal sealed class ColumnGroups
 {
-    private ColumnGroups(ColumnGroup[] groups, long[] encoderInputOrder, long[] headOrder)
+    private ColumnGroups(ColumnGroup[] groups, long[] encoderInputOrder, long[] headOrder, int groupedInputWidth)
     {
         Groups = groups;
         EncoderInputOrder = encoderInputOrder;
         HeadOrder = headOrder;
-        Reordered = !IsIdentity(encoderInputOrder) || !IsIdentity(headOrder);
+        Reordered = groupedInputWidth != encoderInputOrder.Length || !IsIdentity(encoderInputOrder) || !IsIdentity(headOrder);
     }
 
     /// <summary>The groups, in the order of their first members.</summary>
@@ -56,26 +57,20 @@ internal sealed class ColumnGroups
         for (int c = 0; c < columns.Count; c++)
         {
             TableColumn column = columns[c];
-            if (column.Fusable)
+            if (!byKey.TryGetValue((column.Kind, column.Type), out var group))
             {
-                if (!byKey.TryGetValue((column.Kind, column.Type), out var group))
-                {
-                    group = [];
-                    byKey.Add((column.Kind, column.Type), group);
-                    members.Add(group);
-                }
+                group = [];
+                byKey.Add((column.Kind, column.Type), group);
+                members.Add(group);
+            }
 
-                group.Add(c);
-            }
-            else
-            {
-                members.Add([c]);
-            }
+            group.Add(c);
         }
 
         var groups = members.Select(m => new ColumnGroup(
             m.Count == 1 ? columns[m[0]] : columns[m[0]].Fuse(string.Join("+", m.Select(c => columns[c].Name)), [.. m.Select(c => columns[c])]),
-            [.. m])).ToArray();
+            [.. m],
+            Starts(m.Select(c => columns[c].Width))[..^1])).ToArray();
 
         // Starts of each column's network input, mask and head in the table's order.
         int[] networkStart = Starts(columns.Select(c => c.NetworkWidth));
@@ -125,19 +120,7 @@ internal sealed class ColumnGroups
             groupMask += fused.Width;
         }
 
-        return new ColumnGroups(groups, encoderInputOrder, [.. headOrder]);
-    }
-
-    /// <summary>The slots of the fused group <paramref name="group"/> that hold its member <paramref name="member"/> (its index among the members).</summary>
-    public static (int Start, int End) SlotsOf(ColumnGroup group, int member, IReadOnlyList<TableColumn> columns)
-    {
-        int start = 0;
-        for (int j = 0; j < member; j++)
-        {
-            start += columns[group.Members[j]].Width;
-        }
-
-        return (start, start + columns[group.Members[member]].Width);
+        return new ColumnGroups(groups, encoderInputOrder, [.. headOrder], groupedNetwork + groupMask);
     }
 
     private static int[] Starts(IEnumerable<int> widths)

@@ -5,9 +5,11 @@ namespace Mae.Export.Onnx;
 internal static partial class OnnxModelFactory
 {
     /// <summary>
-    /// The graph of a table model: one input per column, each column's network input and mask, the encoder on their
-    /// concatenation, and (when <see cref="OnnxExportOptions.ImputedColumnSuffix"/> is set) the decoder at the posterior mean
-    /// with each column's missing cells replaced by its prediction.
+    /// The graph of a table model: one input per column; the columns of one kind and input type read together (<see cref="ColumnGroups"/>),
+    /// each group's network input and mask; the encoder on their concatenation, gathered back into the table's column order; and
+    /// (when <see cref="OnnxExportOptions.ImputedColumnSuffix"/> or <see cref="OnnxExportOptions.AnomalyScoreName"/> is set) the decoder
+    /// at the posterior mean, its head gathered into the groups' order, with each column's missing cells replaced by its prediction
+    /// and the anomaly score.
     /// </summary>
     public static ModelProto CreateTable(TableDescription table, OnnxExportOptions options)
     {
@@ -141,8 +143,10 @@ internal static partial class OnnxModelFactory
             string imputed = graph.AddNode("Where", $"{prefix}_impute", [values[g].ObservedBool, groupInputs[g], prediction], $"{prefix}.imputed_rows");
             for (int j = 0; j < group.Members.Length; j++)
             {
-                var (start, end) = ColumnGroups.SlotsOf(group, j, table.Columns);
-                imputedRows[group.Members[j]] = group.Members.Length == 1 ? imputed : graph.Slice(imputed, start, end, $"{prefix}.imputed_rows_{j}");
+                int start = group.MemberStarts[j];
+                imputedRows[group.Members[j]] = group.Members.Length == 1
+                    ? imputed
+                    : graph.Slice(imputed, start, start + table.Columns[group.Members[j]].Width, $"{prefix}.imputed_rows_{j}");
             }
         }
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
@@ -16,8 +18,9 @@ namespace Mae.MLNet;
 /// in one call, for the outputs the caller asked for. Batches start small and double, so a caller that reads a few rows pays for
 /// few. Both cursors must see the same rows in the same order, so the input must give the same rows each time it is read (true of
 /// loaders, in-memory and cached views; not of a one-shot enumerable). A shuffling cursor is asked of the input twice with the
-/// same seed. The cursor compares the two cursors' row ids at every row it scores, and throws when they differ or when the
-/// read-ahead cursor runs out first, rather than attach outputs to the wrong rows.
+/// same seed. At every row it scores, the cursor compares the two reads' row ids and the graph's input values (bit for bit, so
+/// NaN matches NaN), and throws when they differ or when the read-ahead cursor runs out first, rather than attach outputs to the
+/// wrong rows: an enumerable whose row ids are positions and whose values change between reads is caught by its values.
 /// </remarks>
 internal sealed class BatchedOnnxView : IDataView
 {
@@ -41,6 +44,12 @@ internal sealed class BatchedOnnxView : IDataView
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                 $"The scored schema has {schema.Count} columns; the input's {input.Schema.Count} and the graph's {session.OutputNames.Count} outputs make {input.Schema.Count + session.OutputNames.Count}."));
         }
+        for (int i = 0; i < session.OutputNames.Count; i++)
+        {
+            string name = schema[input.Schema.Count + i].Name;
+            if (name != session.OutputNames[i])
+                throw new InvalidOperationException($"The scored schema's output {i} is '{name}'; the graph's is '{session.OutputNames[i]}'.");
+        }
 
         this.input = input;
         this.session = session;
@@ -57,28 +66,32 @@ internal sealed class BatchedOnnxView : IDataView
     {
         ArgumentNullException.ThrowIfNull(columnsNeeded);
         int inputCount = input.Schema.Count;
-        var passThrough = new List<DataViewSchema.Column>();
+        var active = new HashSet<int>();
         var outputActive = new bool[session.OutputNames.Count];
         foreach (var column in columnsNeeded)
         {
             if (column.Index < inputCount)
-                passThrough.Add(input.Schema[column.Index]);
+                active.Add(column.Index);
             else
                 outputActive[column.Index - inputCount] = true;
         }
+        bool scoring = outputActive.Any(a => a);
+        var graphInputs = session.InputNames.Select(name => input.Schema[name]).ToArray();
+        if (scoring)
+            active.UnionWith(graphInputs.Select(c => c.Index));   // read by both cursors, to check they saw the same values
         // Both cursors shuffle, when asked, with the same seed, so that they see the rows in the same order.
         int? seed = rand is not null && input.CanShuffle ? rand.Next() : null;
-        var main = input.GetRowCursor(passThrough, seed is int s ? new Random(s) : null);
+        var main = input.GetRowCursor(active.Select(i => input.Schema[i]), seed is int s ? new Random(s) : null);
+        DataViewRowCursor? ahead = null;
         try
         {
-            var ahead = outputActive.Any(a => a)
-                ? input.GetRowCursor(session.InputNames.Select(name => input.Schema[name]), seed is int t ? new Random(t) : null)
-                : null;
+            ahead = scoring ? input.GetRowCursor(graphInputs, seed is int t ? new Random(t) : null) : null;
             return new Cursor(this, main, ahead, outputActive);
         }
         catch
         {
             main.Dispose();
+            ahead?.Dispose();
             throw;
         }
     }
@@ -93,6 +106,7 @@ internal sealed class BatchedOnnxView : IDataView
         private readonly DataViewRowCursor? ahead;
         private readonly BatchColumn[] inputs;
         private readonly Action<int>[] readers;
+        private readonly Func<int, bool>[] sameValues;
         private readonly BatchColumn?[] outputs;
         private readonly DataViewRowId[] aheadIds;
         private readonly ValueGetter<DataViewRowId>? aheadId;
@@ -109,6 +123,7 @@ internal sealed class BatchedOnnxView : IDataView
             {
                 inputs = [];
                 readers = [];
+                sameValues = [];
                 outputs = new BatchColumn?[outputActive.Length];
                 aheadIds = [];
                 return;
@@ -116,6 +131,7 @@ internal sealed class BatchedOnnxView : IDataView
 
             inputs = session.InputNames.Select(name => BatchColumn.ForInput(parent.input.Schema[name])).ToArray();
             readers = inputs.Select((column, i) => column.MakeReader(ahead, parent.input.Schema[session.InputNames[i]])).ToArray();
+            sameValues = inputs.Select((column, i) => column.MakeComparer(main, parent.input.Schema[session.InputNames[i]])).ToArray();
             outputs = outputActive.Select((active, i) => active ? session.CreateOutput(i) : null).ToArray();
             aheadIds = new DataViewRowId[MaxBatchRows];
             aheadId = ahead.GetIdGetter();
@@ -166,7 +182,7 @@ internal sealed class BatchedOnnxView : IDataView
             return read;
         }
 
-        /// <summary>Checks that the row the caller is on is the row the read-ahead cursor scored for it.</summary>
+        /// <summary>Checks that the row the caller is on is the row the read-ahead cursor scored for it: the same id and the same input values.</summary>
         private void ThrowIfAnotherRow()
         {
             DataViewRowId id = default;
@@ -175,6 +191,14 @@ internal sealed class BatchedOnnxView : IDataView
             {
                 throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                     $"The input data view returned different rows on two reads of the same position: row {main.Position} has id {id} on the read that follows the caller and id {aheadIds[batchIndex]} on the read ahead for the ONNX graph. {RepeatableInput}"));
+            }
+            for (int i = 0; i < sameValues.Length; i++)
+            {
+                if (!sameValues[i](batchIndex))
+                {
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                        $"The input data view returned different values on two reads of row {main.Position} (id {id}), in column '{parent.session.InputNames[i]}'. {RepeatableInput}"));
+                }
             }
         }
 
@@ -256,6 +280,9 @@ internal abstract class BatchColumn
     /// <summary>A reader that copies the cursor's current value of <paramref name="column"/> into a row of the batch.</summary>
     public abstract Action<int> MakeReader(DataViewRowCursor cursor, DataViewSchema.Column column);
 
+    /// <summary>A comparer of the cursor's current value of <paramref name="column"/> with a row of the batch, bit for bit (NaN matches NaN).</summary>
+    public abstract Func<int, bool> MakeComparer(DataViewRowCursor cursor, DataViewSchema.Column column);
+
     /// <summary>The first <paramref name="rows"/> rows as a tensor [rows, <see cref="Width"/>] over the batch's memory.</summary>
     public abstract OrtValue ToOrtValue(int rows);
 
@@ -274,14 +301,29 @@ internal sealed class BatchColumn<T>(int width) : BatchColumn(width)
 
     public override Action<int> MakeReader(DataViewRowCursor cursor, DataViewSchema.Column column)
     {
+        var read = MakeReaderInto(cursor, column, values, out var at);
+        return row =>
+        {
+            at.Value = row * Width;
+            read();
+        };
+    }
+
+    /// <summary>A reader of the cursor's current value of <paramref name="column"/> into <paramref name="destination"/> at offset 0.</summary>
+    public Action MakeReaderInto(DataViewRowCursor cursor, DataViewSchema.Column column, T[] destination) =>
+        MakeReaderInto(cursor, column, destination, out _);
+
+    private Action MakeReaderInto(DataViewRowCursor cursor, DataViewSchema.Column column, T[] destination, out StrongBox<int> offset)
+    {
+        var at = offset = new StrongBox<int>(0);
         if (column.Type is not VectorDataViewType)
         {
             var scalar = cursor.GetGetter<T>(column);
-            return row => scalar(ref values[row * Width]);
+            return () => scalar(ref destination[at.Value]);
         }
         var getter = cursor.GetGetter<VBuffer<T>>(column);
         VBuffer<T> buffer = default;
-        return row =>
+        return () =>
         {
             getter(ref buffer);
             if (buffer.Length != Width)
@@ -289,7 +331,18 @@ internal sealed class BatchColumn<T>(int width) : BatchColumn(width)
                 throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                     $"Column '{column.Name}' is declared {column.Type} but a row holds a vector of {buffer.Length} values."));
             }
-            buffer.CopyTo(values.AsSpan(row * Width, Width));
+            buffer.CopyTo(destination.AsSpan(at.Value, Width));
+        };
+    }
+
+    public override Func<int, bool> MakeComparer(DataViewRowCursor cursor, DataViewSchema.Column column)
+    {
+        var current = new T[Width];
+        var read = MakeReaderInto(cursor, column, current);
+        return row =>
+        {
+            read();
+            return MemoryMarshal.AsBytes(current.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(values.AsSpan(row * Width, Width)));
         };
     }
 

@@ -46,7 +46,15 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
         PredictedLabelColumnName = predictedLabelColumnName;
         schemaSource = EmptyView(trainingSchema);
         scoring = BuildChain(threshold: null);
-        batched = new BatchedScorer(Graph(OnnxTensorLayout.Batch, threshold: null), table.ColumnNames, [MutualAutoencoderAnomalyEstimator.CodeColumnName, ScoreColumnName], scoring);
+        try
+        {
+            batched = new BatchedScorer(Graph(OnnxTensorLayout.Batch, threshold: null), table.ColumnNames, GraphOutputs(threshold: null), scoring);
+        }
+        catch
+        {
+            (scoring as IDisposable)?.Dispose();
+            throw;
+        }
         this.threshold = threshold;
     }
 
@@ -96,8 +104,10 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
     /// <summary>
     /// Adds <c>Score</c> and <c>PredictedLabel</c> to <paramref name="input"/>. Lazy: rows are scored, in batches, as a cursor reads them. A
     /// cursor reads the input twice, in step (once ahead, for the batches), so <paramref name="input"/> must give the same rows each time it
-    /// is read, as loaders, in-memory and cached views do; a cursor throws <see cref="InvalidOperationException"/> when the two reads differ
-    /// (cache such an input with <c>mlContext.Data.Cache</c>). Do not use the view after disposing the transformer.
+    /// is read, as loaders, in-memory and cached views do; a cursor throws <see cref="InvalidOperationException"/> when the two reads give a
+    /// row another id or other feature values (cache such an input with <c>mlContext.Data.Cache</c>). In memory the score comes from the
+    /// graph run in batches, after saving from one run per row: the two agree to float rounding, so a row whose score lies within that of
+    /// the threshold may get another label. Do not use the view after disposing the transformer.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A feature column is missing or does not have the type the model was trained on.</exception>
     public IDataView Transform(IDataView input)
@@ -165,13 +175,16 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
     /// </summary>
     private ITransformer BuildChain(float? threshold)
     {
-        string code = MutualAutoencoderAnomalyEstimator.CodeColumnName;
         var catalog = new MLContext(0).Transforms;
-        string[] outputs = threshold is null ? [code, ScoreColumnName] : [code, ScoreColumnName, PredictedLabelColumnName];
-        return catalog.ApplyOnnxModel(outputs, [.. table.ColumnNames], new MemoryStream(Graph(OnnxTensorLayout.SingleRow, threshold)))
-            .Append(catalog.DropColumns(code))
+        return catalog.ApplyOnnxModel(GraphOutputs(threshold), [.. table.ColumnNames], new MemoryStream(Graph(OnnxTensorLayout.SingleRow, threshold)))
+            .Append(catalog.DropColumns(MutualAutoencoderAnomalyEstimator.CodeColumnName))
             .Fit(schemaSource);
     }
+
+    /// <summary>The graph's outputs, in order: the code, the score and, given a threshold, the predicted label.</summary>
+    private string[] GraphOutputs(float? threshold) => threshold is null
+        ? [MutualAutoencoderAnomalyEstimator.CodeColumnName, ScoreColumnName]
+        : [MutualAutoencoderAnomalyEstimator.CodeColumnName, ScoreColumnName, PredictedLabelColumnName];
 
     /// <summary>The table graph with the code, the score and, given a threshold, the predicted label, in <paramref name="layout"/>.</summary>
     private byte[] Graph(OnnxTensorLayout layout, float? threshold)

@@ -16,7 +16,7 @@ internal sealed class TrainingStep : IDisposable
     private static readonly string[] FigureNames = ["ELBO", "reconstruction term", "KL term", "information estimate", "penalty", "marginal discrepancy", "code information estimate"];
 
     private readonly MutualAutoencoderNetworks networks;
-    private readonly StepSettings options;
+    private readonly StepSettings settings;
     private readonly AdamOptimizer modelOptimizer;
     private readonly AdamOptimizer auxiliaryOptimizer;
     private readonly long totalSteps;
@@ -34,27 +34,27 @@ internal sealed class TrainingStep : IDisposable
     private readonly AggregatePosteriorBank? codeInformation;
 
     /// <summary>Prepares the optimisers and the step's constants; every random draw of the step comes from <paramref name="generator"/>, the fit's own.</summary>
-    public TrainingStep(MutualAutoencoderNetworks networks, StepSettings options, long totalSteps, Generator generator)
+    public TrainingStep(MutualAutoencoderNetworks networks, StepSettings settings, long totalSteps, Generator generator)
     {
         this.networks = networks;
         this.generator = generator;
-        this.options = options;
+        this.settings = settings;
         this.totalSteps = totalSteps;
-        modelOptimizer = new AdamOptimizer(networks.ModelParameters(), options.LearningRate);
-        auxiliaryOptimizer = new AdamOptimizer(networks.AuxiliaryParameters(), options.AuxiliaryLearningRate);
+        modelOptimizer = new AdamOptimizer(networks.ModelParameters(), settings.LearningRate);
+        auxiliaryOptimizer = new AdamOptimizer(networks.AuxiliaryParameters(), settings.AuxiliaryLearningRate);
         priorEntropy = GaussianMath.PriorEntropy(networks.LatentDimension).ToScalar();
-        target = options.TargetInformation.ToScalar();
-        PenaltyWeight = options.PenaltyWeight;
+        target = settings.TargetInformation.ToScalar();
+        PenaltyWeight = settings.PenaltyWeight;
         penaltyWeight = PenaltyWeight.ToScalar();
-        beta = options.Beta.ToScalar();
-        capacityWeight = options.CapacityWeight.ToScalar();
-        freeBitsFloor = (options.TargetInformation / networks.LatentDimension).ToScalar();
-        double matching = options.MarginalMatchingWeight;
+        beta = settings.Beta.ToScalar();
+        capacityWeight = settings.CapacityWeight.ToScalar();
+        freeBitsFloor = (settings.TargetInformation / networks.LatentDimension).ToScalar();
+        double matching = settings.MarginalMatchingWeight;
         marginalMatchingWeight = matching.ToScalar();
-        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && matching > 0)
+        if (settings.Objective == MutualAutoencoderObjective.MutualAutoencoder && matching > 0)
             discrepancy = new MaximumMeanDiscrepancy(networks.LatentDimension);
-        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.RateMultiplierLearningRate > 0)
-            codeInformation = new AggregatePosteriorBank(options.CodeInformationSampleSize, networks.LatentDimension);
+        if (settings.Objective == MutualAutoencoderObjective.MutualAutoencoder && settings.RateMultiplierLearningRate > 0)
+            codeInformation = new AggregatePosteriorBank(settings.CodeInformationSampleSize, networks.LatentDimension);
     }
 
     /// <summary>The penalty weight λ in use: the option, or its default for the decoder's drawn features.</summary>
@@ -79,7 +79,7 @@ internal sealed class TrainingStep : IDisposable
         using var scope = NewDisposeScope();
         SetLearningRates(step);
         var decoder = networks.Decoder;
-        bool informationShapesDecoder = options.Objective == MutualAutoencoderObjective.MutualAutoencoder;
+        bool informationShapesDecoder = settings.Objective == MutualAutoencoderObjective.MutualAutoencoder;
 
         // ELBO with reparameterised posterior samples and the analytic KL to N(0, I).
         var encoded = networks.Encoder.forward(decoder.ToNetworkInput(rows));
@@ -88,7 +88,7 @@ internal sealed class TrainingStep : IDisposable
         var z = GaussianMath.Sample(mean, logVariance, generator);
 
         // One decoder pass serves the posterior samples and the prior draws of the information bound.
-        var priorDraws = randn(new long[] { options.PriorSampleSize, networks.LatentDimension }, generator: generator);
+        var priorDraws = randn(new long[] { settings.PriorSampleSize, networks.LatentDimension }, generator: generator);
         var decoded = decoder.Condition(cat([z, priorDraws], 0));
         var decodedPosterior = decoded.narrow(0, 0, z.shape[0]);
         var decodedPrior = decoded.narrow(0, z.shape[0], priorDraws.shape[0]);
@@ -103,7 +103,7 @@ internal sealed class TrainingStep : IDisposable
         InformationTerms information;
         Tensor estimate;
         (Tensor First, Tensor Second)? halves = null;
-        if (options.Penalty == InformationPenalty.IndependentSquared && informationShapesDecoder && priorDraws.shape[0] >= 2)
+        if (settings.Penalty == InformationPenalty.IndependentSquared && informationShapesDecoder && priorDraws.shape[0] >= 2)
         {
             // Two independent estimates from the two halves of the prior draws: one gives the factor (Î − M), the other the gradient.
             long half = priorDraws.shape[0] / 2;
@@ -145,7 +145,7 @@ internal sealed class TrainingStep : IDisposable
             {
                 throw new InvalidOperationException(
                     $"Training diverged at step {step + 1}: the {FigureNames[i]} is {figures[i]}. " +
-                    $"Lower {nameof(StepSettings.LearningRate)} (now {options.LearningRate}) or {nameof(StepSettings.PenaltyWeight)} (now {PenaltyWeight:G4}), or check the data's scale.");
+                    $"Lower {nameof(StepSettings.LearningRate)} (now {settings.LearningRate}) or {nameof(StepSettings.PenaltyWeight)} (now {PenaltyWeight:G4}), or check the data's scale.");
             }
         }
 
@@ -160,12 +160,12 @@ internal sealed class TrainingStep : IDisposable
         if (steer && PastWarmStart(step))
         {
             // In log space: β spans orders of magnitude (small to raise I_q above the ELBO's choice, large to lower it) and stays positive.
-            RateMultiplier = Math.Clamp(RateMultiplier * Math.Exp(ControlInterval * options.RateMultiplierLearningRate * (figures[6] - options.TargetInformation)),
+            RateMultiplier = Math.Clamp(RateMultiplier * Math.Exp(ControlInterval * settings.RateMultiplierLearningRate * (figures[6] - settings.TargetInformation)),
                 MinimumRateMultiplier, MaximumRateMultiplier);
         }
 
-        if (options.Objective == MutualAutoencoderObjective.MutualAutoencoder && options.Penalty == InformationPenalty.Adaptive && PastWarmStart(step))
-            Multiplier += options.MultiplierLearningRate * (options.TargetInformation - figures[3]);
+        if (settings.Objective == MutualAutoencoderObjective.MutualAutoencoder && settings.Penalty == InformationPenalty.Adaptive && PastWarmStart(step))
+            Multiplier += settings.MultiplierLearningRate * (settings.TargetInformation - figures[3]);
         return new StepFigures(figures[0], figures[1], figures[2], figures[3], figures[4]);
     }
 
@@ -173,14 +173,14 @@ internal sealed class TrainingStep : IDisposable
     {
         double progress = (double)step / totalSteps;
         var noPenalty = zeros(1).squeeze();
-        switch (options.Objective)
+        switch (settings.Objective)
         {
             case MutualAutoencoderObjective.MutualAutoencoder:
                 if (!PastWarmStart(step))
                     return (-elbo, noPenalty);
                 var gap = estimate.sub(target);
                 Tensor penalty;
-                switch (options.Penalty)
+                switch (settings.Penalty)
                 {
                     case InformationPenalty.Absolute:
                         penalty = gap.abs().mul(penaltyWeight);
@@ -208,29 +208,29 @@ internal sealed class TrainingStep : IDisposable
             case MutualAutoencoderObjective.BetaVariationalAutoencoder:
                 return (-(reconstruction - rate.mul(beta)), noPenalty);
             case MutualAutoencoderObjective.KLAnnealing:
-                using (var weight = Math.Min(1.0, (step + 1) / (options.KLAnnealingFraction * totalSteps)).ToScalar())
+                using (var weight = Math.Min(1.0, (step + 1) / (settings.KLAnnealingFraction * totalSteps)).ToScalar())
                     return (-(reconstruction - rate.mul(weight)), noPenalty);
             case MutualAutoencoderObjective.CapacityTargeted:
-                using (var capacity = (options.TargetInformation * Math.Min(1.0, progress / options.CapacityIncreaseFraction)).ToScalar())
+                using (var capacity = (settings.TargetInformation * Math.Min(1.0, progress / settings.CapacityIncreaseFraction)).ToScalar())
                     return ((-reconstruction).Plus(rate.sub(capacity).abs().mul(capacityWeight)), noPenalty);
             case MutualAutoencoderObjective.FreeBits:
                 return (-(reconstruction - ratePerDimension.clamp_min(freeBitsFloor).sum()), noPenalty);
             default:
-                throw new InvalidOperationException($"Unknown objective {options.Objective}.");
+                throw new InvalidOperationException($"Unknown objective {settings.Objective}.");
         }
     }
 
     /// <summary>Whether the Mutual Autoencoder's constraints are on: after <see cref="MutualAutoencoderOptions.WarmStartFraction"/> of training.</summary>
-    private bool PastWarmStart(long step) => (double)step / totalSteps >= options.WarmStartFraction;
+    private bool PastWarmStart(long step) => (double)step / totalSteps >= settings.WarmStartFraction;
 
     private void SetLearningRates(long step)
     {
-        if (!options.DecayLearningRate)
+        if (!settings.DecayLearningRate)
             return;
         double progress = (double)step / totalSteps;
         double factor = progress >= 0.85 ? 0.01 : progress >= 0.5 ? 0.1 : 1.0;
-        modelOptimizer.LearningRate = options.LearningRate * factor;
-        auxiliaryOptimizer.LearningRate = options.AuxiliaryLearningRate * factor;
+        modelOptimizer.LearningRate = settings.LearningRate * factor;
+        auxiliaryOptimizer.LearningRate = settings.AuxiliaryLearningRate * factor;
     }
 
     public void Dispose()

@@ -112,10 +112,14 @@ public sealed class ReloadWithoutMaeTests
             var before = mlContext.Data.CreateEnumerable<AnomalyDetectionTests.ScoredRow>(model.Transform(data), false).ToArray();
             var after = mlContext.Data.CreateEnumerable<ReloadedScore>(actual, false).ToArray();
             Assert.Equal(before.Length, after.Length);
+            // In memory the score comes from the graph in batches, reloaded from one run per row: a row within rounding of the
+            // threshold could take either label, so labels are compared away from it.
+            float threshold = ((IEnumerable<ITransformer>)model).OfType<MutualAutoencoderAnomalyTransformer>().Single().Threshold;
             for (int r = 0; r < before.Length; r++)
             {
                 PipelineData.AssertRelativelyClose([before[r].Score], [after[r].Score[0]]);
-                Assert.Equal(before[r].PredictedLabel, after[r].PredictedLabel[0]);
+                if (Math.Abs(before[r].Score - threshold) > 1e-4 * Math.Max(1, Math.Abs(threshold)))
+                    Assert.Equal(before[r].PredictedLabel, after[r].PredictedLabel[0]);
             }
             Assert.Contains(before, r => r.PredictedLabel);
         });

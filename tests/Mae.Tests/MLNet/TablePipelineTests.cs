@@ -219,6 +219,55 @@ public sealed class TablePipelineTests : IClassFixture<TablePipelineTests.Fixtur
     }
 
     [Fact]
+    public void TransformThrowsWhenTheInputGivesOtherValuesUnderTheSameRowIds()
+    {
+        // An enumerable that draws new rows on every read: LoadFromEnumerable's row ids are positions, so only the values tell.
+        int reads = 0;
+        IEnumerable<TableRow> Fresh()
+        {
+            reads++;
+            foreach (var row in Rows(40, seed: 100 + reads))
+                yield return row;
+        }
+        var source = fixture.MLContext.Data.LoadFromEnumerable(Fresh());
+        var error = Assert.Throws<InvalidOperationException>(() => PipelineData.ReadVectors(fixture.Model.Transform(source), "Code"));
+        Assert.Contains("returned different values on two reads of row 0", error.Message);
+        Assert.Contains("mlContext.Data.Cache", error.Message);
+
+        // Cached, the source is read once, and every row gets a code.
+        Assert.Equal(40, PipelineData.ReadVectors(fixture.Model.Transform(fixture.MLContext.Data.Cache(source)), "Code").Length);
+    }
+
+    [Fact]
+    public void AShuffledCursorGivesEachRowItsOwnCodeAndImputedCells()
+    {
+        var cached = fixture.MLContext.Data.Cache(fixture.Data);
+        var scored = fixture.Model.Transform(cached);
+        var inOrder = PipelineData.ReadVectors(scored, "Code");
+        var imputedInOrder = fixture.MLContext.Data.CreateEnumerable<ImputedRow>(scored, false).Select(r => r.Age[0]).ToArray();
+
+        using var cursor = scored.GetRowCursor([scored.Schema["Code"], scored.Schema["Age"]], new Random(5));
+        var id = cursor.GetIdGetter();
+        var code = cursor.GetGetter<VBuffer<float>>(scored.Schema["Code"]);
+        var age = cursor.GetGetter<VBuffer<float>>(scored.Schema["Age"]);
+        DataViewRowId rowId = default;
+        VBuffer<float> c = default, a = default;
+        var order = new List<int>();
+        while (cursor.MoveNext())
+        {
+            id(ref rowId);
+            int row = checked((int)rowId.Low);
+            order.Add(row);
+            code(ref c);
+            age(ref a);
+            PipelineData.AssertClose([inOrder[row]], [c.DenseValues().ToArray()], 1e-5);   // batches of other rows: other kernels at most
+            PipelineData.AssertRelativelyClose([imputedInOrder[row]], [a.GetItemOrDefault(0)]);
+        }
+        Assert.Equal(Enumerable.Range(0, inOrder.Length), order.Order());
+        Assert.NotEqual(Enumerable.Range(0, inOrder.Length), order);
+    }
+
+    [Fact]
     public void ExportedTableModelReadsRawColumnsAndMatchesLibtorch()
     {
         var bytes = OnnxRuntimeRunner.ToBytes(stream => fixture.Step.ExportEncoderToOnnx(stream, includeLogVariance: true));
