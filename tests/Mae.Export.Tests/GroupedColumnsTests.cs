@@ -34,17 +34,7 @@ public sealed class GroupedColumnsTests
 
     private const int NetworkWidth = 16, MaskWidth = 13;
 
-    internal static TableDescription Table()
-    {
-        int width = NetworkWidth + MaskWidth;
-        var identity = new float[width * width];
-        for (int i = 0; i < width; i++)
-            identity[i * width + i] = 1;
-        var encoder = new EncoderDescription(InputPreprocessing.None, [], HiddenActivation.Tanh,
-            new DenseLayer(width, width, identity, new float[width]),
-            new DenseLayer(width, width, new float[width * width], new float[width]));
-        return new TableDescription(Columns(), encoder, [], new DenseLayer(width, HeadBias.Length, new float[width * HeadBias.Length], HeadBias));
-    }
+    internal static TableDescription Table() => TableGraphTests.HandComputable(Columns(), NetworkWidth + MaskWidth, HeadBias);
 
     // Two rows: every cell observed; every cell that can be missing missing.
     private static readonly float[] R1 = [3f, float.NaN], R2 = [1f, 20f, float.NaN, float.NaN], C1 = [4f, float.NaN], C2 = [2f, float.NaN], P = [2f, float.NaN], R3 = [7f, float.NaN];

@@ -87,31 +87,24 @@ public sealed class OnnxCheckerTests(ITestOutputHelper output) : IDisposable
         OnnxExporter.WriteDecoder(TestNetworks.Decoder(seed, DecoderFamily.Categorical, HiddenActivation.Tanh, hiddenSizes: []), linearDecoder);
         paths.Add(linearDecoder);
 
-        // A table of every kind with its imputed columns, anomaly score and predicted label, in either layout.
+        // A table of every kind, and one whose columns of one kind are read as groups (gathered back into the table's order, a key
+        // column padded), with imputed columns, anomaly score and predicted label, in either layout.
         foreach (OnnxTensorLayout layout in Enum.GetValues<OnnxTensorLayout>())
         {
-            string table = Path.Combine(_directory.FullName, $"table_{layout}.onnx");
-            OnnxExporter.WriteTable(TableGraphTests.Table(), table, new OnnxExportOptions
+            foreach (var (name, description) in new[] { ("table", TableGraphTests.Table()), ("table_grouped", GroupedColumnsTests.Table()) })
             {
-                TensorLayout = layout,
-                ImputedColumnSuffix = ".imputed",
-                AnomalyScoreName = "Score",
-                PredictedLabelName = "PredictedLabel",
-                AnomalyThreshold = 3.5f,
-                EncoderSlotNames = Enumerable.Range(0, 12).Select(i => $"z{i}").ToArray(),
-            });
-            paths.Add(table);
-
-            // Columns of one kind read as groups, gathered back into the table's order.
-            string grouped = Path.Combine(_directory.FullName, $"table_grouped_{layout}.onnx");
-            OnnxExporter.WriteTable(GroupedColumnsTests.Table(), grouped, new OnnxExportOptions
-            {
-                TensorLayout = layout,
-                ImputedColumnSuffix = ".imputed",
-                AnomalyScoreName = "Score",
-                PredictedLabelName = "PredictedLabel",
-            });
-            paths.Add(grouped);
+                string table = Path.Combine(_directory.FullName, $"{name}_{layout}.onnx");
+                OnnxExporter.WriteTable(description, table, new OnnxExportOptions
+                {
+                    TensorLayout = layout,
+                    ImputedColumnSuffix = ".imputed",
+                    AnomalyScoreName = "Score",
+                    PredictedLabelName = "PredictedLabel",
+                    AnomalyThreshold = 3.5f,
+                    EncoderSlotNames = Enumerable.Range(0, description.LatentDimension).Select(i => $"z{i}").ToArray(),
+                });
+                paths.Add(table);
+            }
         }
         return paths;
     }

@@ -20,18 +20,24 @@ public sealed class TableGraphTests
         TableColumn.Binary("B"),
     ];
 
-    internal static TableDescription Table()
+    internal static TableDescription Table() =>
+        // Head: A (mean, log-variance), P (mean, log-variance), C (log-rate), K (3 logits), B (logit).
+        HandComputable(Columns(), NetworkWidth, [0.5f, 0f, 0.3f, 0f, MathF.Log(3f), 0f, 2f, 1f, -1f]);
+
+    /// <summary>
+    /// A table model whose posterior mean is its network input (an identity mean head, a zero log-variance head) and whose decoder
+    /// head outputs <paramref name="headConstants"/> whatever the code (zero weights): every output can be computed by hand.
+    /// </summary>
+    internal static TableDescription HandComputable(TableColumn[] columns, int networkWidth, float[] headConstants)
     {
-        var identity = new float[NetworkWidth * NetworkWidth];
-        for (int i = 0; i < NetworkWidth; i++)
-            identity[i * NetworkWidth + i] = 1;
+        var identity = new float[networkWidth * networkWidth];
+        for (int i = 0; i < networkWidth; i++)
+            identity[i * networkWidth + i] = 1;
         var encoder = new EncoderDescription(InputPreprocessing.None, [], HiddenActivation.Tanh,
-            new DenseLayer(NetworkWidth, NetworkWidth, identity, new float[NetworkWidth]),
-            new DenseLayer(NetworkWidth, NetworkWidth, new float[NetworkWidth * NetworkWidth], new float[NetworkWidth]));
-        // Head: A (mean, log-variance), P (mean, log-variance), C (log-rate), K (3 logits), B (logit); constants in the bias.
-        float[] bias = [0.5f, 0f, 0.3f, 0f, MathF.Log(3f), 0f, 2f, 1f, -1f];
-        var head = new DenseLayer(NetworkWidth, bias.Length, new float[NetworkWidth * bias.Length], bias);
-        return new TableDescription(Columns(), encoder, [], head);
+            new DenseLayer(networkWidth, networkWidth, identity, new float[networkWidth]),
+            new DenseLayer(networkWidth, networkWidth, new float[networkWidth * networkWidth], new float[networkWidth]));
+        var head = new DenseLayer(networkWidth, headConstants.Length, new float[networkWidth * headConstants.Length], headConstants);
+        return new TableDescription(columns, encoder, [], head);
     }
 
     [Fact]
