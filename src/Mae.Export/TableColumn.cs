@@ -86,7 +86,7 @@ public abstract class TableColumn
 
     /// <summary>
     /// Creates a count column: the network reads <c>(ln(1 + x) − location) / scale</c>, and the decoder's head holds the
-    /// log-rate of a Poisson; a missing cell is predicted as the mean, the rate.
+    /// log-means and then the log-dispersions of a negative binomial per slot; a missing cell is predicted as the mean.
     /// </summary>
     /// <inheritdoc cref="Real"/>
     public static TableColumn Count(string name, ReadOnlySpan<float> location, ReadOnlySpan<float> scale, TableColumnType type = TableColumnType.Single) =>

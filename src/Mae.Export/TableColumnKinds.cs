@@ -12,7 +12,7 @@ public enum TableColumnKind
     /// <summary>Log-normal: Gaussian on the standardised logarithm.</summary>
     Positive,
 
-    /// <summary>Poisson, the network reading the standardised ln(1 + x).</summary>
+    /// <summary>Negative binomial (a log-mean and a log-dispersion per slot), the network reading the standardised ln(1 + x).</summary>
     Count,
 
     /// <summary>Categorical over the K classes of an ML.NET key.</summary>
@@ -210,29 +210,47 @@ internal sealed class PositiveTableColumn(string name, TableColumnType type, Rea
     }
 }
 
-/// <summary>A count column: Poisson with a log-rate head, the network reading (ln(1 + x) − location)/scale; predicts the rate.</summary>
+/// <summary>
+/// A count column: negative binomial with a head of log-means then log-dispersions, the network reading (ln(1 + x) − location)/scale;
+/// predicts the mean.
+/// </summary>
 internal sealed class CountTableColumn(string name, TableColumnType type, ReadOnlySpan<float> location, ReadOnlySpan<float> scale)
     : StandardisedTableColumn(name, TableColumnKind.Count, type, location, scale)
 {
     private protected override StandardisedTableColumn WithStatistics(string name, ReadOnlySpan<float> location, ReadOnlySpan<float> scale) =>
         new CountTableColumn(name, Type, location, scale);
 
-    public override int HeadWidth => Width;
+    public override int HeadWidth => 2 * Width;
 
     private protected override string AddTransform(Onnx.OnnxGraphBuilder graph, string values, string prefix) =>
         graph.AddNode("Log", $"{prefix}_log1p", [graph.AddNode("Add", $"{prefix}_plus_one", [values, graph.Scalar("one", 1f)], $"{prefix}.plus_one")], $"{prefix}.log1p");
 
     internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
-        InInputType(graph, graph.AddNode("Exp", $"{prefix}_rate", [head], $"{prefix}.prediction"), prefix);
+        InInputType(graph, graph.AddNode("Exp", $"{prefix}_rate", [graph.Slice(head, 0, Width, $"{prefix}.head_log_mean")], $"{prefix}.prediction"), prefix);
 
-    /// <summary>k·η − e^η − ln k! per cell, η the head's log-rate.</summary>
+    /// <summary>
+    /// ln Γ(k + r) − ln Γ(r) − ln k! + r(ρ − ln(r + μ)) + k(η − ln(r + μ)) per cell, η the head's log-mean and ρ its log-dispersion
+    /// (μ = e^η, r = e^ρ; ln(r + μ) as max + ln(1 + e^−|η − ρ|)).
+    /// </summary>
     internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix)
     {
-        string product = graph.AddNode("Mul", $"{prefix}_ll_count_product", [values.Values, head], $"{prefix}.ll_count_product");
-        string rate = graph.AddNode("Exp", $"{prefix}_ll_rate", [head], $"{prefix}.ll_rate");
-        string cells = graph.AddNode("Sub", $"{prefix}_ll_count_cells",
-            [graph.AddNode("Sub", $"{prefix}_ll_less_rate", [product, rate], $"{prefix}.ll_less_rate"), Onnx.OnnxLikelihood.LogFactorial(graph, values.Values, $"{prefix}_ll")],
-            $"{prefix}.ll_count_cells");
+        string logMean = graph.Slice(head, 0, Width, $"{prefix}.ll_log_mean");
+        string logDispersion = graph.Slice(head, Width, 2 * Width, $"{prefix}.ll_log_dispersion");
+        string dispersion = graph.AddNode("Exp", $"{prefix}_ll_dispersion", [logDispersion], $"{prefix}.ll_dispersion");
+        string larger = graph.AddNode("Max", $"{prefix}_ll_larger", [logMean, logDispersion], $"{prefix}.ll_larger");
+        string gap = graph.AddNode("Abs", $"{prefix}_ll_gap", [graph.AddNode("Sub", $"{prefix}_ll_difference", [logMean, logDispersion], $"{prefix}.ll_difference")], $"{prefix}.ll_gap");
+        string logTotal = graph.AddNode("Add", $"{prefix}_ll_log_total", [larger, Onnx.OnnxLikelihood.Softplus(graph, graph.AddNode("Neg", $"{prefix}_ll_negative_gap", [gap], $"{prefix}.ll_negative_gap"), $"{prefix}_ll_total")],
+            $"{prefix}.ll_log_total");
+        string counts = values.Values;
+        string normaliser = graph.AddNode("Sub", $"{prefix}_ll_normaliser",
+            [graph.AddNode("Sub", $"{prefix}_ll_gamma_ratio",
+                [Onnx.OnnxLikelihood.LogGamma(graph, graph.AddNode("Add", $"{prefix}_ll_counts_plus_dispersion", [counts, dispersion], $"{prefix}.ll_counts_plus_dispersion"), $"{prefix}_ll_top"),
+                 Onnx.OnnxLikelihood.LogGamma(graph, dispersion, $"{prefix}_ll_bottom")], $"{prefix}.ll_gamma_ratio"),
+             Onnx.OnnxLikelihood.LogFactorial(graph, counts, $"{prefix}_ll")], $"{prefix}.ll_normaliser");
+        string dispersionTerm = graph.AddNode("Mul", $"{prefix}_ll_dispersion_term", [dispersion, graph.AddNode("Sub", $"{prefix}_ll_dispersion_share", [logDispersion, logTotal], $"{prefix}.ll_dispersion_share")], $"{prefix}.ll_dispersion_term");
+        string countTerm = graph.AddNode("Mul", $"{prefix}_ll_count_term", [counts, graph.AddNode("Sub", $"{prefix}_ll_mean_share", [logMean, logTotal], $"{prefix}.ll_mean_share")], $"{prefix}.ll_count_term");
+        string cells = graph.AddNode("Add", $"{prefix}_ll_count_cells",
+            [graph.AddNode("Add", $"{prefix}_ll_count_partial", [normaliser, dispersionTerm], $"{prefix}.ll_count_partial"), countTerm], $"{prefix}.ll_count_cells");
         return Onnx.OnnxLikelihood.ObservedRowSum(graph, cells, values.ObservedFloat, prefix);
     }
 

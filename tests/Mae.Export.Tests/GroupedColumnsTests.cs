@@ -26,10 +26,10 @@ public sealed class GroupedColumnsTests
         TableColumn.Real("R3", [-1f], [4f]),
     ];
 
-    // The head in column order: R1 (m, v), B1 (h), R2 (m0, m1, v0, v1), K (3 logits), D (m, v), C1 (log-rate), B2 (h0, h1), C2 (log-rate), L (2 logits), P (m, v), R3 (m, v).
+    // The head in column order: R1 (m, v), B1 (h), R2 (m0, m1, v0, v1), K (3 logits), D (m, v), C1 (log-mean, log-dispersion), B2 (h0, h1), C2 (log-mean, log-dispersion), L (2 logits), P (m, v), R3 (m, v).
     private static readonly float[] HeadBias =
     [
-        0.5f, 0.1f, 1.5f, 0.2f, -0.4f, 0f, 0.3f, 0f, 2f, 1f, -0.3f, 0.2f, MathF.Log(3f), -2f, 0.7f, MathF.Log(5f), 0.4f, -0.6f, 0.6f, -0.1f, 1.2f, 0.4f,
+        0.5f, 0.1f, 1.5f, 0.2f, -0.4f, 0f, 0.3f, 0f, 2f, 1f, -0.3f, 0.2f, MathF.Log(3f), MathF.Log(2f), -2f, 0.7f, MathF.Log(5f), MathF.Log(0.5f), 0.4f, -0.6f, 0.6f, -0.1f, 1.2f, 0.4f,
     ];
 
     private const int NetworkWidth = 16, MaskWidth = 13;
@@ -130,7 +130,9 @@ public sealed class GroupedColumnsTests
 
         static double Gaussian(double u, double m, double v) => -0.5 * ((u - m) * (u - m) * Math.Exp(-v) + v + Math.Log(2 * Math.PI));
         static double Softplus(double h) => Math.Log(1 + Math.Exp(h));
-        static double LogFactorial(int n) => Enumerable.Range(1, n).Sum(i => Math.Log(i));
+        // Negative binomial with mean μ and dispersion r at a whole count k: Γ(k + r)/(Γ(r) k!) = Π_{j<k} (r + j)/(j + 1).
+        static double NegativeBinomial(int k, double mean, double r) =>
+            Enumerable.Range(0, k).Sum(j => Math.Log((r + j) / (j + 1))) + r * Math.Log(r / (r + mean)) + k * Math.Log(mean / (r + mean));
         double[] logits = [0, 2, 1];
         double logSumExp = Math.Log(logits.Sum(Math.Exp));
         for (int r = 0; r < 2; r++)
@@ -147,10 +149,10 @@ public sealed class GroupedColumnsTests
             if (!double.IsNaN(D[r]))
                 logLikelihood += Gaussian(input[7], -0.3, 0.2) - Math.Log(0.5);
             if (!float.IsNaN(C1[r]))
-                logLikelihood += C1[r] * Math.Log(3) - 3 - LogFactorial((int)C1[r]);
+                logLikelihood += NegativeBinomial((int)C1[r], 3, 2);
             logLikelihood += (B2[2 * r] ? -2 : 0) - Softplus(-2) + (B2[2 * r + 1] ? 0.7 : 0) - Softplus(0.7);
             if (!float.IsNaN(C2[r]))
-                logLikelihood += C2[r] * Math.Log(5) - 5 - LogFactorial((int)C2[r]);
+                logLikelihood += NegativeBinomial((int)C2[r], 5, 0.5);
             if (L[r] > 0)
                 logLikelihood += (L[r] == 1 ? 0.4 : -0.6) - Math.Log(Math.Exp(0.4) + Math.Exp(-0.6));
             if (!float.IsNaN(P[r]))

@@ -21,8 +21,8 @@ public sealed class TableGraphTests
     ];
 
     internal static TableDescription Table() =>
-        // Head: A (mean, log-variance), P (mean, log-variance), C (log-rate), K (3 logits), B (logit).
-        HandComputable(Columns(), NetworkWidth, [0.5f, 0f, 0.3f, 0f, MathF.Log(3f), 0f, 2f, 1f, -1f]);
+        // Head: A (mean, log-variance), P (mean, log-variance), C (log-mean, log-dispersion), K (3 logits), B (logit).
+        HandComputable(Columns(), NetworkWidth, [0.5f, 0f, 0.3f, 0f, MathF.Log(3f), MathF.Log(2f), 0f, 2f, 1f, -1f]);
 
     /// <summary>
     /// A table model whose posterior mean is its network input (an identity mean head, a zero log-variance head) and whose decoder
@@ -94,7 +94,6 @@ public sealed class TableGraphTests
 
         // The encoder's mean is its network input and its log-variance 0, so KL = ½ Σ μ²; the decoder head is the constants of Table().
         static double Gaussian(double u, double m) => -0.5 * ((u - m) * (u - m) + Math.Log(2 * Math.PI));
-        static double LogFactorial(int n) => Enumerable.Range(1, n).Sum(i => Math.Log(i));
         static double Softplus(double h) => Math.Log(1 + Math.Exp(h));
         double logSumExp = Math.Log(Math.Exp(0) + Math.Exp(2) + Math.Exp(1));
         double[] logSoftmax = [0 - logSumExp, 2 - logSumExp, 1 - logSumExp];
@@ -114,7 +113,7 @@ public sealed class TableGraphTests
             if (pObserved)
                 logLikelihood += Gaussian(uP, 0.3) - Math.Log(pValues[r]);
             if (cObserved)
-                logLikelihood += cValues[r] * Math.Log(3) - 3 - LogFactorial((int)cValues[r]);
+                logLikelihood += Math.Log(cValues[r] + 1) + 2 * Math.Log(2.0 / 5) + cValues[r] * Math.Log(3.0 / 5);   // NB, μ = 3, r = 2: Γ(k + 2)/(Γ(2) k!) = k + 1
             if (kObserved)
                 logLikelihood += logSoftmax[kValues[r] - 1];
             logLikelihood += (bValues[r] ? -1 : 0) - Softplus(-1);
@@ -221,7 +220,7 @@ public sealed class TableGraphTests
             () => new TableDescription([.. Columns(), TableColumn.Real("A", [0f], [1f])], table.Encoder, [], table.DecoderHead)).Message);
         Assert.Contains("The encoder reads 12 values; the columns give 10", Assert.Throws<ArgumentException>(
             () => new TableDescription(Columns()[..4], table.Encoder, [], table.DecoderHead)).Message);
-        Assert.Contains("Decoder head has OutputSize 9; the columns' likelihoods need 10", Assert.Throws<ArgumentException>(
+        Assert.Contains("Decoder head has OutputSize 10; the columns' likelihoods need 11", Assert.Throws<ArgumentException>(
             () => new TableDescription([.. Columns()[..4], TableColumn.Real("R", [0f], [1f])], table.Encoder, [], table.DecoderHead)).Message);
         Assert.Contains("would use the name 'A.imputed' twice", Assert.Throws<ArgumentException>(
             () => OnnxExporter.WriteTable(table, new MemoryStream(), new OnnxExportOptions { ImputedColumnSuffix = ".imputed", EncoderMeanName = "A.imputed" })).Message);

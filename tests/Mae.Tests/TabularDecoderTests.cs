@@ -15,7 +15,6 @@ public sealed class TabularDecoderTests
 
     private static double Softplus(double x) => Math.Log(1 + Math.Exp(x));
 
-    private static double LogFactorial(int k) => Enumerable.Range(1, k).Sum(i => Math.Log(i));
 
     private static double LogLikelihood(ColumnBlock block, float[] head, float[] values)
     {
@@ -36,9 +35,9 @@ public sealed class TabularDecoderTests
         float x = (float)Math.Exp(1.5);
         Assert.Equal(LogNormal(0.25, -0.1, 0.3) - Math.Log(2) - Math.Log(x), LogLikelihood(positive, [-0.1f, 0.3f], [x]), 1e-5);
 
-        // Count: Poisson with rate 2, k = 3.
+        // Count: negative binomial with mean 2 and dispersion 1.5, k = 3.
         var count = new CountColumn("Visits", 1, new Standardisation([0f], [1f]));
-        Assert.Equal(3 * Math.Log(2) - 2 - LogFactorial(3), LogLikelihood(count, [(float)Math.Log(2)], [3f]), 1e-5);
+        Assert.Equal(NegativeBinomial(3, 2, 1.5), LogLikelihood(count, [(float)Math.Log(2), (float)Math.Log(1.5)], [3f]), 1e-5);
 
         // Categorical: logits 1, 2, 3, class 2.
         var categorical = new CategoricalColumn("Group", 3);
@@ -69,9 +68,9 @@ public sealed class TabularDecoderTests
         Assert.Equal(1f, binary.Decide(binary.Summary(tensor(new[] { Logit(0.9f), Logit(0.2f) }, [2, 1])).mean([0], keepdim: true)).item<float>());
         Assert.Equal(0f, binary.Decide(binary.Summary(tensor(new[] { Logit(0.9f), Logit(0.2f), Logit(0.05f) }, [3, 1])).mean([0], keepdim: true)).item<float>());
 
-        // Count: the mean of the rates e^0 and e^2. Real: the mean of the means, in the column's units. Positive: e^(location + scale·mean u).
+        // Count: the mean of the means e^0 and e^2 (the dispersions do not enter). Real: the mean of the means, in the column's units. Positive: e^(location + scale·mean u).
         var count = new CountColumn("Visits", 1, new Standardisation([0f], [1f]));
-        Assert.Equal((1 + Math.Exp(2)) / 2, count.Decide(count.Summary(tensor(new[] { 0f, 2f }, [2, 1])).mean([0], keepdim: true)).item<float>(), 1e-5);
+        Assert.Equal((1 + Math.Exp(2)) / 2, count.Decide(count.Summary(tensor(new[] { 0f, 0.3f, 2f, -1f }, [2, 2])).mean([0], keepdim: true)).item<float>(), 1e-5);
         var real = new RealColumn("Age", 1, new Standardisation([40f], [10f]));
         Assert.Equal(45.0, real.Decide(real.Summary(tensor(new[] { 0f, 0.3f, 1f, -0.2f }, [2, 2])).mean([0], keepdim: true)).item<float>(), 1e-4);
         var positive = new PositiveColumn("Income", 1, new Standardisation([3f], [0.5f]));
@@ -143,7 +142,7 @@ public sealed class TabularDecoderTests
         var head = condition.clone().requires_grad_(true);
         decoder.LogLikelihood(head, tensor(partial, [1, 7])).sum().backward();
         var gradient = head.grad!.data<float>().ToArray();
-        int memberHead = 4 + 2 + 1 + 4; // after the heads of Age (4), Income (2), Visits (1) and Group (4)
+        int memberHead = 4 + 2 + 2 + 4; // after the heads of Age (4), Income (2), Visits (2) and Group (4)
         Assert.Equal(0f, gradient[0]);
         Assert.Equal(0f, gradient[2]);
         Assert.Equal(0f, gradient[memberHead]);
@@ -266,10 +265,17 @@ public sealed class TabularDecoderTests
         for (int i = 0; i < 20; i++)
             Assert.Equal(Math.Log(probabilities[classes[i]]), logP[i], 1e-5);
 
-        var counts = new CountColumn("Visits", 1, new Standardisation([0f], [1f])).Draw(full(n, 1, Math.Log(3.5), ScalarType.Float32), generator);
+        // Counts: negative binomial with mean 3.5 and dispersion 2, so variance 3.5 + 3.5²/2 = 9.625 (a Poisson's would be 3.5).
+        var head = cat([full(n, 1, Math.Log(3.5), ScalarType.Float32), full(n, 1, Math.Log(2), ScalarType.Float32)], 1);
+        var counts = new CountColumn("Visits", 1, new Standardisation([0f], [1f])).Draw(head, generator);
         // The count block's network input is the standardised ln(1 + k); with location 0 and scale 1, k = e^input − 1.
-        double mean = counts.NetworkInput.exp().mean().item<float>() - 1;
-        Assert.Equal(3.5, mean, 0.05);
+        var k = counts.NetworkInput.exp() - 1;
+        Assert.Equal(3.5, k.mean().item<float>(), 0.05);
+        Assert.Equal(9.625, k.var().item<float>(), 0.4);
+        var countLogP = counts.LogProbability!.data<float>().ToArray();
+        var drawn = k.round().data<float>().ToArray();
+        for (int i = 0; i < 20; i++)
+            Assert.Equal(NegativeBinomial((int)drawn[i], 3.5, 2), countLogP[i], 1e-4);
     }
 
     [Fact]
@@ -313,4 +319,8 @@ public sealed class TabularDecoderTests
         }, () => networks.Decoder.Information(networks.Decoder.Condition(z), z, networks.Auxiliary, estimatorDraws).DecoderSurrogate,
             repetitions, standardErrors: 2.5, relativeStandardError: 0.1);
     }
+
+    /// <summary>ln p(k) of a negative binomial with mean μ and dispersion r at a whole count k: Γ(k + r)/(Γ(r) k!) is the product of (r + j)/(j + 1) over j = 0 … k − 1.</summary>
+    private static double NegativeBinomial(int k, double mean, double r) =>
+        Enumerable.Range(0, k).Sum(j => Math.Log((r + j) / (j + 1))) + r * Math.Log(r / (r + mean)) + k * Math.Log(mean / (r + mean));
 }

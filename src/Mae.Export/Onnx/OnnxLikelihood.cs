@@ -46,13 +46,17 @@ internal static class OnnxLikelihood
         return graph.AddNode("Add", $"{prefix}_softplus", [graph.AddNode("Relu", $"{prefix}_relu", [logits], $"{prefix}.relu"), log1p], $"{prefix}.softplus");
     }
 
+    /// <summary>ln k! = ln Γ(k + 1) for whole k ≥ 0, element-wise (see <see cref="LogGamma"/>).</summary>
+    public static string LogFactorial(OnnxGraphBuilder graph, string counts, string prefix) =>
+        LogGamma(graph, graph.AddNode("Add", $"{prefix}_plus_one_for_gamma", [counts, graph.Scalar("one", 1f)], $"{prefix}.plus_one_for_gamma"), prefix);
+
     /// <summary>
-    /// ln k! = ln Γ(k + 1) for whole k ≥ 0, element-wise (ONNX has no lgamma): Stirling's series for ln Γ(k + 9), whose
-    /// truncation error is below 1e-9 there, less ln((k + 1)(k + 2)…(k + 8)) taken as a sum of logarithms.
+    /// ln Γ(x) for x &gt; 0, element-wise (ONNX has no lgamma): Stirling's series for ln Γ(x + 8), whose truncation error is below
+    /// 1e-9 there, less ln(x(x + 1)…(x + 7)) taken as a sum of logarithms.
     /// </summary>
-    public static string LogFactorial(OnnxGraphBuilder graph, string counts, string prefix)
+    public static string LogGamma(OnnxGraphBuilder graph, string x, string prefix)
     {
-        string y = graph.AddNode("Add", $"{prefix}_shifted", [counts, graph.Scalar("nine", 9f)], $"{prefix}.shifted");
+        string y = graph.AddNode("Add", $"{prefix}_shifted", [x, graph.Scalar("eight", 8f)], $"{prefix}.shifted");
         string logY = graph.AddNode("Log", $"{prefix}_log_shifted", [y], $"{prefix}.log_shifted");
         string halfLess = graph.AddNode("Sub", $"{prefix}_half_less", [y, graph.Scalar("half", 0.5f)], $"{prefix}.half_less");
         string leading = graph.AddNode("Sub", $"{prefix}_stirling_leading", [graph.AddNode("Mul", $"{prefix}_stirling_product", [halfLess, logY], $"{prefix}.stirling_product"), y], $"{prefix}.stirling_leading");
@@ -67,12 +71,12 @@ internal static class OnnxLikelihood
         string logGammaShifted = graph.AddNode("Add", $"{prefix}_log_gamma_shifted",
             [graph.AddNode("Add", $"{prefix}_stirling", [leading, graph.Scalar("half_log_two_pi", 0.5f * LogTwoPi)], $"{prefix}.stirling"), series], $"{prefix}.log_gamma_shifted");
 
-        string expanded = graph.AddNode("Unsqueeze", $"{prefix}_counts_expand", [counts, graph.AddInitializer($"{prefix}.expand_axes", [2L], 1)], $"{prefix}.counts_expanded");
-        string factors = graph.AddNode("Add", $"{prefix}_factors", [expanded, graph.AddInitializer($"{prefix}.one_to_eight", [1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f], 8)], $"{prefix}.factors");
+        string expanded = graph.AddNode("Unsqueeze", $"{prefix}_x_expand", [x, graph.AddInitializer($"{prefix}.expand_axes", [2L], 1)], $"{prefix}.x_expanded");
+        string factors = graph.AddNode("Add", $"{prefix}_factors", [expanded, graph.AddInitializer($"{prefix}.zero_to_seven", [0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f], 8)], $"{prefix}.factors");
         string logFactors = graph.AddNode("ReduceSum", $"{prefix}_log_factors",
             [graph.AddNode("Log", $"{prefix}_log_each_factor", [factors], $"{prefix}.log_each_factor"), graph.AddInitializer($"{prefix}.factor_axes", [2L], 1)],
             $"{prefix}.log_factors", OnnxGraphBuilder.IntAttribute("keepdims", 0));
-        return graph.AddNode("Sub", $"{prefix}_log_factorial", [logGammaShifted, logFactors], $"{prefix}.log_factorial");
+        return graph.AddNode("Sub", $"{prefix}_log_gamma", [logGammaShifted, logFactors], $"{prefix}.log_gamma");
     }
 
     /// <summary>KL(N(μ, e^v) ‖ N(0, I)) = ½ Σ (μ² + e^v − v − 1) per row, [N, 1].</summary>

@@ -63,7 +63,7 @@ public enum ColumnKind
     /// <summary>Log-normal: ln x is Gaussian, standardised internally. Values above 0; NaN is missing. Single or Double, or an integer type by override.</summary>
     Positive,
 
-    /// <summary>Poisson, the network reading the standardised ln(1 + x). Whole numbers ≥ 0; NaN is missing. An integer type, or Single or Double.</summary>
+    /// <summary>Negative binomial (a mean and a dispersion per slot), the network reading the standardised ln(1 + x). Whole numbers ≥ 0; NaN is missing. An integer type, or Single or Double.</summary>
     Count,
 
     /// <summary>Categorical over the K values of a key column (key k is class k − 1; key 0 is missing).</summary>

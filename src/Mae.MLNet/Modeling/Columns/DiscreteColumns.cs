@@ -103,8 +103,11 @@ internal sealed class BinaryColumn(string name, int width) : ColumnBlock(name, w
 }
 
 /// <summary>
-/// A count column: Poisson per slot with a log-rate head, log p(k) = kη − e^η − ln k!. The network sees the standardised
-/// ln(1 + k). Values must be whole numbers ≥ 0. Draws are discrete (score-function gradient).
+/// A count column: negative binomial per slot, with a head of a log-mean η and a log-dispersion ρ (r = e^ρ), log p(k) =
+/// ln Γ(k + r) − ln Γ(r) − ln k! + r ln(r/(r + μ)) + k ln(μ/(r + μ)), μ = e^η: variance μ + μ²/r, the Poisson's as r grows.
+/// Chosen over the Poisson by measurement (bench count-likelihood: a tie on generated counts, 22 nats a row better on spam's
+/// overdispersed counts). The network sees the standardised ln(1 + k). Values must be whole numbers ≥ 0. Draws are
+/// Gamma–Poisson mixtures, discrete (score-function gradient).
 /// </summary>
 internal sealed class CountColumn : ColumnBlock
 {
@@ -123,7 +126,8 @@ internal sealed class CountColumn : ColumnBlock
 
     public override int InputWidth => ValueWidth;
 
-    public override int HeadWidth => ValueWidth;
+    /// <summary>The log-means of the slots, then their log-dispersions.</summary>
+    public override int HeadWidth => 2 * ValueWidth;
 
     public override bool Reparameterised => false;
 
@@ -135,27 +139,44 @@ internal sealed class CountColumn : ColumnBlock
 
     public override Tensor NetworkInput(Tensor values, Tensor observed) => Cells.Filled(Standardised(Cells.Filled(values, observed)), observed);
 
-    /// <summary>Per-cell log p(k|η) = kη − e^η − ln Γ(k + 1).</summary>
-    private static Tensor CellLogLikelihood(Tensor counts, Tensor logRate) => counts * logRate - logRate.exp() - counts.Plus(Scalars.One).lgamma();
+    private Tensor LogMean(Tensor head) => head.narrow(-1, 0, ValueWidth);
+
+    private Tensor LogDispersion(Tensor head) => head.narrow(-1, ValueWidth, ValueWidth);
+
+    /// <summary>Per-cell log p(k | η, ρ); the arguments broadcast.</summary>
+    private static Tensor CellLogLikelihood(Tensor counts, Tensor logMean, Tensor logDispersion)
+    {
+        var dispersion = logDispersion.exp();
+        var logTotal = logaddexp(logDispersion, logMean);   // ln(r + μ)
+        var normaliser = counts.Plus(dispersion).lgamma() - dispersion.lgamma() - counts.Plus(Scalars.One).lgamma();
+        return normaliser.Plus(dispersion * (logDispersion - logTotal)).Plus(counts * (logMean - logTotal));
+    }
 
     public override Tensor LogLikelihood(Tensor head, Tensor values, Tensor observed) =>
-        (CellLogLikelihood(Cells.Filled(values, observed), head) * observed).sum(1);
+        (CellLogLikelihood(Cells.Filled(values, observed), LogMean(head), LogDispersion(head)) * observed).sum(1);
 
     public override Tensor PairwiseLogLikelihood(Tensor head, Tensor values, Tensor observed)
     {
-        var counts = Cells.Filled(values, observed);
-        var factorials = (counts.Plus(Scalars.One).lgamma() * observed).sum(1, keepdim: true);   // [N, 1]
-        return (counts * observed).mm(head.t()) - observed.mm(head.exp().t()) - factorials;
+        var counts = Cells.Filled(values, observed).unsqueeze(1);                        // [N, 1, W]
+        var cells = CellLogLikelihood(counts, LogMean(head).unsqueeze(0), LogDispersion(head).unsqueeze(0));   // [N, G, W]
+        return (cells * observed.unsqueeze(1)).sum(2);
     }
 
     public override BlockDraw Draw(Tensor head, Generator generator)
     {
-        var draw = poisson(head.detach().exp(), generator);
-        return new BlockDraw(Standardised(draw), CellLogLikelihood(draw, head).sum(1));
+        var (logMean, logDispersion) = (LogMean(head), LogDispersion(head));
+        Tensor draw;
+        using (no_grad())
+        {
+            // A Poisson draw at a Gamma(r, scale μ/r) rate.
+            var rate = _standard_gamma(logDispersion.exp(), generator) * (logMean - logDispersion).exp();
+            draw = poisson(rate, generator);
+        }
+        return new BlockDraw(Standardised(draw), CellLogLikelihood(draw, logMean, logDispersion).sum(1));
     }
 
-    /// <summary>The rate, the count's mean.</summary>
-    public override Tensor Summary(Tensor head) => head.exp();
+    /// <summary>The mean count μ.</summary>
+    public override Tensor Summary(Tensor head) => LogMean(head).exp();
 
     /// <summary>The mean count.</summary>
     public override Tensor Decide(Tensor summary) => summary;
