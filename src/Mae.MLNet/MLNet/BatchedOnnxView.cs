@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -301,29 +300,32 @@ internal sealed class BatchColumn<T>(int width) : BatchColumn(width)
 
     public override Action<int> MakeReader(DataViewRowCursor cursor, DataViewSchema.Column column)
     {
-        var read = MakeReaderInto(cursor, column, values, out var at);
+        var copy = MakeCopier(cursor, column);
+        return row => copy(values, row * Width);
+    }
+
+    public override Func<int, bool> MakeComparer(DataViewRowCursor cursor, DataViewSchema.Column column)
+    {
+        var copy = MakeCopier(cursor, column);
+        var current = new T[Width];
         return row =>
         {
-            at.Value = row * Width;
-            read();
+            copy(current, 0);
+            return MemoryMarshal.AsBytes(current.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(values.AsSpan(row * Width, Width)));
         };
     }
 
-    /// <summary>A reader of the cursor's current value of <paramref name="column"/> into <paramref name="destination"/> at offset 0.</summary>
-    public Action MakeReaderInto(DataViewRowCursor cursor, DataViewSchema.Column column, T[] destination) =>
-        MakeReaderInto(cursor, column, destination, out _);
-
-    private Action MakeReaderInto(DataViewRowCursor cursor, DataViewSchema.Column column, T[] destination, out StrongBox<int> offset)
+    /// <summary>A copier of the cursor's current value of <paramref name="column"/> into an array at an offset.</summary>
+    private Action<T[], int> MakeCopier(DataViewRowCursor cursor, DataViewSchema.Column column)
     {
-        var at = offset = new StrongBox<int>(0);
         if (column.Type is not VectorDataViewType)
         {
             var scalar = cursor.GetGetter<T>(column);
-            return () => scalar(ref destination[at.Value]);
+            return (destination, offset) => scalar(ref destination[offset]);
         }
         var getter = cursor.GetGetter<VBuffer<T>>(column);
         VBuffer<T> buffer = default;
-        return () =>
+        return (destination, offset) =>
         {
             getter(ref buffer);
             if (buffer.Length != Width)
@@ -331,18 +333,7 @@ internal sealed class BatchColumn<T>(int width) : BatchColumn(width)
                 throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                     $"Column '{column.Name}' is declared {column.Type} but a row holds a vector of {buffer.Length} values."));
             }
-            buffer.CopyTo(destination.AsSpan(at.Value, Width));
-        };
-    }
-
-    public override Func<int, bool> MakeComparer(DataViewRowCursor cursor, DataViewSchema.Column column)
-    {
-        var current = new T[Width];
-        var read = MakeReaderInto(cursor, column, current);
-        return row =>
-        {
-            read();
-            return MemoryMarshal.AsBytes(current.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(values.AsSpan(row * Width, Width)));
+            buffer.CopyTo(destination.AsSpan(offset, Width));
         };
     }
 
@@ -427,8 +418,10 @@ internal sealed class BatchedOnnxSession : IDisposable
 }
 
 /// <summary>
-/// The in-memory scoring of a fitted chain that starts with ML.NET's ONNX transformer: the graph's batch-layout twin runs in
-/// <see cref="BatchedOnnxView"/>, and the rest of the chain (ML.NET's own row-by-row steps) follows it unchanged.
+/// A fitted chain that starts with ML.NET's ONNX transformer, and its in-memory scoring: the chain is what Save writes and what
+/// row-by-row mapping runs; <see cref="Transform"/> runs the graph's batch-layout twin in <see cref="BatchedOnnxView"/>, followed by
+/// the rest of the chain (ML.NET's own row-by-row steps) unchanged. Owns the chain: disposing this disposes it, also when the
+/// batched session cannot be created.
 /// </summary>
 internal sealed class BatchedScorer : IDisposable
 {
@@ -442,11 +435,23 @@ internal sealed class BatchedScorer : IDisposable
     /// <param name="chain">The fitted chain: ML.NET's ONNX transformer over the one-row graph, then any of ML.NET's row-to-row steps.</param>
     public BatchedScorer(byte[] batchModel, IReadOnlyList<string> inputNames, IReadOnlyList<string> outputNames, ITransformer chain)
     {
-        ITransformer[] parts = [.. Steps(chain)];
-        onnxStep = parts[0];
-        rest = parts.Length > 1 ? new TransformerChain<ITransformer>(parts[1..]) : null;
-        session = new BatchedOnnxSession(batchModel, inputNames, outputNames);
+        Chain = chain;
+        try
+        {
+            ITransformer[] parts = [.. Steps(chain)];
+            onnxStep = parts[0];
+            rest = parts.Length > 1 ? new TransformerChain<ITransformer>(parts[1..]) : null;
+            session = new BatchedOnnxSession(batchModel, inputNames, outputNames);
+        }
+        catch
+        {
+            (chain as IDisposable)?.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>The fitted chain, one run of the graph per row.</summary>
+    public ITransformer Chain { get; }
 
     /// <summary>The chain's steps, nested chains opened.</summary>
     private static IEnumerable<ITransformer> Steps(ITransformer transformer) =>
@@ -459,5 +464,9 @@ internal sealed class BatchedScorer : IDisposable
         return rest is null ? scored : rest.Transform(scored);
     }
 
-    public void Dispose() => session.Dispose();
+    public void Dispose()
+    {
+        session.Dispose();
+        (Chain as IDisposable)?.Dispose();
+    }
 }

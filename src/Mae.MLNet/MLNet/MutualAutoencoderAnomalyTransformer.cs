@@ -31,8 +31,7 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
     private readonly MutualAutoencoderModel model;
     private readonly TableInput table;
     private readonly IDataView schemaSource;
-    private readonly ITransformer scoring;   // the graph's score; the label is compared here, with the threshold of the view's creation
-    private readonly BatchedScorer batched;  // Transform's path: the same graph in batches
+    private readonly BatchedScorer scoring;  // the graph's score, one row at a time and in batches; the label is compared here, with the threshold of the view's creation
     private readonly Lock gate = new();
     private volatile float threshold;
     private bool disposed;
@@ -45,16 +44,7 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
         ScoreColumnName = scoreColumnName;
         PredictedLabelColumnName = predictedLabelColumnName;
         schemaSource = EmptyView(trainingSchema);
-        scoring = BuildChain(threshold: null);
-        try
-        {
-            batched = new BatchedScorer(Graph(OnnxTensorLayout.Batch, threshold: null), table.ColumnNames, GraphOutputs(threshold: null), scoring);
-        }
-        catch
-        {
-            (scoring as IDisposable)?.Dispose();
-            throw;
-        }
+        scoring = new BatchedScorer(Graph(OnnxTensorLayout.Batch, threshold: null), table.ColumnNames, GraphOutputs(threshold: null), BuildChain(threshold: null));
         this.threshold = threshold;
     }
 
@@ -115,7 +105,7 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
         ArgumentNullException.ThrowIfNull(input);
         table.CheckScoring(input.Schema);
         ObjectDisposedException.ThrowIf(disposed, this);
-        var scored = batched.Transform(input);
+        var scored = scoring.Transform(input);
         return Scalars(scored.Schema).Wrap(scored);
     }
 
@@ -150,8 +140,7 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
             if (disposed)
                 return;
             disposed = true;
-            batched.Dispose();
-            (scoring as IDisposable)?.Dispose();
+            scoring.Dispose();
             model.Dispose();
         }
     }
@@ -161,7 +150,7 @@ public sealed class MutualAutoencoderAnomalyTransformer : ITransformer, IDisposa
         get
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return scoring;
+            return scoring.Chain;
         }
     }
 

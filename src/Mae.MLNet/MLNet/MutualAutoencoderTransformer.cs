@@ -36,8 +36,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
     private readonly InputColumn? input;        // the single-column step
     private readonly TableInput? table;         // the multi-column step
     private readonly IRowSource rows;
-    private readonly ITransformer scorer;
-    private readonly BatchedScorer batched;     // Transform's path: the graph in batches
+    private readonly BatchedScorer scorer;      // the one-row chain (Save, row-to-row mapping) and Transform's batches
     private bool disposed;
 
     /// <summary>The suffix of the imputed columns between the ONNX step and their copies under the columns' own names.</summary>
@@ -64,8 +63,8 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         // columns Vector<Single, d> (a batched output would be Vector<Single, 1, d>), and the slot names in the graph
         // reach the columns, also after loading without Mae. Transform runs the batch-layout twin.
         var rowEncoder = Encoder(OnnxTensorLayout.SingleRow, CodeColumns.SlotNames(model.LatentDimension));
-        scorer = catalog.ApplyOnnxModel(outputs, [input.Name], new MemoryStream(rowEncoder)).Fit(trainingData);
-        batched = Batched(scorer, () => new BatchedScorer(Encoder(OnnxTensorLayout.Batch, slotNames: null), [input.Name], outputs, scorer));
+        scorer = new BatchedScorer(Encoder(OnnxTensorLayout.Batch, slotNames: null), [input.Name], outputs,
+            catalog.ApplyOnnxModel(outputs, [input.Name], new MemoryStream(rowEncoder)).Fit(trainingData));
     }
 
     /// <summary>
@@ -109,22 +108,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
             }
             chain = chain.Append(catalog.DropColumns([.. imputed.Select(c => c.Name + ImputedSuffix)]));
         }
-        scorer = chain.Fit(trainingData);
-        batched = Batched(scorer, () => new BatchedScorer(Graph(OnnxTensorLayout.Batch, slotNames: null), table.ColumnNames, outputs, scorer));
-    }
-
-    /// <summary>Creates the batched path, disposing <paramref name="scorer"/> if that fails.</summary>
-    private static BatchedScorer Batched(ITransformer scorer, Func<BatchedScorer> create)
-    {
-        try
-        {
-            return create();
-        }
-        catch
-        {
-            (scorer as IDisposable)?.Dispose();
-            throw;
-        }
+        scorer = new BatchedScorer(Graph(OnnxTensorLayout.Batch, slotNames: null), table.ColumnNames, outputs, chain.Fit(trainingData));
     }
 
     private sealed class KeyValueRow
@@ -184,7 +168,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         ArgumentNullException.ThrowIfNull(input);
         CheckScoring(input.Schema);
         ObjectDisposedException.ThrowIf(disposed, this);
-        return batched.Transform(input);
+        return scorer.Transform(input);
     }
 
     /// <summary>A mapper that encodes one row at a time (what <c>PredictionEngine</c> uses).</summary>
@@ -258,8 +242,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         if (disposed)
             return;
         disposed = true;
-        batched.Dispose();
-        (scorer as IDisposable)?.Dispose();
+        scorer.Dispose();
         model.Dispose();
     }
 
@@ -276,7 +259,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         get
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            return scorer;
+            return scorer.Chain;
         }
     }
 }
