@@ -343,8 +343,7 @@ internal sealed class CategoricalTableColumn : TableColumn
     /// </summary>
     internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix)
     {
-        string shape = graph.AddInitializer($"{prefix}.ll_slots_shape", [0L, Width, _paddedCount], 3);
-        string logits = graph.AddNode("Reshape", $"{prefix}_ll_slots", [head, shape], $"{prefix}.ll_slot_logits");
+        string logits = AddSlotLogits(graph, head, $"{prefix}_ll");
         string normaliser = graph.AddNode("ReduceLogSumExp", $"{prefix}_ll_normaliser", [logits], $"{prefix}.ll_normaliser",
             Onnx.OnnxGraphBuilder.IntsAttribute("axes", [2L]), Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
         string logProbabilities = graph.AddNode("Sub", $"{prefix}_ll_log_softmax", [logits, normaliser], $"{prefix}.ll_log_softmax");
@@ -354,9 +353,13 @@ internal sealed class CategoricalTableColumn : TableColumn
             $"{prefix}.log_likelihood", Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
     }
 
+    /// <summary>The head [N, slots·K] as each slot's logits, [N, slots, K].</summary>
+    private string AddSlotLogits(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
+        graph.AddNode("Reshape", $"{prefix}_slot_logits", [head, graph.AddInitializer($"{prefix}.slots_shape", [0L, Width, _paddedCount], 3)], $"{prefix}.slot_logits");
+
     internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix)
     {
-        string logits = graph.AddNode("Reshape", $"{prefix}_slot_logits", [head, graph.AddInitializer($"{prefix}.slots_shape", [0L, Width, _paddedCount], 3)], $"{prefix}.slot_logits");
+        string logits = AddSlotLogits(graph, head, prefix);
         string index = graph.AddNode("ArgMax", $"{prefix}_argmax", [logits], $"{prefix}.argmax",
             Onnx.OnnxGraphBuilder.IntAttribute("axis", 2), Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 0));
         string key = graph.AddNode("Add", $"{prefix}_key", [index, graph.AddInitializer($"{prefix}.one_int64", [1L])], $"{prefix}.prediction_int64");

@@ -87,9 +87,9 @@ internal sealed class ColumnGroups
             TableColumn fused = group.Column;
             var groupHead = new long[fused.HeadWidth];
             Array.Fill(groupHead, PaddingOutput);
-            int slot = 0;
-            foreach (int c in group.Members)
+            for (int j = 0; j < group.Members.Length; j++)
             {
+                int c = group.Members[j], slot = group.MemberStarts[j];
                 TableColumn column = columns[c];
                 for (int s = 0; s < column.Width; s++)
                 {
@@ -105,14 +105,13 @@ internal sealed class ColumnGroups
 
                     encoderInputOrder[totalNetwork + maskStart[c] + s] = groupedNetwork + groupMask + slot + s;
                 }
-
-                slot += column.Width;
             }
 
-            if (slot != fused.Width)
+            int memberSlots = group.MemberStarts[^1] + columns[group.Members[^1]].Width;
+            if (memberSlots != fused.Width)
             {
                 throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"Columns {fused.Name} fused into {fused.Width} slots; their members hold {slot}."));
+                    $"Columns {fused.Name} fused into {fused.Width} slots; their members hold {memberSlots}."));
             }
 
             headOrder.AddRange(groupHead);
