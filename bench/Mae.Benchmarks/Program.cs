@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mae;
 using Mae.Benchmarks;
 
 // Mae.Benchmarks training             : median wall time of one training step on the problems of issue 2 and of the autoregressive
@@ -92,41 +93,17 @@ switch (mode)
         return 0;
     }
     case "table-fit-length":
-    {
-        // How long a table must train: the defaults' fit at 5, 10 and 20 epochs of the 50,000-row table.
-        int lengthRows = rows is [long r2] ? checked((int)r2) : 50_000;
-        File.Delete(Path.Combine(outputDirectory, "table-fit-length.csv"));
-        foreach (int epochs in new[] { 5, 10, 20 })
-        {
-            TableFitBenchmark.Run(outputDirectory, lengthRows, threads, imputeToo: false, fileName: "table-fit-length.csv", label: $"{epochs} epochs",
-                configure: o => { o.NumberOfEpochs = epochs; o.PriorSampleSize = 256; o.MaximumNumberOfSteps = int.MaxValue; });   // all the epochs, at least 1,000 steps
-        }
-        return 0;
-    }
+        // How long a table must train: the defaults' fit at 5, 10 and 20 epochs of the 50,000-row table (all the epochs, at least 1,000 steps).
+        return TableFitVariants("table-fit-length.csv", [.. new[] { 5, 10, 20 }.Select(epochs => ($"{epochs} epochs",
+            (Action<MutualAutoencoderEstimator.Options>)(o => { o.NumberOfEpochs = epochs; o.PriorSampleSize = 256; o.MaximumNumberOfSteps = int.MaxValue; })))]);
     case "table-fit-size":
-    {
         // Network width against fit time and quality at the default step budget: the table-fit table with hidden layers of 256, 128 and 64.
-        int sizeRows = rows is [long r3] ? checked((int)r3) : 50_000;
-        File.Delete(Path.Combine(outputDirectory, "table-fit-size.csv"));
-        foreach (int width in new[] { 256, 128, 64 })
-        {
-            TableFitBenchmark.Run(outputDirectory, sizeRows, threads, imputeToo: false, fileName: "table-fit-size.csv", label: $"hidden {width}x{width}",
-                configure: o => o.HiddenSizes = [width, width]);
-        }
-        return 0;
-    }
+        return TableFitVariants("table-fit-size.csv", [.. new[] { 256, 128, 64 }.Select(width => ($"hidden {width}x{width}",
+            (Action<MutualAutoencoderEstimator.Options>)(o => o.HiddenSizes = [width, width])))]);
     case "table-fit-rate":
-    {
         // Fewer steps at a larger learning rate: the table-fit table at 1,100 steps with learning rates 1e-3 (the default), 2e-3 and 3e-3.
-        int rateRows = rows is [long r4] ? checked((int)r4) : 50_000;
-        File.Delete(Path.Combine(outputDirectory, "table-fit-rate.csv"));
-        foreach (double rate in new[] { 1e-3, 2e-3, 3e-3 })
-        {
-            TableFitBenchmark.Run(outputDirectory, rateRows, threads, imputeToo: false, fileName: "table-fit-rate.csv", label: string.Create(CultureInfo.InvariantCulture, $"1100 steps learning rate {rate}"),
-                configure: o => { o.MaximumNumberOfSteps = 1100; o.LearningRate = rate; o.AuxiliaryLearningRate = rate; });
-        }
-        return 0;
-    }
+        return TableFitVariants("table-fit-rate.csv", [.. new[] { 1e-3, 2e-3, 3e-3 }.Select(rate => (string.Create(CultureInfo.InvariantCulture, $"1100 steps learning rate {rate}"),
+            (Action<MutualAutoencoderEstimator.Options>)(o => { o.MaximumNumberOfSteps = 1100; o.LearningRate = rate; o.AuxiliaryLearningRate = rate; })))]);
     case "count-likelihood":
         CountLikelihood.Run(outputDirectory, steps == 200 ? 1000 : steps);
         return 0;
@@ -142,4 +119,14 @@ switch (mode)
     default:
         Console.Error.WriteLine($"Unknown benchmark '{mode}'. {Usage}");
         return 2;
+}
+
+// The table-fit table (--rows, default 50,000) once per variant, code only, into one CSV.
+int TableFitVariants(string fileName, (string Label, Action<MutualAutoencoderEstimator.Options> Configure)[] variants)
+{
+    int tableRows = rows is [long r] ? checked((int)r) : 50_000;
+    File.Delete(Path.Combine(outputDirectory, fileName));
+    foreach (var (label, configure) in variants)
+        TableFitBenchmark.Run(outputDirectory, tableRows, threads, imputeToo: false, fileName: fileName, label: label, configure: configure);
+    return 0;
 }
