@@ -24,6 +24,7 @@ internal static class TableFeatures
         string[] names = ["income", "spam"];
         double[] targets = [2, 4, 8];
         int[] seeds = [1];
+        int labelDraws = 1;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -33,22 +34,39 @@ internal static class TableFeatures
                 case "--only": names = args[++i].Split(','); break;
                 case "--targets": targets = args[++i].Split(',').Select(t => double.Parse(t, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--seeds": seeds = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
+                case "--label-draws": labelDraws = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default:
-                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: table-features [--tables DIR] [--out FILE] [--only income,spam] [--targets 2,4,8] [--seeds 1]");
+                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: table-features [--tables DIR] [--out FILE] [--only income,spam] [--targets 2,4,8] [--seeds 1] [--label-draws 1]");
                     return 2;
             }
         }
-        var lines = new List<string> { "table,seed,features,learner,label_fraction,labels,accuracy,heldout_iq,seconds" };
+        var lines = new List<string> { "table,seed,features,learner,label_fraction,labels,accuracy,heldout_iq,seconds,label_draw" };
         foreach (string name in names)
         {
             foreach (int seed in seeds)
-                Evaluate(tables, name, seed, targets, lines, output);
+                Evaluate(tables, name, seed, targets, labelDraws, lines, output);
         }
+        PrintFewLabelSummary(lines);
         Console.WriteLine($"Wrote {output}");
         return 0;
     }
 
-    private static void Evaluate(string folder, string name, int seed, double[] targets, List<string> lines, string output)
+    /// <summary>Mean and standard deviation over the label draws (and seeds) of each representation's accuracy with 1% of the labels.</summary>
+    private static void PrintFewLabelSummary(List<string> lines)
+    {
+        var rows = lines.Skip(1).Select(l => l.Split(',')).Where(f => f[4] == "0.01" && f[6] != "NaN").ToArray();
+        Console.WriteLine("\nWith 1% of the labels: accuracy, mean ± standard deviation over the label draws");
+        foreach (var group in rows.GroupBy(f => (Table: f[0], Features: f[2], Learner: f[3])))
+        {
+            var accuracies = group.Select(f => double.Parse(f[6], CultureInfo.InvariantCulture)).ToArray();
+            double mean = accuracies.Average();
+            double sd = accuracies.Length > 1 ? Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / (accuracies.Length - 1)) : 0;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{group.Key.Table,-8} {group.Key.Features,-8} {group.Key.Learner,-8} {mean:F3} ± {sd:F3} ({accuracies.Length} draws)"));
+        }
+    }
+
+    private static void Evaluate(string folder, string name, int seed, double[] targets, int labelDraws, List<string> lines, string output)
     {
         var mlContext = new MLContext(seed: seed);
         var (data, reals, keys) = Load(mlContext, folder, name);
@@ -87,7 +105,8 @@ internal static class TableFeatures
 
         var random = new Random(seed);
         var trainIndices = mlContext.Data.CreateEnumerable<IndexRow>(train, reuseRowObject: false).Select(r => r.RowIndex).ToArray();
-        foreach (double fraction in new[] { 1.0, 0.01 })
+        // All the labels once, then as many draws of 1% of them as asked (the first the same draw at any count).
+        foreach (var (fraction, draw) in new[] { (1.0, 1) }.Concat(Enumerable.Range(1, labelDraws).Select(d => (0.01, d))))
         {
             int labelled = (int)Math.Max(1, Math.Round(trainIndices.Length * fraction));
             var chosen = trainIndices.OrderBy(_ => random.Next()).Take(labelled).ToHashSet();
@@ -111,9 +130,9 @@ internal static class TableFeatures
                         accuracy = double.NaN;
                     }
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{name,-8} seed {seed} {representation,-8} {learner,-8} labels {labelled,5} ({fraction:P0}): accuracy {accuracy:F3}"));
+                        $"{name,-8} seed {seed} {representation,-8} {learner,-8} labels {labelled,5} ({fraction:P0}, draw {draw}): accuracy {accuracy:F3}"));
                     lines.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"{name},{seed},{representation},{learner},{fraction},{labelled},{accuracy:F4},{(double.IsNaN(information) ? "" : information.ToString("F3", CultureInfo.InvariantCulture))},{seconds:F1}"));
+                        $"{name},{seed},{representation},{learner},{fraction},{labelled},{accuracy:F4},{(double.IsNaN(information) ? "" : information.ToString("F3", CultureInfo.InvariantCulture))},{seconds:F1},{draw}"));
                     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
                     File.WriteAllLines(output, lines);
                 }
