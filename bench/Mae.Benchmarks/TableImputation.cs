@@ -10,7 +10,7 @@ namespace Mae.Benchmarks;
 /// bench/tables/impute_baselines.py (run scripts/fetch-tables.sh and that script first):
 ///
 ///   dotnet run -c Release --project bench/Mae.Benchmarks -- table-imputation [--tables out/tables] [--out docs/results/imputation-mae.csv]
-///       [--seeds 1,2,3] [--steps 2000] [--only TABLE,...]
+///       [--seeds 1,2,3] [--steps 2000] [--only TABLE,...] [--methods vae,m2,m5] [--cell-dropout P]
 ///
 /// Each table's feature columns become a table of the model (real → Gaussian standardised, categorical → categorical over the
 /// schema's levels, binary → Bernoulli; the label column is left out), the cells of the seed's mask are hidden (NaN), and the
@@ -36,18 +36,21 @@ internal static class TableImputation
         string tables = Path.Combine("out", "tables"), output = Path.Combine("docs", "results", "imputation-mae.csv");
         int[] seeds = [1, 2, 3];
         int steps = 2000;
-        string[]? only = null;
+        string[]? only = null, onlyMethods = null;
+        double cellDropout = 0;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--tables": tables = args[++i]; break;
                 case "--out": output = args[++i]; break;
+                case "--cell-dropout": cellDropout = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--methods": onlyMethods = args[++i].Split(','); break;
                 case "--seeds": seeds = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--steps": steps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--only": only = args[++i].Split(','); break;
                 default:
-                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: table-imputation [--tables DIR] [--out FILE] [--seeds 1,2,3] [--steps N] [--only TABLE,...]");
+                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: table-imputation [--tables DIR] [--out FILE] [--seeds 1,2,3] [--steps N] [--only TABLE,...] [--methods vae,m2,m5] [--cell-dropout P]");
                     return 2;
             }
         }
@@ -60,12 +63,17 @@ internal static class TableImputation
 
         var names = ReadIndex(index).Where(n => only is null || only.Contains(n)).ToArray();
         var lines = new List<string> { "table,method,seed,numeric_nrmse,categorical_error,seconds,information" };
+        // With --cell-dropout P the methods train with EncoderCellDropout = P, and their names end "-dropP".
+        string dropoutSuffix = cellDropout > 0 ? string.Create(CultureInfo.InvariantCulture, $"-drop{cellDropout:0.##}") : "";
         var methods = new (string Name, MutualAutoencoderObjective Objective, double Target)[]
         {
-            ("mae-vae", MutualAutoencoderObjective.VariationalAutoencoder, 0),
-            ("mae-m2", MutualAutoencoderObjective.MutualAutoencoder, 2),
-            ("mae-m5", MutualAutoencoderObjective.MutualAutoencoder, 5),
-        };
+            ("vae", MutualAutoencoderObjective.VariationalAutoencoder, 0),
+            ("m2", MutualAutoencoderObjective.MutualAutoencoder, 2),
+            ("m5", MutualAutoencoderObjective.MutualAutoencoder, 5),
+        }
+        .Where(m => onlyMethods is null || onlyMethods.Contains(m.Name))
+        .Select(m => ("mae-" + m.Name + dropoutSuffix, m.Objective, m.Target))
+        .ToArray();
         var summary = new List<(string Table, string Method, double? Nrmse, double? Error, double Information)>();
         foreach (string name in names)
         {
@@ -94,7 +102,7 @@ internal static class TableImputation
                 foreach (var (method, objective, target) in methods)
                 {
                     var clock = Stopwatch.StartNew();
-                    using var model = Fit(table with { Rows = visible.Length }, visibleRows, objective, target, seed, steps);
+                    using var model = Fit(table with { Rows = visible.Length }, visibleRows, objective, target, seed, steps, cellDropout);
                     double fitSeconds = clock.Elapsed.TotalSeconds;
                     // Both imputation rules on the same model: the posterior mean's prediction, and the summaries averaged over 16 draws.
                     foreach (var (rule, draws) in new[] { ("", 0), ("-draws", RuleDraws) })
@@ -210,7 +218,7 @@ internal static class TableImputation
     private static string Format(double? value) => value is double v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-";
 
     /// <summary>Trains on <paramref name="masked"/>, <c>table.Rows</c> rows of the table's columns.</summary>
-    private static MutualAutoencoderModel Fit(Table table, float[] masked, MutualAutoencoderObjective objective, double target, int seed, int steps)
+    private static MutualAutoencoderModel Fit(Table table, float[] masked, MutualAutoencoderObjective objective, double target, int seed, int steps, double cellDropout = 0)
     {
         var options = new MutualAutoencoderOptions
         {
@@ -224,6 +232,7 @@ internal static class TableImputation
             })]),
             Seed = seed,
             NumberOfImportanceSamples = 0,
+            EncoderCellDropout = cellDropout,
         };
         // Every row trains but the held-out fifth at most; epochs enough for the steps.
         int trainingRows = Math.Max(1, table.Rows - Math.Min(table.Rows / 5, MutualAutoencoderTrainer.EvaluationRowCount(options)));
@@ -343,7 +352,6 @@ internal static class TableImputation
         return hidden;
     }
 
-    /// <summary>The fields of one CSV line: commas separate, double quotes enclose a field that holds commas or quotes ("" is a quote).</summary>
     /// <summary>The fields of one CSV line (RFC 4180 quoting, "" for a quote inside quotes).</summary>
     internal static string[] Fields(string line)
     {

@@ -167,6 +167,15 @@ public class MutualAutoencoderOptions
     /// <summary>When <c>true</c>, both learning rates are cut ×0.1 at 50% and again at 85% of the training steps.</summary>
     public bool DecayLearningRate { get; set; } = true;
 
+    /// <summary>
+    /// For a table (the multi-column step): the probability that a training step hides each observed cell from the encoder, whose
+    /// reconstruction term still counts it. The code then learns to predict cells it does not see, which is what an imputation
+    /// asks of it; the ELBO stays a bound on log p of the observed cells, as q(z|x) may read any part of the row. 0 (the default)
+    /// shows the encoder every observed cell. Must be within [0, 1); the single-column step has no missing cells and refuses a
+    /// positive value. Hiding cells draws from the fit's generator, so a seeded fit with a positive value trains on other draws.
+    /// </summary>
+    public double EncoderCellDropout { get; set; }
+
     /// <summary>Seed of every random draw (weights, batches, noise). <c>null</c> draws a seed. A fixed seed and thread count give bit-identical results.</summary>
     public int? Seed { get; set; }
 
@@ -255,6 +264,7 @@ public class MutualAutoencoderOptions
         LearningRate = LearningRate,
         AuxiliaryLearningRate = AuxiliaryLearningRate,
         DecayLearningRate = DecayLearningRate,
+        EncoderCellDropout = EncoderCellDropout,
     };
 
     /// <summary>Checks every option; throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the option, the expected range and the actual value.</summary>
@@ -317,6 +327,8 @@ public class MutualAutoencoderOptions
         FinitePositive(LearningRate, nameof(LearningRate));
         FinitePositive(AuxiliaryLearningRate, nameof(AuxiliaryLearningRate));
         Positive(NumberOfThreads, nameof(NumberOfThreads));
+        if (!(EncoderCellDropout >= 0 && EncoderCellDropout < 1))
+            throw OutOfRange(nameof(EncoderCellDropout), "must be within [0, 1)", EncoderCellDropout);
         if (EvaluationSampleSize < 2)
             throw OutOfRange(nameof(EvaluationSampleSize), "must be at least 2", EvaluationSampleSize);
         Positive(EvaluationPriorSampleSize, nameof(EvaluationPriorSampleSize));

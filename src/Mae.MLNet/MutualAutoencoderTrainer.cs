@@ -46,6 +46,12 @@ public sealed class MutualAutoencoderTrainer
         if (options.Table is null && options.Decoder == DecoderFamily.Categorical && data.FeatureCount != 1)
             throw new ArgumentException($"The categorical decoder reads one class index per row; the data has {data.FeatureCount} features per row.", nameof(data));
 
+        if (options.Table is null && options.EncoderCellDropout > 0)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{nameof(MutualAutoencoderOptions)}.{nameof(MutualAutoencoderOptions.EncoderCellDropout)} is {options.EncoderCellDropout}, but it hides cells of a table (the multi-column step) from the encoder; a single column has no missing cells to learn to predict. Leave it at 0."), nameof(data));
+        }
+
         NativeBackends.EnsureTorch();
         TorchRuntime.Configure(options.NumberOfThreads);
         int seed = options.Seed ?? Random.Shared.Next();

@@ -312,7 +312,9 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         /// The information constraint bends the decoder away from the conditional an imputation reads: on the public tables the
         /// plain VAE (<see cref="MutualAutoencoderObjective.VariationalAutoencoder"/>) imputed best, an MAE at M = 2 close to it,
         /// and an MAE at M = 5 (the default target) worse than the column's mean or mode on two of seven tables. To impute, use
-        /// the VAE objective or a small <see cref="MutualAutoencoderOptions.TargetInformation"/>.
+        /// the VAE objective or a small <see cref="MutualAutoencoderOptions.TargetInformation"/>; with an MAE at a large M, set
+        /// <see cref="MutualAutoencoderOptions.EncoderCellDropout"/> to 0.5, which took the MAE at M = 5 below the mean or mode on
+        /// every one of those tables and lowered its error on seven of their eight scored column sets (see the README).
         /// </para>
         /// <para>
         /// A vector column keeps its exact type. A scalar column comes back as a one-slot vector of its item type

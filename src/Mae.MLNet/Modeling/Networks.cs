@@ -127,6 +127,7 @@ internal static class Scalars
     public static readonly Scalar Half = 0.5.ToScalar();
     public static readonly Scalar MinusHalf = (-0.5).ToScalar();
     public static readonly Scalar LogTwoPi = Math.Log(2 * Math.PI).ToScalar();
+    public static readonly Scalar NaN = double.NaN.ToScalar();
 }
 
 internal static class GaussianMath

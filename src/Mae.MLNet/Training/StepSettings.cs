@@ -44,4 +44,7 @@ internal sealed record StepSettings
     public required double AuxiliaryLearningRate { get; init; }
 
     public required bool DecayLearningRate { get; init; }
+
+    /// <summary>The probability that a step hides an observed cell from the encoder (tables only; 0 hides none).</summary>
+    public required double EncoderCellDropout { get; init; }
 }

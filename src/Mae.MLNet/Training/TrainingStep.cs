@@ -1,4 +1,5 @@
 using Mae.Modeling;
+using Mae.Modeling.Columns;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -30,6 +31,7 @@ internal sealed class TrainingStep : IDisposable
     private readonly Scalar capacityWeight;
     private readonly Scalar freeBitsFloor;
     private readonly Scalar marginalMatchingWeight;
+    private readonly Scalar? cellDropout;
     private readonly MaximumMeanDiscrepancy? discrepancy;
     private readonly AggregatePosteriorBank? codeInformation;
 
@@ -51,6 +53,8 @@ internal sealed class TrainingStep : IDisposable
         freeBitsFloor = (settings.TargetInformation / networks.LatentDimension).ToScalar();
         double matching = settings.MarginalMatchingWeight;
         marginalMatchingWeight = matching.ToScalar();
+        if (settings.EncoderCellDropout > 0)
+            cellDropout = settings.EncoderCellDropout.ToScalar();
         if (settings.Objective == MutualAutoencoderObjective.MutualAutoencoder && matching > 0)
             discrepancy = new MaximumMeanDiscrepancy(networks.LatentDimension);
         if (settings.Objective == MutualAutoencoderObjective.MutualAutoencoder && settings.RateMultiplierLearningRate > 0)
@@ -82,7 +86,7 @@ internal sealed class TrainingStep : IDisposable
         bool informationShapesDecoder = settings.Objective == MutualAutoencoderObjective.MutualAutoencoder;
 
         // ELBO with reparameterised posterior samples and the analytic KL to N(0, I).
-        var encoded = networks.Encoder.forward(decoder.ToNetworkInput(rows));
+        var encoded = networks.Encoder.forward(decoder.ToNetworkInput(cellDropout is null ? rows : Cells.HideAtRandom(rows, cellDropout, generator)));
         var posterior = encoded.chunk(2, 1);
         var (mean, logVariance) = (posterior[0], posterior[1]);
         var z = GaussianMath.Sample(mean, logVariance, generator);
@@ -133,8 +137,19 @@ internal sealed class TrainingStep : IDisposable
         // rest of a small model's step.
         bool steer = codeInformation is not null && step % ControlInterval == 0;
         Tensor codeEstimate;
+        var (codes, codeSamples) = (encoded, z);
         using (no_grad())
-            codeEstimate = steer ? codeInformation!.Information(z.narrow(0, 0, subsample), encoded.narrow(0, 0, subsample)) : zeros(1).squeeze();
+        {
+            // With cells hidden from the encoder, the information that β steers is that of the code of whole rows, the code the
+            // model returns: a second pass over the rows as they are, without gradient.
+            if (codeInformation is not null && cellDropout is not null)
+            {
+                codes = networks.Encoder.forward(decoder.ToNetworkInput(rows));
+                var parameters = codes.chunk(2, 1);
+                codeSamples = steer ? GaussianMath.Sample(parameters[0], parameters[1], generator) : z;
+            }
+            codeEstimate = steer ? codeInformation!.Information(codeSamples.narrow(0, 0, subsample), codes.narrow(0, 0, subsample)) : zeros(1).squeeze();
+        }
 
         // Checked before the update, so a diverged step never reaches the weights.
         var figures = stack([elbo, reconstruction, rate, estimate, penalty, mismatch, codeEstimate]).detach().to_type(ScalarType.Float64).data<double>().ToArray();
@@ -156,7 +171,7 @@ internal sealed class TrainingStep : IDisposable
         (loss - information.AuxiliaryObjective).backward();
         modelOptimizer.Step();
         auxiliaryOptimizer.Step();
-        codeInformation?.Add(encoded);
+        codeInformation?.Add(codes);
         if (steer && PastWarmStart(step))
         {
             // In log space: β spans orders of magnitude (small to raise I_q above the ELBO's choice, large to lower it) and stays positive.
@@ -239,6 +254,7 @@ internal sealed class TrainingStep : IDisposable
         auxiliaryOptimizer.Dispose();
         foreach (var scalar in (Scalar[])[priorEntropy, target, penaltyWeight, beta, capacityWeight, freeBitsFloor, marginalMatchingWeight])
             scalar.Dispose();
+        cellDropout?.Dispose();
         discrepancy?.Dispose();
         codeInformation?.Dispose();
     }

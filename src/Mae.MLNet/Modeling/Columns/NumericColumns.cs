@@ -1,3 +1,4 @@
+using TorchSharp;
 using Mae.Export;
 using static TorchSharp.torch;
 
@@ -68,6 +69,10 @@ internal static class Cells
 
     /// <summary>The values with every missing cell set to 0, so that no NaN reaches a product with the mask.</summary>
     public static Tensor Filled(Tensor values, Tensor observed) => where(observed.to_type(ScalarType.Bool), values, zeros_like(values));
+
+    /// <summary>The rows with each cell set to NaN (missing) with probability <paramref name="probability"/>, independently.</summary>
+    public static Tensor HideAtRandom(Tensor rows, Scalar probability, Generator generator) =>
+        rows.masked_fill(rand(rows.shape, generator: generator).lt(probability), Scalars.NaN);
 }
 
 /// <summary>
