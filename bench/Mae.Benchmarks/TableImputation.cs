@@ -33,7 +33,8 @@ internal static class TableImputation
 
     public static int Run(string[] args)
     {
-        string tables = Path.Combine("out", "tables"), output = Path.Combine("docs", "results", "imputation-mae.csv");
+        string tables = Path.Combine("out", "tables");
+        string? output = null;
         int[] seeds = [1, 2, 3];
         int steps = 2000;
         string[]? only = null, onlyMethods = null;
@@ -63,8 +64,15 @@ internal static class TableImputation
 
         var names = ReadIndex(index).Where(n => only is null || only.Contains(n)).ToArray();
         var lines = new List<string> { "table,method,seed,numeric_nrmse,categorical_error,seconds,information" };
-        // With --cell-dropout P the methods train with EncoderCellDropout = P, and their names end "-dropP".
+        // With --cell-dropout P the methods train with EncoderCellDropout = P, their names end "-dropP", and so does the default file's.
         string dropoutSuffix = cellDropout > 0 ? string.Create(CultureInfo.InvariantCulture, $"-drop{cellDropout:0.##}") : "";
+        output ??= Path.Combine("docs", "results", $"imputation-mae{dropoutSuffix.Replace("-drop", "-dropout", StringComparison.Ordinal)}.csv");
+        string[] known = ["vae", "m2", "m5"];
+        if (onlyMethods?.FirstOrDefault(m => !known.Contains(m)) is string unknown)
+        {
+            Console.Error.WriteLine($"Unknown method '{unknown}' in --methods; the methods are {string.Join(", ", known)}.");
+            return 2;
+        }
         var methods = new (string Name, MutualAutoencoderObjective Objective, double Target)[]
         {
             ("vae", MutualAutoencoderObjective.VariationalAutoencoder, 0),

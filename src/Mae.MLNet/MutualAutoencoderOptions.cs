@@ -171,9 +171,17 @@ public class MutualAutoencoderOptions
     /// For a table (the multi-column step): the probability that a training step hides each observed cell from the encoder, whose
     /// reconstruction term still counts it. The code then learns to predict cells it does not see, which is what an imputation
     /// asks of it; the ELBO stays a bound on log p of the observed cells, as q(z|x) may read any part of the row. 0 (the default)
-    /// shows the encoder every observed cell. Must be within [0, 1); the single-column step has no missing cells and refuses a
-    /// positive value. Hiding cells draws from the fit's generator, so a seeded fit with a positive value trains on other draws.
+    /// shows the encoder every observed cell. Must be within [0, 1); the single-column model reads no missing cells and refuses
+    /// a positive value. Hiding cells draws from the fit's generator, so a seeded fit with a positive value trains on other draws.
     /// </summary>
+    /// <remarks>
+    /// The terms that need gradients (the rate, the marginal matching, the decoder's reconstruction) work on the codes of the
+    /// partly hidden rows. The information that <see cref="RateMultiplierLearningRate"/> steers is that of the code of whole rows,
+    /// which the model returns, read by a second encoder pass without gradient; with <see cref="RateMultiplierLearningRate"/> = 0
+    /// nothing steers it, and the code of whole rows holds more than M (2.98 nats at M = 2 on the tests' synthetic table,
+    /// against 2.03 when steered). Measured on seven public tables (see the README), it helped the MAE at M = 5 impute and did
+    /// not help at M = 2 or for the VAE. The anomaly detector and the multi-column step both honour it.
+    /// </remarks>
     public double EncoderCellDropout { get; set; }
 
     /// <summary>Seed of every random draw (weights, batches, noise). <c>null</c> draws a seed. A fixed seed and thread count give bit-identical results.</summary>

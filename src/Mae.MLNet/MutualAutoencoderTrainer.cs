@@ -30,6 +30,8 @@ public sealed class MutualAutoencoderTrainer
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.Table is null && options.EncoderCellDropout > 0)
+            throw SingleColumnCellDropout(options.EncoderCellDropout, "use a table model");
         this.options = options.CloneWithoutCallerObjects();
     }
 
@@ -45,12 +47,6 @@ public sealed class MutualAutoencoderTrainer
         ArgumentNullException.ThrowIfNull(data);
         if (options.Table is null && options.Decoder == DecoderFamily.Categorical && data.FeatureCount != 1)
             throw new ArgumentException($"The categorical decoder reads one class index per row; the data has {data.FeatureCount} features per row.", nameof(data));
-
-        if (options.Table is null && options.EncoderCellDropout > 0)
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{nameof(MutualAutoencoderOptions)}.{nameof(MutualAutoencoderOptions.EncoderCellDropout)} is {options.EncoderCellDropout}, but it hides cells of a table (the multi-column step) from the encoder; a single column has no missing cells to learn to predict. Leave it at 0."), nameof(data));
-        }
 
         NativeBackends.EnsureTorch();
         TorchRuntime.Configure(options.NumberOfThreads);
@@ -81,6 +77,12 @@ public sealed class MutualAutoencoderTrainer
     }
 
     private const int EvaluationSeedOffset = 0x4D4145;
+
+    /// <summary>The refusal of a positive <see cref="MutualAutoencoderOptions.EncoderCellDropout"/> for a model of one column, ending with <paramref name="instead"/>.</summary>
+    internal static ArgumentException SingleColumnCellDropout(double value, string instead) =>
+        new(string.Create(CultureInfo.InvariantCulture,
+            $"{nameof(MutualAutoencoderOptions)}.{nameof(MutualAutoencoderOptions.EncoderCellDropout)} is {value}, but it hides cells of a table from the encoder, and the single-column model reads no missing cells; leave it at 0, or {instead}."),
+            nameof(MutualAutoencoderOptions.EncoderCellDropout));
 
     /// <summary>
     /// Rows for the final diagnostics: <see cref="MutualAutoencoderOptions.EvaluationSampleSize"/>, raised so that the estimator's cap

@@ -1,4 +1,5 @@
 using Mae;
+using Microsoft.ML;
 
 namespace Mae.Tests;
 
@@ -31,6 +32,9 @@ public class OptionsValidationTests
         { nameof(MutualAutoencoderOptions.EvaluationSampleSize), o => o.EvaluationSampleSize = 1, "got 1" },
         { nameof(MutualAutoencoderOptions.Objective), o => o.Objective = (MutualAutoencoderObjective)42, "got 42" },
         { nameof(MutualAutoencoderOptions.Decoder), o => o.Decoder = (DecoderFamily)(-1), "got -1" },
+        { nameof(MutualAutoencoderOptions.EncoderCellDropout), o => o.EncoderCellDropout = 1, "must be within [0, 1); got 1" },
+        { nameof(MutualAutoencoderOptions.EncoderCellDropout), o => o.EncoderCellDropout = -0.1, "got -0.1" },
+        { nameof(MutualAutoencoderOptions.EncoderCellDropout), o => o.EncoderCellDropout = double.NaN, "got NaN" },
     };
 
     [Theory]
@@ -43,6 +47,22 @@ public class OptionsValidationTests
         Assert.Equal(option, error.ParamName);
         Assert.Contains($"{nameof(MutualAutoencoderOptions)}.{option}", error.Message);
         Assert.Contains(actual, error.Message);
+    }
+
+    [Fact]
+    public void EncoderCellDropoutIsRefusedForASingleColumnModel()
+    {
+        // The trainer's own model of one column, and the single-column ML.NET step (which points to the multi-column one).
+        var error = Assert.Throws<ArgumentException>(() => new MutualAutoencoderTrainer(new MutualAutoencoderOptions { EncoderCellDropout = 0.3 }));
+        Assert.Equal(nameof(MutualAutoencoderOptions.EncoderCellDropout), error.ParamName);
+        Assert.Contains("MutualAutoencoderOptions.EncoderCellDropout is 0.3", error.Message);
+        Assert.Contains("single-column model reads no missing cells", error.Message);
+
+        var mlContext = new MLContext(seed: 1);
+        var step = Assert.Throws<ArgumentException>(() => mlContext.Transforms.MutualAutoencode("Code", "Pixels",
+            new MutualAutoencoderEstimator.Options { EncoderCellDropout = 0.5 }));
+        Assert.Contains("EncoderCellDropout is 0.5", step.Message);
+        Assert.Contains("MutualAutoencode(\"Code\", new[] { \"Pixels\" }, options)", step.Message);
     }
 
     [Fact]

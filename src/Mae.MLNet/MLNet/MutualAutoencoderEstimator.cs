@@ -57,6 +57,8 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
                 $"{nameof(Options)}.{nameof(Options.ScoreColumnName)} is '{score}', but the single-column step has no anomaly score in its ONNX export; use the multi-column step, which takes one column too: MutualAutoencode(\"{outputColumnName}\", new[] {{ \"{inputColumnName}\" }}, options).",
                 nameof(options));
         }
+        if (options.EncoderCellDropout > 0)
+            throw MutualAutoencoderTrainer.SingleColumnCellDropout(options.EncoderCellDropout, $"use the multi-column step, which takes one column too: MutualAutoencode(\"{outputColumnName}\", new[] {{ \"{inputColumnName}\" }}, options)");
         options.Validate(classCountFromData: true);
         this.catalog = catalog;
         this.options = (Options)options.Clone();
