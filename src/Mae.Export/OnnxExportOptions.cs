@@ -63,6 +63,16 @@ public sealed class OnnxExportOptions
     public string? ImputedColumnSuffix { get; set; }
 
     /// <summary>
+    /// Gets or sets the fixed standard normal draws ε_k, K rows of the latent dimension one after another, with which a table model's
+    /// imputed columns weigh codes by importance; empty (the default) predicts at the posterior mean. When set, each row's codes are
+    /// z_k = μ + σ·ε_k (the same draws for every row), each weighted by p(x_obs|z_k)·p(z_k)/q(z_k|x_obs) normalised over k, and each
+    /// missing cell gets the decision on its column's weighted summary (mean, rate, or class or outcome probabilities): the
+    /// model's own predictive given the observed cells rather than the encoder's approximation. It costs K decoder passes a row.
+    /// Ignored without <see cref="ImputedColumnSuffix"/>; its length must be a multiple of the latent dimension, its values finite.
+    /// </summary>
+    public ReadOnlyMemory<float> ImputationNoise { get; set; }
+
+    /// <summary>
     /// Gets or sets the name of a table model's anomaly score output, or <see langword="null"/> (the default) for none. When set,
     /// <see cref="OnnxExporter.WriteTable(TableDescription, Stream, OnnxExportOptions)"/> outputs float [batch, 1] ([1] for one row):
     /// the plug-in negative ELBO with the code at its posterior mean, −log p(x | z = μ) + KL(q(z|x) ‖ p(z)), in nats over each row's

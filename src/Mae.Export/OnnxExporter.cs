@@ -171,6 +171,23 @@ public static class OnnxExporter
             throw new ArgumentException("ImputedColumnSuffix must not be empty: an imputed output cannot share its column's name. Use null for no imputed outputs.", nameof(options));
         }
 
+        int latent = table.Encoder.LatentDimension;
+        ReadOnlySpan<float> noise = options.ImputationNoise.Span;
+        if (noise.Length % latent != 0)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"ImputationNoise holds {noise.Length} values; it must hold K rows of the latent dimension {latent}, a multiple of {latent}."), nameof(options));
+        }
+
+        for (int i = 0; i < noise.Length; i++)
+        {
+            if (!float.IsFinite(noise[i]))
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"ImputationNoise[{i}] (draw {i / latent}, dimension {i % latent}) is {noise[i]}; every draw must be finite."), nameof(options));
+            }
+        }
+
         var names = new List<string>(table.Columns.Select(c => c.Name)) { options.EncoderMeanName };
         if (options.IncludeLogVariance)
         {

@@ -166,6 +166,22 @@ public abstract class TableColumn
     /// </summary>
     internal abstract string AddPrediction(OnnxGraphBuilder graph, string head, string prefix);
 
+    /// <summary>Width per row of <see cref="AddSummary"/>'s output.</summary>
+    internal abstract int SummaryWidth { get; }
+
+    /// <summary>
+    /// Adds the nodes of the per-cell quantities of p(x|z) that a prediction averages over codes, [N, <see cref="SummaryWidth"/>] from
+    /// the head slice <paramref name="head"/> [N, <see cref="HeadWidth"/>]: the mean of the standardised value (real, positive), the
+    /// rate (count), the class probabilities slot by slot (categorical), the probability of 1 (binary); the trained model's summary.
+    /// </summary>
+    internal abstract string AddSummary(OnnxGraphBuilder graph, string head, string prefix);
+
+    /// <summary>
+    /// Adds the nodes that predict every cell, in the input's element type, from a (possibly averaged) summary [N, <see cref="SummaryWidth"/>]:
+    /// the trained model's decision (the value at the mean, the most probable class or outcome).
+    /// </summary>
+    internal abstract string AddDecision(OnnxGraphBuilder graph, string summary, string prefix);
+
     /// <summary>
     /// The columns <paramref name="members"/> (this one first, every one of this kind and input type) as one column whose slots are
     /// the members' slots in order, which the graph reads with one set of nodes: the saved pipeline runs the graph once per row,

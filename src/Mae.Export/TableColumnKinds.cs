@@ -149,6 +149,21 @@ internal abstract class StandardisedTableColumn : TableColumn
     private protected string InInputType(Onnx.OnnxGraphBuilder graph, string prediction, string prefix) =>
         Type == TableColumnType.Double ? graph.Cast(prediction, TensorProto.Types.DataType.Double, $"{prefix}.prediction_double") : prediction;
 
+    internal override int SummaryWidth => Width;
+
+    /// <summary>The mean of the standardised transform u: the head's first Width outputs.</summary>
+    internal override string AddSummary(Onnx.OnnxGraphBuilder graph, string head, string prefix) => graph.Slice(head, 0, Width, $"{prefix}.summary");
+
+    internal override string AddDecision(Onnx.OnnxGraphBuilder graph, string summary, string prefix)
+    {
+        string scaled = graph.AddNode("Mul", $"{prefix}_decision_unscale", [summary, graph.AddInitializer($"{prefix}.decision_scale", _scale, 1, Width)], $"{prefix}.decision_unscaled");
+        string transformed = graph.AddNode("Add", $"{prefix}_decision_uncentre", [scaled, graph.AddInitializer($"{prefix}.decision_location", _location, 1, Width)], $"{prefix}.decision_transformed");
+        return InInputType(graph, AddUntransform(graph, transformed, prefix), prefix);
+    }
+
+    /// <summary>x from t(x): the identity (a real column), unless the kind transforms.</summary>
+    private protected virtual string AddUntransform(Onnx.OnnxGraphBuilder graph, string transformed, string prefix) => transformed;
+
     /// <summary>location + scale · (the first Width head outputs): the mean of t(x).</summary>
     private protected string AddDestandardisedMean(Onnx.OnnxGraphBuilder graph, string head, string prefix)
     {
@@ -191,6 +206,9 @@ internal sealed class PositiveTableColumn(string name, TableColumnType type, Rea
     private protected override string AddTransform(Onnx.OnnxGraphBuilder graph, string values, string prefix) =>
         graph.AddNode("Log", $"{prefix}_log", [values], $"{prefix}.log");
 
+    private protected override string AddUntransform(Onnx.OnnxGraphBuilder graph, string transformed, string prefix) =>
+        graph.AddNode("Exp", $"{prefix}_decision_exp", [transformed], $"{prefix}.decision_exp");
+
     internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
         InInputType(graph, graph.AddNode("Exp", $"{prefix}_exp", [AddDestandardisedMean(graph, head, prefix)], $"{prefix}.prediction"), prefix);
 
@@ -227,6 +245,13 @@ internal sealed class CountTableColumn(string name, TableColumnType type, ReadOn
 
     internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
         InInputType(graph, graph.AddNode("Exp", $"{prefix}_rate", [graph.Slice(head, 0, Width, $"{prefix}.head_log_mean")], $"{prefix}.prediction"), prefix);
+
+    /// <summary>The rate (the mean count) e^η.</summary>
+    internal override string AddSummary(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
+        graph.AddNode("Exp", $"{prefix}_summary_rate", [graph.Slice(head, 0, Width, $"{prefix}.summary_log_mean")], $"{prefix}.summary");
+
+    /// <summary>The mean count itself.</summary>
+    internal override string AddDecision(Onnx.OnnxGraphBuilder graph, string summary, string prefix) => InInputType(graph, summary, prefix);
 
     /// <summary>
     /// ln Γ(k + r) − ln Γ(r) − ln k! + r(ρ − ln(r + μ)) + k(η − ln(r + μ)) per cell, η the head's log-mean and ρ its log-dispersion
@@ -353,6 +378,25 @@ internal sealed class CategoricalTableColumn : TableColumn
             $"{prefix}.log_likelihood", Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
     }
 
+    internal override int SummaryWidth => HeadWidth;
+
+    /// <summary>Each slot's class probabilities, [N, slots·K] (a padding class's logit of −10⁹ gives it 0).</summary>
+    internal override string AddSummary(Onnx.OnnxGraphBuilder graph, string head, string prefix)
+    {
+        string probabilities = graph.AddNode("Softmax", $"{prefix}_summary_softmax", [AddSlotLogits(graph, head, $"{prefix}_summary")], $"{prefix}.summary_probabilities",
+            Onnx.OnnxGraphBuilder.IntAttribute("axis", 2));
+        return graph.AddNode("Reshape", $"{prefix}_summary_rows", [probabilities, graph.AddInitializer($"{prefix}.summary_rows_shape", [0L, HeadWidth], 2)], $"{prefix}.summary");
+    }
+
+    /// <summary>Each slot's most probable class, as its key (class + 1).</summary>
+    internal override string AddDecision(Onnx.OnnxGraphBuilder graph, string summary, string prefix)
+    {
+        string index = graph.AddNode("ArgMax", $"{prefix}_decision_argmax", [AddSlotLogits(graph, summary, $"{prefix}_decision")], $"{prefix}.decision_argmax",
+            Onnx.OnnxGraphBuilder.IntAttribute("axis", 2), Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 0));
+        string key = graph.AddNode("Add", $"{prefix}_decision_key", [index, graph.AddInitializer($"{prefix}.decision_one_int64", [1L])], $"{prefix}.decision_int64");
+        return graph.Cast(key, TensorProto.Types.DataType.Uint32, $"{prefix}.decision");
+    }
+
     /// <summary>The head [N, slots·K] as each slot's logits, [N, slots, K].</summary>
     private string AddSlotLogits(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
         graph.AddNode("Reshape", $"{prefix}_slot_logits", [head, graph.AddInitializer($"{prefix}.slots_shape", [0L, Width, _paddedCount], 3)], $"{prefix}.slot_logits");
@@ -420,5 +464,18 @@ internal sealed class BinaryTableColumn : TableColumn
     {
         string positive = graph.AddNode("Greater", $"{prefix}_positive", [head, graph.Scalar("zero", 0f)], $"{prefix}.positive");
         return Type == TableColumnType.Boolean ? positive : graph.Cast(positive, TensorProto.Types.DataType.Float, $"{prefix}.prediction");
+    }
+
+    internal override int SummaryWidth => Width;
+
+    /// <summary>The probability of 1.</summary>
+    internal override string AddSummary(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
+        graph.AddNode("Sigmoid", $"{prefix}_summary_sigmoid", [head], $"{prefix}.summary");
+
+    /// <summary>The more probable outcome.</summary>
+    internal override string AddDecision(Onnx.OnnxGraphBuilder graph, string summary, string prefix)
+    {
+        string positive = graph.AddNode("Greater", $"{prefix}_decision_more_likely", [summary, graph.Scalar("half", 0.5f)], $"{prefix}.decision_more_likely");
+        return Type == TableColumnType.Boolean ? positive : graph.Cast(positive, TensorProto.Types.DataType.Float, $"{prefix}.decision");
     }
 }

@@ -168,6 +168,21 @@ public sealed class TableGraphTests
     }
 
     [Fact]
+    public void ImputationNoiseMustBeWholeFiniteDraws()
+    {
+        var table = Table();
+        int latent = table.Encoder.LatentDimension;
+        var ragged = Assert.Throws<ArgumentException>(() => OnnxExporter.WriteTable(table, new MemoryStream(),
+            new OnnxExportOptions { ImputedColumnSuffix = ".imputed", ImputationNoise = new float[2 * latent + 1] }));
+        Assert.Contains($"ImputationNoise holds {2 * latent + 1} values", ragged.Message);
+        var noise = new float[2 * latent];
+        noise[latent + 1] = float.NaN;
+        var notFinite = Assert.Throws<ArgumentException>(() => OnnxExporter.WriteTable(table, new MemoryStream(),
+            new OnnxExportOptions { ImputedColumnSuffix = ".imputed", ImputationNoise = noise }));
+        Assert.Contains($"ImputationNoise[{latent + 1}] (draw 1, dimension 1) is NaN", notFinite.Message);
+    }
+
+    [Fact]
     public void TheScoreNeedsItsNameAndTheLabelNeedsTheScoreAndAFiniteThreshold()
     {
         var table = Table();

@@ -161,45 +161,44 @@ public sealed class MixedTableTests(MixedTableModels models, Xunit.Abstractions.
         }
         int mode = Array.IndexOf(counts, counts.Max());
 
-        var model = models.Vae;
-        var imputed = model.Impute(rows);
-        var imputedByMae = models.ByTarget[2.0].Impute(rows);
-        int modelErrors = 0, modeErrors = 0, maeErrors = 0;
-        for (int r = 0; r < 2000; r++)
+        int modeErrors = 0;
+        for (int i = MixedTableModels.SegmentCell; i < complete.Length; i += MixedTableModels.Width)
+            modeErrors += mode == complete[i] ? 0 : 1;
+        double modeRate = modeErrors / 2000.0;
+
+        // Each rule's segment error; every rule passes the observed cells through unchanged.
+        double SegmentErrorRate(float[] imputed)
         {
-            int i = r * MixedTableModels.Width;
-            float truth = complete[i + MixedTableModels.SegmentCell];
-            modelErrors += imputed[i + MixedTableModels.SegmentCell] == truth ? 0 : 1;
-            modeErrors += mode == truth ? 0 : 1;
-            maeErrors += imputedByMae[i + MixedTableModels.SegmentCell] == truth ? 0 : 1;
-            // Observed cells pass through unchanged.
-            for (int c = 0; c < MixedTableModels.Width; c++)
+            int errors = 0;
+            for (int r = 0; r < 2000; r++)
             {
-                if (c != MixedTableModels.SegmentCell)
-                    Assert.Equal(complete[i + c], imputed[i + c]);
+                int i = r * MixedTableModels.Width;
+                errors += imputed[i + MixedTableModels.SegmentCell] == complete[i + MixedTableModels.SegmentCell] ? 0 : 1;
+                for (int c = 0; c < MixedTableModels.Width; c++)
+                {
+                    if (c != MixedTableModels.SegmentCell)
+                        Assert.Equal(complete[i + c], imputed[i + c]);
+                }
             }
+            return errors / 2000.0;
         }
-        double modelRate = modelErrors / 2000.0, modeRate = modeErrors / 2000.0;
-        output.WriteLine($"segment error rate: VAE {modelRate:F3} (I_q {model.Report.Final.AggregatePosteriorInformation:F2}), MAE at M = 2 {maeErrors / 2000.0:F3}, mode {modeRate:F3}");
+
+        var model = models.Vae;
+        double modelRate = SegmentErrorRate(model.Impute(rows)), maeRate = SegmentErrorRate(models.ByTarget[2.0].Impute(rows));
+        output.WriteLine($"segment error rate: VAE {modelRate:F3} (I_q {model.Report.Final.AggregatePosteriorInformation:F2}), MAE at M = 2 {maeRate:F3}, mode {modeRate:F3}");
         Assert.True(modelRate < 0.5 * modeRate, $"Imputed segments are wrong in {modelRate:P1} of rows, the mode in {modeRate:P1}.");
 
-        // The rule averaged over posterior draws: deterministic (its draws come from the training seed), observed cells unchanged,
-        // and as good as the posterior mean's where the segment is a function of an observed cell.
-        var averaged = model.Impute(rows, posteriorDraws: 16);
-        Assert.Equal(averaged, model.Impute(rows, posteriorDraws: 16));
-        int averagedErrors = 0;
-        for (int r = 0; r < 2000; r++)
+        // The rules over 16 draws, averaged and importance-weighted: deterministic (their draws come from the training seed), and
+        // as good as the posterior mean's where the segment is a function of an observed cell.
+        foreach (bool weighted in (bool[])[false, true])
         {
-            int i = r * MixedTableModels.Width;
-            averagedErrors += averaged[i + MixedTableModels.SegmentCell] == complete[i + MixedTableModels.SegmentCell] ? 0 : 1;
-            for (int c = 0; c < MixedTableModels.Width; c++)
-            {
-                if (c != MixedTableModels.SegmentCell)
-                    Assert.Equal(complete[i + c], averaged[i + c]);
-            }
+            var imputed = model.Impute(rows, posteriorDraws: 16, importanceWeighted: weighted);
+            Assert.Equal(imputed, model.Impute(rows, posteriorDraws: 16, importanceWeighted: weighted));
+            double rate = SegmentErrorRate(imputed);
+            string rule = weighted ? "weighted by importance over 16 draws a row" : "averaged over 16 posterior draws";
+            output.WriteLine($"segment error rate {rule}: VAE {rate:F3}");
+            Assert.True(rate < 0.5 * modeRate, $"Segments {rule} are wrong in {rate:P1} of rows, the mode in {modeRate:P1}.");
         }
-        output.WriteLine($"segment error rate averaged over 16 posterior draws: VAE {averagedErrors / 2000.0:F3}");
-        Assert.True(averagedErrors / 2000.0 < 0.5 * modeRate, $"Segments imputed over posterior draws are wrong in {averagedErrors / 2000.0:P1} of rows, the mode in {modeRate:P1}.");
     }
 
     [Fact]

@@ -140,6 +140,15 @@ public sealed class TabularDecoderTests
             for (int f = 0; f < actual.Length; f++)
                 Assert.Equal(expected[f], actual[f], 4);
         }
+
+        // Weighted draws: equal weights are the plain average; all the weight on one draw is that draw's prediction; and a row's
+        // weights act on its own draws (row 0 takes draw 1, rows 1 and 2 draw 0).
+        using var equal = full(2, 3, 0.5f);
+        Assert.Equal(averaged.data<float>().ToArray(), table.PredictWeighted(conditions, equal).data<float>().ToArray());
+        var chosen = tensor(new[] { 0f, 1f, 1f, 1f, 0f, 0f }, [2, 3]);
+        var picked = table.PredictWeighted(conditions, chosen);
+        Assert.Equal(table.Predict(conditions[3].unsqueeze(0)).data<float>().ToArray(), picked[0].data<float>().ToArray());
+        Assert.Equal(table.Predict(conditions.narrow(0, 1, 2)).data<float>().ToArray(), picked.narrow(0, 1, 2).data<float>().ToArray());
     }
 
     /// <summary>Five columns of every kind, seven values a row.</summary>

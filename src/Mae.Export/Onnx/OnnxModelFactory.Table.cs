@@ -9,7 +9,8 @@ internal static partial class OnnxModelFactory
     /// each group's network input and mask; the encoder on their concatenation, gathered back into the table's column order; and
     /// (when <see cref="OnnxExportOptions.ImputedColumnSuffix"/> or <see cref="OnnxExportOptions.AnomalyScoreName"/> is set) the decoder
     /// at the posterior mean, its head gathered into the groups' order, with each column's missing cells replaced by its prediction
-    /// and the anomaly score.
+    /// and the anomaly score; with <see cref="OnnxExportOptions.ImputationNoise"/>, the decoder also on the K fixed draws' codes (one
+    /// pass over all the rows), whose importance weights give the imputed cells.
     /// </summary>
     public static ModelProto CreateTable(TableDescription table, OnnxExportOptions options)
     {
@@ -64,43 +65,44 @@ internal static partial class OnnxModelFactory
 
         if (options.ImputedColumnSuffix is not null || options.AnomalyScoreName is not null)
         {
-            string decoderTrunk = AddTrunk(graph, table.DecoderHiddenLayers, encoder.Activation, meanRow, "decoder_hidden");
-            string head = AddDense(graph, table.DecoderHead, "decoder_head", decoderTrunk, "decoder_head.output");
-            if (groups.Reordered)
+            int draws = options.ImputationNoise.Length / latent;
+            bool weighted = options.ImputedColumnSuffix is not null && draws > 0;
+            string? logVarianceRow = logVarianceRowName;
+            if (logVarianceRow is null && (weighted || options.AnomalyScoreName is not null))
             {
-                // A padding output reads a logit of −10⁹ appended after the head's last output.
-                int headWidth = table.DecoderHead.OutputSize;
-                if (groups.Padded)
-                {
-                    head = graph.AddNode("Pad", "decoder_head_pad", [head, graph.AddInitializer("decoder_head.pads", [0L, 0L, 0L, 1L], 4), graph.Scalar("padding_logit", -1e9f)],
-                        "decoder_head.padded");
-                }
-
-                long[] order = [.. groups.HeadOrder.Select(i => i == ColumnGroups.PaddingOutput ? headWidth : i)];
-                head = graph.AddNode("Gather", "decoder_head_order", [head, graph.AddInitializer("decoder_head.order", order, order.Length)],
-                    "decoder_head.grouped", OnnxGraphBuilder.IntAttribute("axis", 1));
+                logVarianceRow = AddDense(graph, encoder.LogVarianceHead, "score_log_variance_head", trunk, "score.log_variance");
             }
 
-            var slices = new string[groups.Groups.Count];
-            int offset = 0;
-            for (int g = 0; g < groups.Groups.Count; g++)
+            // Weighted: one decoder pass over the K fixed draws' codes, [K·N] rows, after the posterior mean's N rows when the score
+            // reads them too.
+            bool meanRows = !weighted || options.AnomalyScoreName is not null;
+            string? drawCodes = weighted ? AddImputationCodes(graph, meanRow, logVarianceRow!, options.ImputationNoise.Span, latent) : null;
+            string codes = drawCodes is null ? meanRow
+                : meanRows ? graph.AddNode("Concat", "decoder_codes_concat", [meanRow, drawCodes], "decoder_codes", OnnxGraphBuilder.IntAttribute("axis", 0))
+                : drawCodes;
+            string[] slices = AddDecoderHeads(graph, table, groups, encoder, codes);
+            var rows = new DrawLayout(weighted ? draws : 0, meanRows);
+            string[] meanSlices = slices;
+            if (weighted && meanRows)
             {
-                int width = groups.Groups[g].Column.HeadWidth;
-                slices[g] = groups.Groups.Count == 1 ? head : graph.Slice(head, offset, offset + width, $"{Prefix(g)}.head");
-                offset += width;
+                meanSlices = new string[slices.Length];
+                for (int g = 0; g < slices.Length; g++)
+                {
+                    meanSlices[g] = rows.MeanRows(graph, slices[g], groups.Groups[g].Column.HeadWidth, $"{Prefix(g)}_mean_head");
+                }
             }
 
             if (options.ImputedColumnSuffix is string suffix)
             {
-                AddImputedColumns(graph, table, groups, groupInputs, values, slices, suffix);
+                Func<int, string> prediction = weighted
+                    ? AddWeightedPredictions(graph, groups, values, slices, rows, drawCodes!, logVarianceRow!, options.ImputationNoise.Span, latent)
+                    : g => groups.Groups[g].Column.AddPrediction(graph, slices[g], Prefix(g));
+                AddImputedColumns(graph, table, groups, groupInputs, values, prediction, suffix);
             }
 
             if (options.AnomalyScoreName is string scoreName)
             {
-                string logVarianceRow = options.IncludeLogVariance
-                    ? logVarianceRowName!
-                    : AddDense(graph, encoder.LogVarianceHead, "score_log_variance_head", trunk, "score.log_variance");
-                AddAnomalyScore(graph, groups, values, slices, meanRow, logVarianceRow, scoreName, options);
+                AddAnomalyScore(graph, groups, values, meanSlices, meanRow, logVarianceRow!, scoreName, options);
             }
         }
 
@@ -127,7 +129,7 @@ internal static partial class OnnxModelFactory
     /// Each column that can be missing, with its missing cells replaced by its prediction, as the output <c>{column}{suffix}</c>;
     /// a group's imputed values are cut back into its members' columns. The outputs follow the table's column order.
     /// </summary>
-    private static void AddImputedColumns(OnnxGraphBuilder graph, TableDescription table, ColumnGroups groups, string[] groupInputs, ColumnValues[] values, string[] heads, string suffix)
+    private static void AddImputedColumns(OnnxGraphBuilder graph, TableDescription table, ColumnGroups groups, string[] groupInputs, ColumnValues[] values, Func<int, string> predictionOf, string suffix)
     {
         var imputedRows = new string?[table.Columns.Count];
         for (int g = 0; g < groups.Groups.Count; g++)
@@ -139,7 +141,7 @@ internal static partial class OnnxModelFactory
             }
 
             string prefix = Prefix(g);
-            string prediction = group.Column.AddPrediction(graph, heads[g], prefix);
+            string prediction = predictionOf(g);
             string imputed = graph.AddNode("Where", $"{prefix}_impute", [values[g].ObservedBool, groupInputs[g], prediction], $"{prefix}.imputed_rows");
             for (int j = 0; j < group.Members.Length; j++)
             {
@@ -235,6 +237,147 @@ internal static partial class OnnxModelFactory
 
         graph.AddNode("Squeeze", $"{prefix}_squeeze", [value, graph.AddInitializer($"{prefix}.squeeze_axes", [0L], 1)], output);
         return value;
+    }
+
+    /// <summary>
+    /// The decoder's head on <paramref name="codes"/>, cut into the groups' slices (the head gathered into the groups' order, with a
+    /// logit of −10⁹ for a padding output).
+    /// </summary>
+    private static string[] AddDecoderHeads(OnnxGraphBuilder graph, TableDescription table, ColumnGroups groups, EncoderDescription encoder, string codes)
+    {
+        string decoderTrunk = AddTrunk(graph, table.DecoderHiddenLayers, encoder.Activation, codes, "decoder_hidden");
+        string head = AddDense(graph, table.DecoderHead, "decoder_head", decoderTrunk, "decoder_head.output");
+        if (groups.Reordered)
+        {
+            // A padding output reads a logit of −10⁹ appended after the head's last output.
+            int headWidth = table.DecoderHead.OutputSize;
+            if (groups.Padded)
+            {
+                head = graph.AddNode("Pad", "decoder_head_pad", [head, graph.AddInitializer("decoder_head.pads", [0L, 0L, 0L, 1L], 4), graph.Scalar("padding_logit", -1e9f)],
+                    "decoder_head.padded");
+            }
+
+            long[] order = [.. groups.HeadOrder.Select(i => i == ColumnGroups.PaddingOutput ? headWidth : i)];
+            head = graph.AddNode("Gather", "decoder_head_order", [head, graph.AddInitializer("decoder_head.order", order, order.Length)],
+                "decoder_head.grouped", OnnxGraphBuilder.IntAttribute("axis", 1));
+        }
+
+        var slices = new string[groups.Groups.Count];
+        int offset = 0;
+        for (int g = 0; g < groups.Groups.Count; g++)
+        {
+            int width = groups.Groups[g].Column.HeadWidth;
+            slices[g] = groups.Groups.Count == 1 ? head : graph.Slice(head, offset, offset + width, $"{Prefix(g)}.head");
+            offset += width;
+        }
+
+        return slices;
+    }
+
+    /// <summary>
+    /// The codes of imputation by importance, [K·N, d]: z_k = μ + σ·ε_k for the fixed draws ε [K, d] (the same for every row); draw k of
+    /// row n at k·N + n.
+    /// </summary>
+    private static string AddImputationCodes(OnnxGraphBuilder graph, string mean, string logVariance, ReadOnlySpan<float> noise, int latent)
+    {
+        string deviation = graph.AddNode("Exp", "impute_deviation", [graph.AddNode("Mul", "impute_half_log_variance", [logVariance, graph.Scalar("half", 0.5f)], "impute.half_log_variance")],
+            "impute.deviation");
+        string axisZero = graph.AddInitializer("impute.axis_zero", [0L], 1);
+        string spread = graph.AddNode("Mul", "impute_spread", [graph.AddNode("Unsqueeze", "impute_deviation_unsqueeze", [deviation, axisZero], "impute.deviation_rows"),
+            graph.AddInitializer("impute.noise", noise, noise.Length / latent, 1, latent)], "impute.spread");
+        string codes = graph.AddNode("Add", "impute_codes", [graph.AddNode("Unsqueeze", "impute_mean_unsqueeze", [mean, axisZero], "impute.mean_rows"), spread], "impute.codes_by_draw");
+        return graph.AddNode("Reshape", "impute_codes_rows", [codes, graph.AddInitializer("impute.codes_shape", [-1L, latent], 2)], "impute.codes");
+    }
+
+    /// <summary>
+    /// The rows of a value over the decoder's codes when imputing by importance: the posterior mean's N rows first when
+    /// <paramref name="MeanFirst"/> (the anomaly score reads them), then the <paramref name="Draws"/> draws' K·N rows.
+    /// </summary>
+    private readonly record struct DrawLayout(int Draws, bool MeanFirst)
+    {
+        private long Blocks => Draws + (MeanFirst ? 1 : 0);
+
+        /// <summary>The posterior mean's rows of <paramref name="value"/>, [N, <paramref name="width"/>].</summary>
+        public string MeanRows(OnnxGraphBuilder graph, string value, int width, string prefix) =>
+            graph.AddNode("Gather", $"{prefix}_first", [ByDraw(graph, value, width, prefix), graph.AddInitializer($"{prefix}.first_index", [0L])], $"{prefix}.first",
+                OnnxGraphBuilder.IntAttribute("axis", 0));
+
+        /// <summary>The draws' rows of <paramref name="value"/>, [K, N, <paramref name="width"/>].</summary>
+        public string DrawRows(OnnxGraphBuilder graph, string value, int width, string prefix)
+        {
+            string byDraw = ByDraw(graph, value, width, prefix);
+            return MeanFirst
+                ? graph.AddNode("Slice", $"{prefix}_draws", [byDraw, graph.AddInitializer($"{prefix}.draws_start", [1L], 1), graph.AddInitializer($"{prefix}.draws_end", [Blocks], 1),
+                    graph.AddInitializer($"{prefix}.draws_axes", [0L], 1)], $"{prefix}.draws")
+                : byDraw;
+        }
+
+        private string ByDraw(OnnxGraphBuilder graph, string value, int width, string prefix) =>
+            graph.AddNode("Reshape", $"{prefix}_by_draw", [value, graph.AddInitializer($"{prefix}.by_draw_shape", [Blocks, -1L, width], 3)], $"{prefix}.by_draw");
+    }
+
+    /// <summary>
+    /// Each group's prediction by importance: the draws' weights w_k ∝ p(x_obs|z_k)·p(z_k)/q(z_k|x_obs) normalised over k (uniform for a
+    /// row whose weights are not numbers, such as a row with a value its column cannot hold), and the decision on the weighted summary.
+    /// </summary>
+    private static Func<int, string> AddWeightedPredictions(OnnxGraphBuilder graph, ColumnGroups groups, ColumnValues[] values, string[] heads, DrawLayout rows,
+        string codes, string logVariance, ReadOnlySpan<float> noise, int latent)
+    {
+        int draws = noise.Length / latent;
+        string repeats = graph.AddInitializer("impute.tile_repeats", [draws, 1L], 2);
+        string logLikelihood = null!;
+        var drawHeadsOf = new string[groups.Groups.Count];
+        for (int g = 0; g < groups.Groups.Count; g++)
+        {
+            string prefix = $"impute_{Prefix(g)}";
+            ColumnValues v = values[g];
+            var tiled = new ColumnValues(
+                graph.AddNode("Tile", $"{prefix}_tile_input", [v.NetworkInput, repeats], $"{prefix}.network_input"),
+                graph.AddNode("Tile", $"{prefix}_tile_observed", [v.ObservedFloat, repeats], $"{prefix}.observed_float"),
+                graph.AddNode("Tile", $"{prefix}_tile_observed_bool", [v.ObservedBool, repeats], $"{prefix}.observed_bool"),
+                graph.AddNode("Tile", $"{prefix}_tile_values", [v.Values, repeats], $"{prefix}.values"));
+            string drawHeads = rows.MeanFirst
+                ? graph.AddNode("Reshape", $"{prefix}_draw_heads", [rows.DrawRows(graph, heads[g], groups.Groups[g].Column.HeadWidth, $"{prefix}_head"),
+                    graph.AddInitializer($"{prefix}.draw_heads_shape", [-1L, groups.Groups[g].Column.HeadWidth], 2)], $"{prefix}.draw_heads")
+                : heads[g];
+            drawHeadsOf[g] = drawHeads;
+            string term = groups.Groups[g].Column.AddLogLikelihood(graph, drawHeads, tiled, prefix);
+            logLikelihood = g == 0 ? term : graph.AddNode("Add", $"impute_log_likelihood_through_{Prefix(g)}", [logLikelihood, term], $"impute.log_likelihood_through_{Prefix(g)}");
+        }
+
+        // log p(z) − log q(z|x) = −½ Σ z² + ½ Σ ε² + ½ Σ log σ² (the 2π terms cancel).
+        string squares = graph.AddNode("ReduceSum", "impute_code_squares", [graph.AddNode("Mul", "impute_code_square", [codes, codes], "impute.code_square"),
+            graph.AddInitializer("impute.latent_axes", [1L], 1)], "impute.code_squares", OnnxGraphBuilder.IntAttribute("keepdims", 1));
+        string logPrior = graph.AddNode("Mul", "impute_log_prior", [squares, graph.Scalar("minus_half", -0.5f)], "impute.log_prior");
+        string perCode = graph.AddNode("Add", "impute_log_joint", [logLikelihood, logPrior], "impute.log_joint");
+        string byDraw = new DrawLayout(draws, MeanFirst: false).DrawRows(graph, perCode, 1, "impute_log_joint");   // [K, N, 1]
+        var noiseSquares = new float[draws];
+        for (int k = 0; k < draws; k++)
+        {
+            for (int j = 0; j < latent; j++)
+            {
+                noiseSquares[k] += 0.5f * noise[k * latent + j] * noise[k * latent + j];
+            }
+        }
+
+        string halfLogVariance = graph.AddNode("Mul", "impute_half_log_variance_sum", [graph.AddNode("ReduceSum", "impute_log_variance_sum", [logVariance, graph.AddInitializer("impute.log_variance_axes", [1L], 1)],
+            "impute.log_variance_sum", OnnxGraphBuilder.IntAttribute("keepdims", 1)), graph.Scalar("half", 0.5f)], "impute.half_log_variance_sum");   // [N, 1]
+        string logWeights = graph.AddNode("Add", "impute_log_weights", [graph.AddNode("Add", "impute_log_weights_noise", [byDraw, graph.AddInitializer("impute.noise_half_squares", noiseSquares, draws, 1, 1)],
+            "impute.log_weights_noise"), halfLogVariance], "impute.log_weights");   // [K, N, 1]
+        string weights = graph.AddNode("Softmax", "impute_weights_softmax", [logWeights], "impute.weights_softmax", OnnxGraphBuilder.IntAttribute("axis", 0));
+        weights = graph.AddNode("Where", "impute_weights_judged", [graph.AddNode("IsNaN", "impute_weights_nan", [weights], "impute.weights_nan"),
+            graph.Scalar("uniform_weight", 1f / draws), weights], "impute.weights");
+
+        return g =>
+        {
+            string prefix = $"impute_{Prefix(g)}";
+            TableColumn column = groups.Groups[g].Column;
+            string summary = new DrawLayout(draws, MeanFirst: false).DrawRows(graph, column.AddSummary(graph, drawHeadsOf[g], prefix), column.SummaryWidth, $"{prefix}_summary");
+            string weightedSummary = graph.AddNode("Mul", $"{prefix}_weigh", [summary, weights], $"{prefix}.weighted_summary");
+            string averaged = graph.AddNode("ReduceSum", $"{prefix}_average", [weightedSummary, graph.AddInitializer($"{prefix}.draw_axes", [0L], 1)],
+                $"{prefix}.averaged_summary", OnnxGraphBuilder.IntAttribute("keepdims", 0));
+            return column.AddDecision(graph, averaged, prefix);
+        };
     }
 
     private static string Prefix(int group) => string.Create(CultureInfo.InvariantCulture, $"group_{group}");

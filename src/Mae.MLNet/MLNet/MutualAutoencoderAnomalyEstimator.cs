@@ -129,8 +129,8 @@ public sealed class MutualAutoencoderAnomalyEstimator : IEstimator<MutualAutoenc
 
     /// <summary>Options of <see cref="MutualAutoencoderAnomalyEstimator"/>: the model's, training's and the column kinds' (as the multi-column transform's), plus the anomaly outputs.</summary>
     /// <remarks>
-    /// <see cref="MutualAutoencoderEstimator.Options.LogVarianceColumnName"/>, <see cref="MutualAutoencoderEstimator.Options.ImputeMissingValues"/>
-    /// and <see cref="MutualAutoencoderEstimator.Options.ScoreColumnName"/> belong to the transform and must stay unset: the detector's
+    /// <see cref="MutualAutoencoderEstimator.Options.LogVarianceColumnName"/>, <see cref="MutualAutoencoderEstimator.Options.ImputeMissingValues"/>,
+    /// <see cref="MutualAutoencoderEstimator.Options.ImputationDraws"/> and <see cref="MutualAutoencoderEstimator.Options.ScoreColumnName"/> belong to the transform and must stay unset: the detector's
     /// outputs are always <c>Score</c> and <c>PredictedLabel</c>, as ML.NET's anomaly trainers' are.
     /// </remarks>
     public sealed class Options : MutualAutoencoderEstimator.Options
@@ -154,7 +154,7 @@ public sealed class MutualAutoencoderAnomalyEstimator : IEstimator<MutualAutoenc
         {
             if (!(Contamination >= 0 && Contamination < 1))
                 throw new ArgumentOutOfRangeException(nameof(Contamination), Contamination, string.Create(CultureInfo.InvariantCulture, $"{nameof(Contamination)} must be within [0, 1); got {Contamination}."));
-            foreach (var (name, set) in new[] { (nameof(LogVarianceColumnName), LogVarianceColumnName is not null), (nameof(ImputeMissingValues), ImputeMissingValues), (nameof(ScoreColumnName), ScoreColumnName is not null) })
+            foreach (var (name, set) in new[] { (nameof(LogVarianceColumnName), LogVarianceColumnName is not null), (nameof(ImputeMissingValues), ImputeMissingValues), (nameof(ImputationDraws), ImputationDraws != 0), (nameof(ScoreColumnName), ScoreColumnName is not null) })
             {
                 if (set)
                     throw new ArgumentException($"{nameof(Options)}.{name} belongs to the MutualAutoencode transform; the anomaly detector outputs only Score and PredictedLabel. Leave it unset.", name);

@@ -75,7 +75,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
     /// the graph's batch-layout twin in its place, followed by the rest of the chain.
     /// </summary>
     internal MutualAutoencoderTransformer(TransformsCatalog catalog, MutualAutoencoderModel model, TableInput table,
-        string outputColumnName, string? logVarianceColumnName, bool impute, string? scoreColumnName, IDataView trainingData)
+        string outputColumnName, string? logVarianceColumnName, bool impute, string? scoreColumnName, IDataView trainingData, int imputationDraws = 0)
     {
         this.model = model;
         this.table = table;
@@ -89,7 +89,7 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
         {
             using var stream = new MemoryStream();
             model.WriteTable(stream, outputColumnName, logVarianceColumnName, layout, slotNames, impute ? ImputedSuffix : null,
-                scoreColumnName is null ? null : new MutualAutoencoderModel.AnomalyOutputs(scoreColumnName, null, 0));
+                scoreColumnName is null ? null : new MutualAutoencoderModel.AnomalyOutputs(scoreColumnName, null, 0), impute ? imputationDraws : 0);
             return stream.ToArray();
         }
         var imputed = impute ? table.Columns.Where(c => c.CanBeMissing).ToArray() : [];

@@ -85,12 +85,16 @@ internal static class Diagnostics
     /// <paramref name="parameters"/> [K·m, 2d] (mean then log-variance) of the rows <paramref name="rows"/> [K·m, F]: the importance
     /// weights, in logs, of the encoder as proposal.
     /// </summary>
-    public static Tensor ImportanceLogWeights(DecoderDistribution decoder, Tensor rows, Tensor z, Tensor parameters)
+    public static Tensor ImportanceLogWeights(DecoderDistribution decoder, Tensor rows, Tensor z, Tensor parameters) =>
+        ImportanceLogWeights(decoder, rows, z, parameters, decoder.Condition(z));
+
+    /// <summary>As <see cref="ImportanceLogWeights(DecoderDistribution, Tensor, Tensor, Tensor)"/>, with the decoder's conditions of <paramref name="z"/> computed already.</summary>
+    public static Tensor ImportanceLogWeights(DecoderDistribution decoder, Tensor rows, Tensor z, Tensor parameters, Tensor conditions)
     {
         var logPosterior = GaussianMath.DiagonalLogDensity(z, parameters);
         using var origin = zeros_like(z);
         var logPrior = GaussianMath.LogDensity(z, origin, origin).sum(1);
-        var logLikelihood = decoder.LogLikelihood(decoder.Condition(z), rows);
+        var logLikelihood = decoder.LogLikelihood(conditions, rows);
         return (logLikelihood.Plus(logPrior) - logPosterior).to_type(ScalarType.Float64);
     }
 

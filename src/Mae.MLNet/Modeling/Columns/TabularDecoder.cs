@@ -118,6 +118,16 @@ internal sealed class TabularDecoder : FactorizedDecoder
     public Tensor PredictAveraged(Tensor conditions, int draws) =>
         cat(blocks.Select((block, b) => block.Decide(block.Summary(Head(conditions, b)).view(draws, -1, block.SummaryWidth).mean([0]))).ToList(), 1);
 
+    /// <summary>
+    /// As <see cref="PredictAveraged"/>, with the draws of each row weighted: <paramref name="weights"/> [K, N], each column summing to 1.
+    /// </summary>
+    public Tensor PredictWeighted(Tensor conditions, Tensor weights)
+    {
+        long draws = weights.shape[0];
+        var perDraw = weights.unsqueeze(2);
+        return cat(blocks.Select((block, b) => block.Decide((block.Summary(Head(conditions, b)).view(draws, -1, block.SummaryWidth) * perDraw).sum([0]))).ToList(), 1);
+    }
+
     public override DecoderOutput Parameters(Tensor z) =>
         throw new NotSupportedException("A table's decoder has one distribution per column; read the predicted cells instead.");
 
