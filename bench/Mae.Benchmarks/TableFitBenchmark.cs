@@ -16,7 +16,7 @@ internal static class TableFitBenchmark
 {
     private const int Reals = 8, Positives = 2, Counts = 2, Keys = 4, Booleans = 4, Factors = 4;
 
-    public static void Run(string outputDirectory, int rows, int threads, bool imputeToo = true, Action<MutualAutoencoderEstimator.Options>? configure = null, string fileName = "table-fit.csv", string label = "defaults")
+    public static void Run(string outputDirectory, int rows, int threads, bool imputeToo = true, Action<MutualAutoencoderEstimator.Options>? configure = null, string fileName = "table-fit.csv", string label = "defaults", bool codeToo = true)
     {
         var mlContext = new MLContext(seed: 1);
         var data = mlContext.Data.Cache(Generate(mlContext, rows, seed: 1));
@@ -24,7 +24,7 @@ internal static class TableFitBenchmark
         var lines = File.Exists(Path.Combine(outputDirectory, fileName)) && label != "defaults" ? File.ReadAllLines(Path.Combine(outputDirectory, fileName)).ToList() : new List<string> { "configuration,case,rows,columns,values_per_row,seconds,epochs,steps,heldout_iq,target,rows_per_second,values_per_second,heldout_log_p" };
         int valuesPerRow = names.Length;
 
-        foreach (bool impute in imputeToo ? new[] { false, true } : [false])
+        foreach (bool impute in new[] { false, true }.Where(impute => impute ? imputeToo : codeToo))
         {
             var options = new MutualAutoencoderEstimator.Options { Seed = 1, NumberOfThreads = threads, ImputeMissingValues = impute };
             configure?.Invoke(options);
