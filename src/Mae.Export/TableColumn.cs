@@ -164,7 +164,8 @@ public abstract class TableColumn
     /// Adds the nodes that predict every cell from the column's head slice <paramref name="head"/> [N, <see cref="HeadWidth"/>],
     /// in the input's element type, and returns the prediction's name.
     /// </summary>
-    internal abstract string AddPrediction(OnnxGraphBuilder graph, string head, string prefix);
+    /// <remarks>The decision on the summary, as the trained model predicts; a kind may decide on the head directly where that is the same decision.</remarks>
+    internal virtual string AddPrediction(OnnxGraphBuilder graph, string head, string prefix) => AddDecision(graph, AddSummary(graph, head, prefix), prefix);
 
     /// <summary>Width per row of <see cref="AddSummary"/>'s output.</summary>
     internal abstract int SummaryWidth { get; }

@@ -163,14 +163,6 @@ internal abstract class StandardisedTableColumn : TableColumn
 
     /// <summary>x from t(x): the identity (a real column), unless the kind transforms.</summary>
     private protected virtual string AddUntransform(Onnx.OnnxGraphBuilder graph, string transformed, string prefix) => transformed;
-
-    /// <summary>location + scale · (the first Width head outputs): the mean of t(x).</summary>
-    private protected string AddDestandardisedMean(Onnx.OnnxGraphBuilder graph, string head, string prefix)
-    {
-        string mean = graph.Slice(head, 0, Width, $"{prefix}.head_mean");
-        string scaled = graph.AddNode("Mul", $"{prefix}_unscale", [mean, graph.AddInitializer($"{prefix}.scale_out", _scale, 1, Width)], $"{prefix}.unscaled");
-        return graph.AddNode("Add", $"{prefix}_uncentre", [scaled, graph.AddInitializer($"{prefix}.location_out", _location, 1, Width)], $"{prefix}.mean_transformed");
-    }
 }
 
 /// <summary>A real column: Gaussian on (x − location)/scale; predicts the mean.</summary>
@@ -183,9 +175,6 @@ internal sealed class RealTableColumn(string name, TableColumnType type, ReadOnl
     public override int HeadWidth => 2 * Width;
 
     private protected override string AddTransform(Onnx.OnnxGraphBuilder graph, string values, string prefix) => values;
-
-    internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
-        InInputType(graph, AddDestandardisedMean(graph, head, prefix), prefix);
 
     internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix) =>
         Onnx.OnnxLikelihood.ObservedRowSum(graph, Onnx.OnnxLikelihood.GaussianCells(graph, values.NetworkInput, head, Width, ScaleValues, prefix), values.ObservedFloat, prefix);
@@ -208,9 +197,6 @@ internal sealed class PositiveTableColumn(string name, TableColumnType type, Rea
 
     private protected override string AddUntransform(Onnx.OnnxGraphBuilder graph, string transformed, string prefix) =>
         graph.AddNode("Exp", $"{prefix}_decision_exp", [transformed], $"{prefix}.decision_exp");
-
-    internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
-        InInputType(graph, graph.AddNode("Exp", $"{prefix}_exp", [AddDestandardisedMean(graph, head, prefix)], $"{prefix}.prediction"), prefix);
 
     /// <summary>The density of ln x less ln x, the Jacobian of t = ln x (ln x rebuilt from the standardised input, 0 where missing).</summary>
     internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix)
@@ -242,9 +228,6 @@ internal sealed class CountTableColumn(string name, TableColumnType type, ReadOn
 
     private protected override string AddTransform(Onnx.OnnxGraphBuilder graph, string values, string prefix) =>
         graph.AddNode("Log", $"{prefix}_log1p", [graph.AddNode("Add", $"{prefix}_plus_one", [values, graph.Scalar("one", 1f)], $"{prefix}.plus_one")], $"{prefix}.log1p");
-
-    internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
-        InInputType(graph, graph.AddNode("Exp", $"{prefix}_rate", [graph.Slice(head, 0, Width, $"{prefix}.head_log_mean")], $"{prefix}.prediction"), prefix);
 
     /// <summary>The rate (the mean count) e^η.</summary>
     internal override string AddSummary(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
@@ -401,6 +384,7 @@ internal sealed class CategoricalTableColumn : TableColumn
     private string AddSlotLogits(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
         graph.AddNode("Reshape", $"{prefix}_slot_logits", [head, graph.AddInitializer($"{prefix}.slots_shape", [0L, Width, _paddedCount], 3)], $"{prefix}.slot_logits");
 
+    /// <summary>The most probable class's key, decided on the logits (the softmax keeps their order).</summary>
     internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix)
     {
         string logits = AddSlotLogits(graph, head, prefix);
@@ -460,6 +444,7 @@ internal sealed class BinaryTableColumn : TableColumn
         return Onnx.OnnxLikelihood.ObservedRowSum(graph, cells, values.ObservedFloat, prefix);
     }
 
+    /// <summary>The more probable outcome, decided on the logit (above 0 where the probability is above ½).</summary>
     internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix)
     {
         string positive = graph.AddNode("Greater", $"{prefix}_positive", [head, graph.Scalar("zero", 0f)], $"{prefix}.positive");

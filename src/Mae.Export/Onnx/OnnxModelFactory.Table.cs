@@ -81,21 +81,29 @@ internal static partial class OnnxModelFactory
                 : meanRows ? graph.AddNode("Concat", "decoder_codes_concat", [meanRow, drawCodes], "decoder_codes", OnnxGraphBuilder.IntAttribute("axis", 0))
                 : drawCodes;
             string[] slices = AddDecoderHeads(graph, table, groups, encoder, codes);
-            var rows = new DrawLayout(weighted ? draws : 0, meanRows);
-            string[] meanSlices = slices;
+            string[] meanSlices = slices, drawSlices = slices;
             if (weighted && meanRows)
             {
+                // Each group's head as [1 + K, N, width]: the posterior mean's rows, then the draws' K·N rows.
                 meanSlices = new string[slices.Length];
+                drawSlices = new string[slices.Length];
                 for (int g = 0; g < slices.Length; g++)
                 {
-                    meanSlices[g] = rows.MeanRows(graph, slices[g], groups.Groups[g].Column.HeadWidth, $"{Prefix(g)}_mean_head");
+                    int width = groups.Groups[g].Column.HeadWidth;
+                    string byDraw = ByDraw(graph, slices[g], draws + 1, width, $"{Prefix(g)}_head");
+                    meanSlices[g] = graph.AddNode("Gather", $"{Prefix(g)}_mean_head", [byDraw, graph.AddInitializer($"{Prefix(g)}.mean_head_index", [0L])], $"{Prefix(g)}.mean_head",
+                        OnnxGraphBuilder.IntAttribute("axis", 0));
+                    string draws3 = graph.AddNode("Slice", $"{Prefix(g)}_draw_heads", [byDraw, graph.AddInitializer($"{Prefix(g)}.draw_heads_start", [1L], 1),
+                        graph.AddInitializer($"{Prefix(g)}.draw_heads_end", [draws + 1L], 1), graph.AddInitializer($"{Prefix(g)}.draw_heads_axes", [0L], 1)], $"{Prefix(g)}.draw_heads_by_draw");
+                    drawSlices[g] = graph.AddNode("Reshape", $"{Prefix(g)}_draw_head_rows", [draws3, graph.AddInitializer($"{Prefix(g)}.draw_head_rows_shape", [-1L, width], 2)],
+                        $"{Prefix(g)}.draw_heads");
                 }
             }
 
             if (options.ImputedColumnSuffix is string suffix)
             {
                 Func<int, string> prediction = weighted
-                    ? AddWeightedPredictions(graph, groups, values, slices, rows, drawCodes!, logVarianceRow!, options.ImputationNoise.Span, latent)
+                    ? AddWeightedPredictions(graph, groups, values, drawSlices, drawCodes!, logVarianceRow!, options.ImputationNoise.Span, latent)
                     : g => groups.Groups[g].Column.AddPrediction(graph, slices[g], Prefix(g));
                 AddImputedColumns(graph, table, groups, groupInputs, values, prediction, suffix);
             }
@@ -289,44 +297,21 @@ internal static partial class OnnxModelFactory
         return graph.AddNode("Reshape", "impute_codes_rows", [codes, graph.AddInitializer("impute.codes_shape", [-1L, latent], 2)], "impute.codes");
     }
 
-    /// <summary>
-    /// The rows of a value over the decoder's codes when imputing by importance: the posterior mean's N rows first when
-    /// <paramref name="MeanFirst"/> (the anomaly score reads them), then the <paramref name="Draws"/> draws' K·N rows.
-    /// </summary>
-    private readonly record struct DrawLayout(int Draws, bool MeanFirst)
-    {
-        private long Blocks => Draws + (MeanFirst ? 1 : 0);
-
-        /// <summary>The posterior mean's rows of <paramref name="value"/>, [N, <paramref name="width"/>].</summary>
-        public string MeanRows(OnnxGraphBuilder graph, string value, int width, string prefix) =>
-            graph.AddNode("Gather", $"{prefix}_first", [ByDraw(graph, value, width, prefix), graph.AddInitializer($"{prefix}.first_index", [0L])], $"{prefix}.first",
-                OnnxGraphBuilder.IntAttribute("axis", 0));
-
-        /// <summary>The draws' rows of <paramref name="value"/>, [K, N, <paramref name="width"/>].</summary>
-        public string DrawRows(OnnxGraphBuilder graph, string value, int width, string prefix)
-        {
-            string byDraw = ByDraw(graph, value, width, prefix);
-            return MeanFirst
-                ? graph.AddNode("Slice", $"{prefix}_draws", [byDraw, graph.AddInitializer($"{prefix}.draws_start", [1L], 1), graph.AddInitializer($"{prefix}.draws_end", [Blocks], 1),
-                    graph.AddInitializer($"{prefix}.draws_axes", [0L], 1)], $"{prefix}.draws")
-                : byDraw;
-        }
-
-        private string ByDraw(OnnxGraphBuilder graph, string value, int width, string prefix) =>
-            graph.AddNode("Reshape", $"{prefix}_by_draw", [value, graph.AddInitializer($"{prefix}.by_draw_shape", [Blocks, -1L, width], 3)], $"{prefix}.by_draw");
-    }
+    /// <summary>A value [B·N, <paramref name="width"/>] over B blocks of N rows (draw k of row n at k·N + n) as [B, N, width].</summary>
+    private static string ByDraw(OnnxGraphBuilder graph, string value, long blocks, int width, string prefix) =>
+        graph.AddNode("Reshape", $"{prefix}_by_draw", [value, graph.AddInitializer($"{prefix}.by_draw_shape", [blocks, -1L, width], 3)], $"{prefix}.by_draw");
 
     /// <summary>
     /// Each group's prediction by importance: the draws' weights w_k ∝ p(x_obs|z_k)·p(z_k)/q(z_k|x_obs) normalised over k (uniform for a
-    /// row whose weights are not numbers, such as a row with a value its column cannot hold), and the decision on the weighted summary.
+    /// row whose weights are not numbers, such as a row with a value its column cannot hold), and the decision on the weighted summary;
+    /// <paramref name="heads"/> are the groups' head slices [K·N, width] and <paramref name="codes"/> the draws' codes [K·N, d].
     /// </summary>
-    private static Func<int, string> AddWeightedPredictions(OnnxGraphBuilder graph, ColumnGroups groups, ColumnValues[] values, string[] heads, DrawLayout rows,
+    private static Func<int, string> AddWeightedPredictions(OnnxGraphBuilder graph, ColumnGroups groups, ColumnValues[] values, string[] heads,
         string codes, string logVariance, ReadOnlySpan<float> noise, int latent)
     {
         int draws = noise.Length / latent;
         string repeats = graph.AddInitializer("impute.tile_repeats", [draws, 1L], 2);
         string logLikelihood = null!;
-        var drawHeadsOf = new string[groups.Groups.Count];
         for (int g = 0; g < groups.Groups.Count; g++)
         {
             string prefix = $"impute_{Prefix(g)}";
@@ -336,12 +321,7 @@ internal static partial class OnnxModelFactory
                 graph.AddNode("Tile", $"{prefix}_tile_observed", [v.ObservedFloat, repeats], $"{prefix}.observed_float"),
                 graph.AddNode("Tile", $"{prefix}_tile_observed_bool", [v.ObservedBool, repeats], $"{prefix}.observed_bool"),
                 graph.AddNode("Tile", $"{prefix}_tile_values", [v.Values, repeats], $"{prefix}.values"));
-            string drawHeads = rows.MeanFirst
-                ? graph.AddNode("Reshape", $"{prefix}_draw_heads", [rows.DrawRows(graph, heads[g], groups.Groups[g].Column.HeadWidth, $"{prefix}_head"),
-                    graph.AddInitializer($"{prefix}.draw_heads_shape", [-1L, groups.Groups[g].Column.HeadWidth], 2)], $"{prefix}.draw_heads")
-                : heads[g];
-            drawHeadsOf[g] = drawHeads;
-            string term = groups.Groups[g].Column.AddLogLikelihood(graph, drawHeads, tiled, prefix);
+            string term = groups.Groups[g].Column.AddLogLikelihood(graph, heads[g], tiled, prefix);
             logLikelihood = g == 0 ? term : graph.AddNode("Add", $"impute_log_likelihood_through_{Prefix(g)}", [logLikelihood, term], $"impute.log_likelihood_through_{Prefix(g)}");
         }
 
@@ -350,7 +330,7 @@ internal static partial class OnnxModelFactory
             graph.AddInitializer("impute.latent_axes", [1L], 1)], "impute.code_squares", OnnxGraphBuilder.IntAttribute("keepdims", 1));
         string logPrior = graph.AddNode("Mul", "impute_log_prior", [squares, graph.Scalar("minus_half", -0.5f)], "impute.log_prior");
         string perCode = graph.AddNode("Add", "impute_log_joint", [logLikelihood, logPrior], "impute.log_joint");
-        string byDraw = new DrawLayout(draws, MeanFirst: false).DrawRows(graph, perCode, 1, "impute_log_joint");   // [K, N, 1]
+        string byDraw = ByDraw(graph, perCode, draws, 1, "impute_log_joint");   // [K, N, 1]
         var noiseSquares = new float[draws];
         for (int k = 0; k < draws; k++)
         {
@@ -372,7 +352,7 @@ internal static partial class OnnxModelFactory
         {
             string prefix = $"impute_{Prefix(g)}";
             TableColumn column = groups.Groups[g].Column;
-            string summary = new DrawLayout(draws, MeanFirst: false).DrawRows(graph, column.AddSummary(graph, drawHeadsOf[g], prefix), column.SummaryWidth, $"{prefix}_summary");
+            string summary = ByDraw(graph, column.AddSummary(graph, heads[g], prefix), draws, column.SummaryWidth, $"{prefix}_summary");
             string weightedSummary = graph.AddNode("Mul", $"{prefix}_weigh", [summary, weights], $"{prefix}.weighted_summary");
             string averaged = graph.AddNode("ReduceSum", $"{prefix}_average", [weightedSummary, graph.AddInitializer($"{prefix}.draw_axes", [0L], 1)],
                 $"{prefix}.averaged_summary", OnnxGraphBuilder.IntAttribute("keepdims", 0));
