@@ -101,17 +101,14 @@ public sealed class MutualAutoencoderModel : IDisposable
             var halves = Networks.Encoder.forward(table.ToNetworkInput(input)).chunk(2, 1);
             if (posteriorDraws == 0)
                 return table.Predict(table.Condition(halves[0])).data<float>().ToArray();
-            var noise = randn([posteriorDraws, LatentDimension], generator: generator);
-            var codes = GaussianMath.CodesOfDraws(halves[0], halves[1], noise);   // draw k of row n at k·N + n
-            if (importanceWeighted)
-            {
-                var parameters = cat([halves[0], halves[1]], 1).repeat(posteriorDraws, 1);
-                var conditions = table.Condition(codes);
-                var weights = Training.Diagnostics.ImportanceLogWeights(table, input.repeat(posteriorDraws, 1), codes, parameters, conditions)
-                    .view(posteriorDraws, -1).softmax(0).to_type(ScalarType.Float32);
-                return table.PredictWeighted(conditions, weights).data<float>().ToArray();
-            }
-            return table.PredictAveraged(table.Condition(codes), posteriorDraws).data<float>().ToArray();
+            var codes = GaussianMath.CodesOfDraws(halves[0], halves[1], ImputationNoise(generator, posteriorDraws));   // draw k of row n at k·N + n
+            var conditions = table.Condition(codes);
+            if (!importanceWeighted)
+                return table.PredictAveraged(conditions, posteriorDraws).data<float>().ToArray();
+            var parameters = cat([halves[0], halves[1]], 1).repeat(posteriorDraws, 1);
+            var weights = Training.Diagnostics.ImportanceLogWeights(table, input.repeat(posteriorDraws, 1), codes, parameters, conditions)
+                .view(posteriorDraws, -1).softmax(0).to_type(ScalarType.Float32);
+            return table.PredictWeighted(conditions, weights).data<float>().ToArray();
         });
         for (int i = 0; i < result.Length; i++)
         {
@@ -193,12 +190,19 @@ public sealed class MutualAutoencoderModel : IDisposable
     /// </summary>
     private T WithSeededDraws<T>(ReadOnlySpan<float> rows, int count, Func<Tensor, Generator, T> diagnostic)
     {
+        var input = rows.ToArray();
+        return WithSeededGenerator(generator => diagnostic(tensor(input, [count, FeatureCount]), generator));
+    }
+
+    /// <summary>Runs <paramref name="draw"/> under the model's lock, in a dispose scope, with a generator seeded by the training seed.</summary>
+    private T WithSeededGenerator<T>(Func<Generator, T> draw)
+    {
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             using var scope = NewDisposeScope();
             using var generator = new Generator((ulong)Report.Seed);
-            return diagnostic(tensor(rows.ToArray(), [count, FeatureCount]), generator);
+            return draw(generator);
         }
     }
 
@@ -332,14 +336,11 @@ public sealed class MutualAutoencoderModel : IDisposable
     internal float[] ImputationNoise(int draws)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(draws);
-        lock (gate)
-        {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            using var scope = NewDisposeScope();
-            using var generator = new Generator((ulong)Report.Seed);
-            return randn([draws, LatentDimension], generator: generator).data<float>().ToArray();
-        }
+        return WithSeededGenerator(generator => ImputationNoise(generator, draws).data<float>().ToArray());
     }
+
+    /// <summary>The K draws ε [K, d] of the imputation rules over K codes: the first draw of the seeded <paramref name="generator"/>.</summary>
+    private Tensor ImputationNoise(Generator generator, int draws) => randn([draws, LatentDimension], generator: generator);
 
     /// <summary>The names of a table graph's anomaly outputs, and the threshold of its predicted label (when it has one).</summary>
     internal readonly record struct AnomalyOutputs(string ScoreName, string? PredictedLabelName, float Threshold);

@@ -145,8 +145,11 @@ internal sealed class TrainingStep : IDisposable
             if (codeInformation is not null && cellDropout is not null)
             {
                 codes = networks.Encoder.forward(decoder.ToNetworkInput(rows));
-                var parameters = codes.chunk(2, 1);
-                codeSamples = steer ? GaussianMath.Sample(parameters[0], parameters[1], generator) : z;
+                if (steer)
+                {
+                    var parameters = codes.chunk(2, 1);
+                    codeSamples = GaussianMath.Sample(parameters[0], parameters[1], generator);
+                }
             }
             codeEstimate = steer ? codeInformation!.Information(codeSamples.narrow(0, 0, subsample), codes.narrow(0, 0, subsample)) : zeros(1).squeeze();
         }

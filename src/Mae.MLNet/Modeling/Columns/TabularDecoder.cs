@@ -115,18 +115,20 @@ internal sealed class TabularDecoder : FactorizedDecoder
     /// The value each block predicts for every cell, [N, F], from its <see cref="ColumnBlock.Summary"/> averaged over
     /// <paramref name="draws"/> codes per row: conditions [K·N, C], draw k of row n at k·N + n.
     /// </summary>
-    public Tensor PredictAveraged(Tensor conditions, int draws) =>
-        cat(blocks.Select((block, b) => block.Decide(block.Summary(Head(conditions, b)).view(draws, -1, block.SummaryWidth).mean([0]))).ToList(), 1);
+    public Tensor PredictAveraged(Tensor conditions, int draws) => PredictOverDraws(conditions, draws, summaries => summaries.mean([0]));
 
     /// <summary>
     /// As <see cref="PredictAveraged"/>, with the draws of each row weighted: <paramref name="weights"/> [K, N], each column summing to 1.
     /// </summary>
     public Tensor PredictWeighted(Tensor conditions, Tensor weights)
     {
-        long draws = weights.shape[0];
         var perDraw = weights.unsqueeze(2);
-        return cat(blocks.Select((block, b) => block.Decide((block.Summary(Head(conditions, b)).view(draws, -1, block.SummaryWidth) * perDraw).sum([0]))).ToList(), 1);
+        return PredictOverDraws(conditions, weights.shape[0], summaries => (summaries * perDraw).sum([0]));
     }
+
+    /// <summary>Each block's decision on its summaries [K, N, S] of <paramref name="draws"/> codes per row, combined over the draws by <paramref name="combine"/>.</summary>
+    private Tensor PredictOverDraws(Tensor conditions, long draws, Func<Tensor, Tensor> combine) =>
+        cat(blocks.Select((block, b) => block.Decide(combine(block.Summary(Head(conditions, b)).view(draws, -1, block.SummaryWidth)))).ToList(), 1);
 
     public override DecoderOutput Parameters(Tensor z) =>
         throw new NotSupportedException("A table's decoder has one distribution per column; read the predicted cells instead.");
