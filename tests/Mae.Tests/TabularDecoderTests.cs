@@ -370,6 +370,138 @@ public sealed class TabularDecoderTests
             repetitions, standardErrors: 2.5, relativeStandardError: 0.1);
     }
 
+    /// <summary>Adjacent columns of each kind, then a real column after the binary ones: six joined blocks over twelve columns.</summary>
+    private static TabularDecoder JoinedTable() => new(2, [8], HiddenActivation.Tanh,
+    [
+        new RealColumn("A", 1, new Standardisation([1f], [2f])),
+        new RealColumn("B", 2, new Standardisation([-3f, 0.5f], [0.5f, 4f])),
+        new PositiveColumn("P1", 1, new Standardisation([0.2f], [1.5f])),
+        new PositiveColumn("P2", 1, new Standardisation([-1f], [0.3f])),
+        new CountColumn("C1", 1, new Standardisation([1f], [0.7f])),
+        new CountColumn("C2", 2, new Standardisation([0.5f, 2f], [1f, 0.2f])),
+        new CategoricalColumn("K1", 3),
+        new CategoricalColumn("K2", 5),
+        new CategoricalColumn("K3", 2),
+        new BinaryColumn("F1", 1),
+        new BinaryColumn("F2", 2),
+        new RealColumn("Z", 1, new Standardisation([0f], [1f])),
+    ]);
+
+    /// <summary>Rows of <see cref="JoinedTable"/> (15 values), some cells missing, some whole columns of a row missing.</summary>
+    private static Tensor JoinedRows()
+    {
+        float nan = float.NaN;
+        return tensor(new float[]
+        {
+            0.5f, -2f, 3f, 1.2f, 0.4f, 4f, 0f, 7f, 2f, 4f, 1f, 1f, 0f, 1f, -0.3f,
+            nan, -4f, nan, 0.9f, nan, nan, 2f, nan, nan, 1f, nan, nan, 1f, 0f, 2.5f,
+            3f, nan, 1f, nan, 2.2f, 0f, nan, 1f, 1f, nan, 0f, 0f, nan, nan, nan,
+        }, [3, 15]);
+    }
+
+    [Fact]
+    public void AdjacentColumnsOfOneKindComputeAsOneBlockWithWhatTheColumnsGiveApart()
+    {
+        // The decoder computes six joined blocks; every figure must equal the columns' own blocks on their own head slices.
+        using var scope = NewDisposeScope();
+        using var decoder = JoinedTable();
+        decoder.Build();
+        Assert.Equal(12, decoder.Blocks.Count);
+        Assert.Equal(6, decoder.ComputedBlocks);
+        manual_seed(5);
+        var conditions = randn(4, decoder.OutputSize).requires_grad_(true);
+        var rows = JoinedRows();
+        var observed = Cells.Observed(rows);
+
+        Tensor Column(Tensor tensor, int b, bool head)
+        {
+            int offset = 0;
+            for (int i = 0; i < b; i++)
+                offset += head ? decoder.Blocks[i].HeadWidth : decoder.Blocks[i].ValueWidth;
+            var block = decoder.Blocks[b];
+            return tensor.narrow(1, offset, head ? block.HeadWidth : block.ValueWidth);
+        }
+        var blocks = Enumerable.Range(0, decoder.Blocks.Count).ToArray();
+
+        // Network input: each column's, then the mask.
+        var expectedInput = cat([.. blocks.Select(b => decoder.Blocks[b].NetworkInput(Column(rows, b, false), Column(observed, b, false))), observed], 1);
+        Assert.Equal(expectedInput.data<float>().ToArray(), decoder.ToNetworkInput(rows).data<float>().ToArray());
+
+        // Row-wise log-likelihood (rows against the first three codes) and its gradient with respect to the decoder outputs.
+        var head = conditions.narrow(0, 0, 3);
+        var joined = decoder.LogLikelihood(head, rows);
+        var apart = blocks.Select(b => decoder.Blocks[b].LogLikelihood(Column(head, b, true), Column(rows, b, false), Column(observed, b, false)))
+            .Aggregate((sum, part) => sum + part);
+        AssertClose(apart, joined, 1e-4);
+        var joinedGradient = autograd.grad([joined.sum()], [conditions])[0];
+        var apartGradient = autograd.grad([apart.sum()], [conditions])[0];
+        AssertClose(apartGradient, joinedGradient, 1e-5);
+
+        // Pairwise log-likelihood of every row against every code.
+        var pairwise = blocks.Select(b => decoder.Blocks[b].PairwiseLogLikelihood(Column(conditions, b, true), Column(rows, b, false), Column(observed, b, false)))
+            .Aggregate((sum, part) => sum + part);
+        AssertClose(pairwise, decoder.PairwiseLogLikelihood(conditions, rows), 1e-4);
+
+        // Predictions, plain and averaged over two draws a row (rows 0 and 1 average codes 0, 2 and 1, 3).
+        using (no_grad())
+        {
+            var predicted = cat([.. blocks.Select(b => decoder.Blocks[b].Predict(Column(conditions, b, true)))], 1);
+            AssertClose(predicted, decoder.Predict(conditions), 1e-4);
+            var averaged = cat([.. blocks.Select(b =>
+            {
+                var block = decoder.Blocks[b];
+                return block.Decide(block.Summary(Column(conditions, b, true)).view(2, 2, block.SummaryWidth).mean([0]));
+            })], 1);
+            AssertClose(averaged, decoder.PredictAveraged(conditions, 2), 1e-4);
+        }
+    }
+
+    [Fact]
+    public void JoinedCategoricalDrawsFollowEachColumnsDistribution()
+    {
+        // Three adjacent categorical columns of 3, 5 and 2 classes drawn as one block: each column's one-hot and its frequencies.
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(6);
+        const int n = 40_000;
+        var columns = new[] { new CategoricalColumn("K1", 3), new CategoricalColumn("K2", 5), new CategoricalColumn("K3", 2) };
+        var joined = columns[0].Join(columns[1])!.Join(columns[2])!;
+        Assert.Equal(3, joined.ValueWidth);
+        Assert.Equal(10, joined.HeadWidth);
+        float[] logits = [0f, 1f, -1f, 0.5f, -2f, 0f, 1.5f, 0.3f, 2f, -0.5f];
+        var head = tensor(logits, [1, 10]).expand(n, 10).contiguous();
+        var draw = joined.Draw(head, generator);
+        var input = draw.NetworkInput;
+        int offset = 0;
+        var logP = new List<Tensor>();
+        foreach (var column in columns)
+        {
+            var part = input.narrow(1, offset, column.ClassCount);
+            Assert.Equal(Enumerable.Repeat(1f, 50), part.sum(1).narrow(0, 0, 50).data<float>().ToArray());
+            var frequencies = part.mean([0L]).data<float>().ToArray();
+            var probabilities = tensor(logits.AsSpan(offset, column.ClassCount).ToArray()).softmax(0).data<float>().ToArray();
+            Assert.True(probabilities.Zip(frequencies).Sum(p => Math.Abs(p.First - p.Second)) / 2 < 0.01,
+                $"Column {column.Name}: frequencies {string.Join(", ", frequencies)} against {string.Join(", ", probabilities)}.");
+            // The column's log-probability of its drawn class, by its own block.
+            var classes = part.argmax(1).to_type(ScalarType.Float32).unsqueeze(1);
+            logP.Add(column.LogLikelihood(head.narrow(1, offset, column.ClassCount), classes, ones_like(classes)));
+            offset += column.ClassCount;
+        }
+        AssertClose(logP.Aggregate((sum, part) => sum + part), draw.LogProbability!, 1e-5);
+
+        // The joined block predicts each column's most probable class from the columns' summaries side by side.
+        Assert.Equal([1f, 3f, 0f], joined.Predict(tensor(logits, [1, 10])).data<float>().ToArray());
+        Assert.Throws<InvalidOperationException>(() => joined.Describe(Mae.Export.TableColumnType.Single));
+    }
+
+    private static void AssertClose(Tensor expected, Tensor actual, double tolerance)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        var e = expected.detach().data<float>().ToArray();
+        var a = actual.detach().data<float>().ToArray();
+        for (int i = 0; i < e.Length; i++)
+            Assert.True(Math.Abs(e[i] - a[i]) <= tolerance * Math.Max(1, Math.Abs(e[i])), $"Element {i}: expected {e[i]}, got {a[i]}.");
+    }
+
     /// <summary>ln p(k) of a negative binomial with mean μ and dispersion r at a whole count k: Γ(k + r)/(Γ(r) k!) is the product of (r + j)/(j + 1) over j = 0 … k − 1.</summary>
     private static double NegativeBinomial(int k, double mean, double r) =>
         Enumerable.Range(0, k).Sum(j => Math.Log((r + j) / (j + 1))) + r * Math.Log(r / (r + mean)) + k * Math.Log(mean / (r + mean));

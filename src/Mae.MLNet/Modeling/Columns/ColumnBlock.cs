@@ -42,6 +42,23 @@ internal abstract class ColumnBlock
     /// <summary>Decoder outputs the block's distribution reads per code.</summary>
     public abstract int HeadWidth { get; }
 
+    /// <summary>
+    /// Head outputs per value when the head is laid out by value: <see cref="HeadWidth"/> = HeadGroups · <see cref="ValueWidth"/>,
+    /// group-major (every slot's mean, then every slot's log-variance, say). 0 for a head that is not (a categorical column's logits).
+    /// </summary>
+    public virtual int HeadGroups => 0;
+
+    /// <summary>
+    /// One block of this kind over this column's values and then <paramref name="next"/>'s, which gives each cell exactly the
+    /// distribution, network input and prediction the two give apart; <c>null</c> when <paramref name="next"/> is of another kind.
+    /// Its values, network input and summary are the two columns' one after the other; its head is each of its
+    /// <see cref="HeadGroups"/> groups over the slots of both, or, for a kind with no groups, the two heads one after the other.
+    /// Training and scoring run adjacent columns of one kind as one block: a block costs the same few tensor operations whatever
+    /// its width. The joined block's name lists both columns; it is never asked to check values or to describe itself for ONNX
+    /// (the columns' own blocks do both).
+    /// </summary>
+    public virtual ColumnBlock? Join(ColumnBlock next) => null;
+
     /// <summary>Whether the draw is continuous and reparameterised (its network input carries the gradient) rather than discrete (score function).</summary>
     public abstract bool Reparameterised { get; }
 

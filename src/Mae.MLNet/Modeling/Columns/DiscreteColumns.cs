@@ -1,3 +1,4 @@
+using TorchSharp;
 using Mae.Export;
 using static TorchSharp.torch;
 
@@ -6,25 +7,66 @@ namespace Mae.Modeling.Columns;
 /// <summary>
 /// A categorical column (an ML.NET key): one value per row, the class index 0..K−1 (key k is class k − 1; key 0, missing, is NaN).
 /// p(x|z) is categorical over K logits; the network sees the one-hot class (all zeros when missing); draws are discrete
-/// (score-function gradient).
+/// (score-function gradient). Adjacent categorical columns join into one block (<see cref="ColumnBlock.Join"/>) of one value per
+/// column, whose input and head are the columns' one-hots and logits one after the other; it computes on the logits laid out
+/// [rows, columns, widest K], the classes a column lacks standing at a log-probability that exponentiates to 0.
 /// </summary>
 internal sealed class CategoricalColumn : ColumnBlock
 {
+    /// <summary>The padded logit of a class that a column of a joined block does not have: finite, so that 0 times it is 0, and exp of it 0.</summary>
+    private const float Absent = -1e30f;
+
+    /// <summary>The alpha of an addition of class indices (an integer tensor refuses a floating-point alpha); held, as every Scalar handed to libtorch.</summary>
+    private static readonly Scalar WholeOne = 1L.ToScalar();
+
+    private readonly int[] classCounts;
+    private readonly int widest;
+    private readonly int totalClasses;
+    private readonly long[] firstClass;   // per column: where its classes start in the flat layout
+    private readonly long[] toPadded;     // per padded position (column, class): its flat position, or totalClasses for a class the column lacks
+    private readonly long[] toFlat;       // per flat position: its padded position
+
     public CategoricalColumn(string name, int classCount)
-        : base(name, 1)
+        : this(name, [classCount])
     {
-        if (classCount < 2)
-            throw new ArgumentOutOfRangeException(nameof(classCount), classCount, $"Column '{name}' is categorical with {classCount} classes; a categorical column needs at least 2.");
-        ClassCount = classCount;
     }
 
-    public int ClassCount { get; }
+    private CategoricalColumn(string name, int[] classCounts)
+        : base(name, classCounts.Length)
+    {
+        foreach (int count in classCounts)
+        {
+            if (count < 2)
+                throw new ArgumentOutOfRangeException(nameof(classCounts), count, $"Column '{name}' is categorical with {count} classes; a categorical column needs at least 2.");
+        }
+        this.classCounts = classCounts;
+        widest = classCounts.Max();
+        totalClasses = classCounts.Sum();
+        firstClass = new long[classCounts.Length];
+        toPadded = new long[classCounts.Length * widest];
+        toFlat = new long[totalClasses];
+        for (int column = 0, flat = 0; column < classCounts.Length; column++)
+        {
+            firstClass[column] = flat;
+            for (int k = 0; k < widest; k++)
+            {
+                long padded = (long)column * widest + k;
+                toPadded[padded] = k < classCounts[column] ? flat + k : totalClasses;
+                if (k < classCounts[column])
+                    toFlat[flat + k] = padded;
+            }
+            flat += classCounts[column];
+        }
+    }
+
+    /// <summary>The column's classes K (of a joined block: the widest column's).</summary>
+    public int ClassCount => widest;
 
     public override string Kind => "categorical";
 
-    public override int InputWidth => ClassCount;
+    public override int InputWidth => totalClasses;
 
-    public override int HeadWidth => ClassCount;
+    public override int HeadWidth => totalClasses;
 
     public override bool Reparameterised => false;
 
@@ -32,36 +74,73 @@ internal sealed class CategoricalColumn : ColumnBlock
 
     public override bool IsValid(float value) => value >= 0 && value < ClassCount && value == MathF.Floor(value);
 
-    /// <summary>One-hot classes [N, K]; a missing class gives a row of zeros.</summary>
-    private Tensor OneHot(Tensor values, Tensor observed) =>
-        nn.functional.one_hot(Cells.Filled(values, observed).squeeze(1).to_type(ScalarType.Int64), ClassCount).to_type(ScalarType.Float32) * observed;
+    public override ColumnBlock? Join(ColumnBlock next) =>
+        next is CategoricalColumn categorical ? new CategoricalColumn($"{Name}, {categorical.Name}", [.. classCounts, .. categorical.classCounts]) : null;
 
-    public override Tensor NetworkInput(Tensor values, Tensor observed) => OneHot(values, observed);
+    /// <summary>The class index of every cell [N, columns] (0 where missing).</summary>
+    private static Tensor Classes(Tensor values, Tensor observed) => Cells.Filled(values, observed).to_type(ScalarType.Int64);
 
-    private static Tensor LogSoftmax(Tensor logits) => logits - logits.logsumexp(1, keepdim: true);
+    /// <summary>The flat one-hot [N, ΣK] of classes [N, columns], each column's one scaled by <paramref name="weights"/> [N, columns].</summary>
+    private Tensor OneHot(Tensor classes, Tensor weights) =>
+        zeros(classes.shape[0], totalClasses).scatter(1, classes.add(tensor(firstClass), WholeOne), weights);
 
-    public override Tensor LogLikelihood(Tensor head, Tensor values, Tensor observed) => (OneHot(values, observed) * LogSoftmax(head)).sum(1);
+    public override Tensor NetworkInput(Tensor values, Tensor observed) => OneHot(Classes(values, observed), observed);
 
-    public override Tensor PairwiseLogLikelihood(Tensor head, Tensor values, Tensor observed) => OneHot(values, observed).mm(LogSoftmax(head).t());
+    /// <summary>Flat per-class values [N, ΣK] laid out [N, columns, widest K], <paramref name="fill"/> where a column lacks the class.</summary>
+    private Tensor Padded(Tensor flat, float fill)
+    {
+        long rows = flat.shape[0];
+        if (classCounts.Length == 1)
+            return flat.reshape(rows, 1, widest);
+        using var filler = fill.ToScalar();
+        return cat([flat, full(rows, 1, filler)], 1).index_select(1, tensor(toPadded)).view(rows, classCounts.Length, widest);
+    }
+
+    /// <summary>Padded per-class values [N, columns, widest K] back to the flat [N, ΣK].</summary>
+    private Tensor Flat(Tensor padded)
+    {
+        long rows = padded.shape[0];
+        var byRow = padded.reshape(rows, (long)classCounts.Length * widest);
+        return classCounts.Length == 1 ? byRow : byRow.index_select(1, tensor(toFlat));
+    }
+
+    /// <summary>Log-probabilities [N, columns, widest K] of logits [N, ΣK].</summary>
+    private Tensor LogSoftmax(Tensor head)
+    {
+        var logits = Padded(head, Absent);
+        return logits - logits.logsumexp(2, keepdim: true);
+    }
+
+    /// <summary>log p of each cell's class, [N, columns].</summary>
+    private static Tensor Picked(Tensor logProbabilities, Tensor classes) => logProbabilities.gather(2, classes.unsqueeze(2)).squeeze(2);
+
+    public override Tensor LogLikelihood(Tensor head, Tensor values, Tensor observed) =>
+        (Picked(LogSoftmax(head), Classes(values, observed)) * observed).sum(1);
+
+    public override Tensor PairwiseLogLikelihood(Tensor head, Tensor values, Tensor observed) =>
+        OneHot(Classes(values, observed), observed).mm(Flat(LogSoftmax(head)).t());
 
     public override BlockDraw Draw(Tensor head, Generator generator)
     {
-        var logProbabilities = LogSoftmax(head);
-        var classes = multinomial(logProbabilities.detach().exp(), 1, replacement: true, generator: generator);   // [S, 1]
-        var oneHot = nn.functional.one_hot(classes.squeeze(1), ClassCount).to_type(ScalarType.Float32);
-        return new BlockDraw(oneHot, (oneHot * logProbabilities).sum(1));
+        var logProbabilities = LogSoftmax(head);                                                   // [S, columns, widest]
+        long draws = logProbabilities.shape[0];
+        var classes = multinomial(logProbabilities.detach().exp().view(-1, widest), 1, replacement: true, generator: generator)
+            .view(draws, classCounts.Length);
+        return new BlockDraw(OneHot(classes, ones(draws, classCounts.Length)), Picked(logProbabilities, classes).sum(1));
     }
 
-    public override int SummaryWidth => ClassCount;
+    public override int SummaryWidth => totalClasses;
 
-    /// <summary>The class probabilities.</summary>
-    public override Tensor Summary(Tensor head) => LogSoftmax(head).exp();
+    /// <summary>The class probabilities, [N, ΣK].</summary>
+    public override Tensor Summary(Tensor head) => Flat(LogSoftmax(head)).exp();
 
-    /// <summary>The most probable class.</summary>
-    public override Tensor Decide(Tensor summary) => summary.argmax(1, keepdim: true).to_type(ScalarType.Float32);
+    /// <summary>The most probable class of each column.</summary>
+    public override Tensor Decide(Tensor summary) => Padded(summary, -1f).argmax(2).to_type(ScalarType.Float32);
 
     /// <summary>Read as an ML.NET key, whatever <paramref name="type"/> says: a categorical column is a key column.</summary>
-    public override TableColumn Describe(TableColumnType type) => TableColumn.Categorical(Name, ClassCount);
+    public override TableColumn Describe(TableColumnType type) => classCounts.Length == 1
+        ? TableColumn.Categorical(Name, ClassCount)
+        : throw new InvalidOperationException($"The joined block '{Name}' is computed, not exported: describe its columns one by one.");
 }
 
 /// <summary>A binary column (an ML.NET Boolean, or 0/1 values): Bernoulli per slot with a logit head; discrete draws.</summary>
@@ -72,6 +151,8 @@ internal sealed class BinaryColumn(string name, int width) : ColumnBlock(name, w
     public override int InputWidth => ValueWidth;
 
     public override int HeadWidth => ValueWidth;
+
+    public override int HeadGroups => 1;
 
     public override bool Reparameterised => false;
 
@@ -98,6 +179,8 @@ internal sealed class BinaryColumn(string name, int width) : ColumnBlock(name, w
 
     /// <summary>The more probable outcome.</summary>
     public override Tensor Decide(Tensor summary) => summary.gt(Scalars.Half).to_type(ScalarType.Float32);
+
+    public override ColumnBlock? Join(ColumnBlock next) => next is BinaryColumn binary ? new BinaryColumn($"{Name}, {binary.Name}", ValueWidth + binary.ValueWidth) : null;
 
     public override TableColumn Describe(TableColumnType type) => TableColumn.Binary(Name, ValueWidth, type);
 }
@@ -128,6 +211,8 @@ internal sealed class CountColumn : ColumnBlock
 
     /// <summary>The log-means of the slots, then their log-dispersions.</summary>
     public override int HeadWidth => 2 * ValueWidth;
+
+    public override int HeadGroups => 2;
 
     public override bool Reparameterised => false;
 
@@ -180,6 +265,9 @@ internal sealed class CountColumn : ColumnBlock
 
     /// <summary>The mean count.</summary>
     public override Tensor Decide(Tensor summary) => summary;
+
+    public override ColumnBlock? Join(ColumnBlock next) =>
+        next is CountColumn count ? new CountColumn($"{Name}, {count.Name}", ValueWidth + count.ValueWidth, Statistics.Then(count.Statistics)) : null;
 
     public override TableColumn Describe(TableColumnType type) => TableColumn.Count(Name, Statistics.Location, Statistics.Scale, type);
 }

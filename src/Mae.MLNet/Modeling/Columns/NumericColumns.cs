@@ -56,6 +56,9 @@ internal sealed record Standardisation(float[] Location, float[] Scale)
             ? this
             : throw new ArgumentException($"Column '{column}': statistics for {Location.Length} slots, expected {width}.", "statistics");
 
+    /// <summary>The statistics of a column's slots followed by <paramref name="next"/>'s.</summary>
+    public Standardisation Then(Standardisation next) => new([.. Location, .. next.Location], [.. Scale, .. next.Scale]);
+
     public Tensor LocationTensor() => tensor(Location);
 
     public Tensor ScaleTensor() => tensor(Scale);
@@ -92,6 +95,8 @@ internal abstract class GaussianColumn : ColumnBlock
     public override int InputWidth => ValueWidth;
 
     public override int HeadWidth => 2 * ValueWidth;
+
+    public override int HeadGroups => 2;
 
     public override bool Reparameterised => true;
 
@@ -160,6 +165,9 @@ internal sealed class RealColumn(string name, int width, Standardisation statist
 
     protected override Tensor LogJacobian(Tensor values) => zeros_like(values);
 
+    public override ColumnBlock? Join(ColumnBlock next) =>
+        next is RealColumn real ? new RealColumn($"{Name}, {real.Name}", ValueWidth + real.ValueWidth, Statistics.Then(real.Statistics)) : null;
+
     public override TableColumn Describe(TableColumnType type) => TableColumn.Real(Name, Statistics.Location, Statistics.Scale, type);
 }
 
@@ -181,6 +189,9 @@ internal sealed class PositiveColumn(string name, int width, Standardisation sta
 
     // t = ln x: dt/dx = 1/x. Missing cells arrive filled with 0; their ln is masked out by the caller, but must not be NaN·0.
     protected override Tensor LogJacobian(Tensor values) => -Cells.Filled(values.log(), values.gt(Scalars.Zero).to_type(ScalarType.Float32));
+
+    public override ColumnBlock? Join(ColumnBlock next) =>
+        next is PositiveColumn positive ? new PositiveColumn($"{Name}, {positive.Name}", ValueWidth + positive.ValueWidth, Statistics.Then(positive.Statistics)) : null;
 
     public override TableColumn Describe(TableColumnType type) => TableColumn.Positive(Name, Statistics.Location, Statistics.Scale, type);
 }

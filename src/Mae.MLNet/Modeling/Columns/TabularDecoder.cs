@@ -13,6 +13,9 @@ namespace Mae.Modeling.Columns;
 /// z) through the discrete ones.
 /// </summary>
 /// <remarks>
+/// Adjacent columns of one kind (real, positive, count or binary) are computed as one block (<see cref="ColumnBlock.Join"/>): the
+/// same distributions, in fewer and wider tensor operations. The head keeps one slice per column, in column order, so that the
+/// weights and the ONNX description do not depend on the joining; a joined block gathers its head outputs with one index.
 /// The decoder has one likelihood per column rather than one family: <see cref="Family"/>, <see cref="Parameters"/> and
 /// <see cref="Describe"/> (the ONNX description) throw <see cref="NotSupportedException"/>.
 /// </remarks>
@@ -21,6 +24,14 @@ internal sealed class TabularDecoder : FactorizedDecoder
     private readonly ColumnBlock[] blocks;
     private readonly int[] valueOffsets;
     private readonly int[] headOffsets;
+    private readonly Run[] runs;
+
+    /// <summary>
+    /// A block that training and scoring compute: one column, or adjacent columns of one kind joined. Its values start at
+    /// <paramref name="ValueOffset"/> of a row; its head outputs are the block's head width from <paramref name="HeadOffset"/>
+    /// of a condition when <paramref name="HeadIndex"/> is null, and otherwise the condition's outputs at those indices.
+    /// </summary>
+    private sealed record Run(ColumnBlock Block, int ValueOffset, int HeadOffset, Tensor? HeadIndex);
 
     public TabularDecoder(int latentDimension, IReadOnlyList<int> hiddenSizes, HiddenActivation activation, IReadOnlyList<ColumnBlock> blocks)
         : base(new DecoderShape(TotalWidth(blocks), latentDimension, hiddenSizes, activation))
@@ -28,6 +39,7 @@ internal sealed class TabularDecoder : FactorizedDecoder
         this.blocks = [.. blocks];
         valueOffsets = Offsets(this.blocks, b => b.ValueWidth);
         headOffsets = Offsets(this.blocks, b => b.HeadWidth);
+        runs = JoinAdjacent(this.blocks, valueOffsets, headOffsets);
         var names = this.blocks.GroupBy(b => b.Name).FirstOrDefault(g => g.Count() > 1);
         if (names is not null)
             throw new ArgumentException($"Two columns are named '{names.Key}'; every column of a table needs its own name.", nameof(blocks));
@@ -48,9 +60,9 @@ internal sealed class TabularDecoder : FactorizedDecoder
     public override Tensor ToNetworkInput(Tensor rows)
     {
         var observed = Cells.Observed(rows);
-        var parts = new List<Tensor>(blocks.Length + 1);
-        for (int b = 0; b < blocks.Length; b++)
-            parts.Add(blocks[b].NetworkInput(Values(rows, b), Values(observed, b)));
+        var parts = new List<Tensor>(runs.Length + 1);
+        foreach (var run in runs)
+            parts.Add(run.Block.NetworkInput(Values(rows, run), Values(observed, run)));
         parts.Add(observed);
         return cat(parts, 1);
     }
@@ -66,9 +78,9 @@ internal sealed class TabularDecoder : FactorizedDecoder
     {
         var observed = Cells.Observed(rows);
         Tensor? sum = null;
-        for (int b = 0; b < blocks.Length; b++)
+        foreach (var run in runs)
         {
-            var part = term(blocks[b], Head(condition, b), Values(rows, b), Values(observed, b));
+            var part = term(run.Block, Head(condition, run), Values(rows, run), Values(observed, run));
             sum = sum is null ? part : sum.Plus(part);
         }
         return sum!;
@@ -78,14 +90,14 @@ internal sealed class TabularDecoder : FactorizedDecoder
     {
         // Two whole-row draws per z: the discrete cells' score function needs a baseline, the other draw's reward.
         var doubled = cat([condition, condition], 0);
-        var parts = new List<Tensor>(blocks.Length + 1);
+        var parts = new List<Tensor>(runs.Length + 1);
         Tensor? logProbability = null;
         bool anyReparameterised = false;
-        for (int b = 0; b < blocks.Length; b++)
+        foreach (var run in runs)
         {
-            var draw = blocks[b].Draw(Head(doubled, b), generator);
+            var draw = run.Block.Draw(Head(doubled, run), generator);
             parts.Add(draw.NetworkInput);
-            anyReparameterised |= blocks[b].Reparameterised;
+            anyReparameterised |= run.Block.Reparameterised;
             if (draw.LogProbability is Tensor logP)
                 logProbability = logProbability is null ? logP : logProbability.Plus(logP);
         }
@@ -109,7 +121,7 @@ internal sealed class TabularDecoder : FactorizedDecoder
     }
 
     /// <summary>The value each block predicts for every cell, [N, F], from conditions [N, C] (see <see cref="ColumnBlock.Predict"/>).</summary>
-    public Tensor Predict(Tensor condition) => cat(blocks.Select((block, b) => block.Predict(Head(condition, b))).ToList(), 1);
+    public Tensor Predict(Tensor condition) => cat(runs.Select(run => run.Block.Predict(Head(condition, run))).ToList(), 1);
 
     /// <summary>
     /// The value each block predicts for every cell, [N, F], from its <see cref="ColumnBlock.Summary"/> averaged over
@@ -128,7 +140,7 @@ internal sealed class TabularDecoder : FactorizedDecoder
 
     /// <summary>Each block's decision on its summaries [K, N, S] of <paramref name="draws"/> codes per row, combined over the draws by <paramref name="combine"/>.</summary>
     private Tensor PredictOverDraws(Tensor conditions, long draws, Func<Tensor, Tensor> combine) =>
-        cat(blocks.Select((block, b) => block.Decide(combine(block.Summary(Head(conditions, b)).view(draws, -1, block.SummaryWidth)))).ToList(), 1);
+        cat(runs.Select(run => run.Block.Decide(combine(run.Block.Summary(Head(conditions, run)).view(draws, -1, run.Block.SummaryWidth)))).ToList(), 1);
 
     public override DecoderOutput Parameters(Tensor z) =>
         throw new NotSupportedException("A table's decoder has one distribution per column; read the predicted cells instead.");
@@ -177,9 +189,58 @@ internal sealed class TabularDecoder : FactorizedDecoder
         }
     }
 
-    private Tensor Values(Tensor rows, int block) => rows.narrow(1, valueOffsets[block], blocks[block].ValueWidth);
+    private static Tensor Values(Tensor rows, Run run) => rows.narrow(1, run.ValueOffset, run.Block.ValueWidth);
 
-    private Tensor Head(Tensor condition, int block) => condition.narrow(1, headOffsets[block], blocks[block].HeadWidth);
+    private static Tensor Head(Tensor condition, Run run) =>
+        run.HeadIndex is null ? condition.narrow(1, run.HeadOffset, run.Block.HeadWidth) : condition.index_select(1, run.HeadIndex);
+
+    /// <summary>
+    /// The runs of the table: each maximal sequence of adjacent columns that <see cref="ColumnBlock.Join"/> accepts becomes one block,
+    /// whose head gathers, group by group, every column's slice of that group in column order.
+    /// </summary>
+    private static Run[] JoinAdjacent(ColumnBlock[] blocks, int[] valueOffsets, int[] headOffsets)
+    {
+        var runs = new List<Run>();
+        for (int first = 0, last; first < blocks.Length; first = last + 1)
+        {
+            var joined = blocks[first];
+            last = first;
+            while (last + 1 < blocks.Length && joined.Join(blocks[last + 1]) is ColumnBlock next)
+            {
+                joined = next;
+                last++;
+            }
+            Tensor? index = null;
+            if (last > first && joined.HeadGroups > 1)
+            {
+                var positions = new List<long>(joined.HeadWidth);
+                for (int group = 0; group < joined.HeadGroups; group++)
+                {
+                    for (int b = first; b <= last; b++)
+                    {
+                        for (int slot = 0; slot < blocks[b].ValueWidth; slot++)
+                            positions.Add(headOffsets[b] + group * blocks[b].ValueWidth + slot);
+                    }
+                }
+                index = tensor(positions.ToArray()).DetachFromDisposeScope();
+            }
+            runs.Add(new Run(joined, valueOffsets[first], headOffsets[first], index));
+        }
+        return [.. runs];
+    }
+
+    /// <summary>Blocks computed per step: one per run of adjacent columns of one kind (see <see cref="ColumnBlock.Join"/>).</summary>
+    public int ComputedBlocks => runs.Length;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var run in runs)
+                run.HeadIndex?.Dispose();
+        }
+        base.Dispose(disposing);
+    }
 
     private static int TotalWidth(IReadOnlyList<ColumnBlock> blocks)
     {
