@@ -493,6 +493,42 @@ public sealed class TabularDecoderTests
         Assert.Throws<InvalidOperationException>(() => joined.Describe(Mae.Export.TableColumnType.Single));
     }
 
+    [Fact]
+    public void JoinedCountDrawsScoreEachColumnsDrawAndCategoricalPaddingIsBounded()
+    {
+        // Two count columns (one of two slots) drawn as one block: the draw's log-probability is the sum of each column's own
+        // log-likelihood of its drawn counts, and each slot's mean is its own μ.
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(9);
+        const int n = 20_000;
+        var first = new CountColumn("C1", 1, new Standardisation([0f], [1f]));
+        var second = new CountColumn("C2", 2, new Standardisation([0f, 0f], [1f, 1f]));
+        var joined = first.Join(second)!;
+        double[] means = [1.5, 6, 0.4], dispersions = [2, 0.5, 8];
+        // The joined head: the three log-means, then the three log-dispersions; each column's own is its slots' of each group.
+        var row = means.Concat(dispersions).Select(v => (float)Math.Log(v)).ToArray();
+        var head = tensor(row, [1, 6]).expand(n, 6).contiguous();
+        var draw = joined.Draw(head, generator);
+        var counts = (draw.NetworkInput.exp() - 1).round();
+        var perSlot = counts.mean([0L]).data<float>().ToArray();
+        for (int slot = 0; slot < 3; slot++)
+            Assert.Equal(means[slot], perSlot[slot], 0.1 * Math.Max(1, means[slot]));
+        var own = first.LogLikelihood(head.index_select(1, tensor(new long[] { 0, 3 })), counts.narrow(1, 0, 1), ones(n, 1))
+            + second.LogLikelihood(head.index_select(1, tensor(new long[] { 1, 2, 4, 5 })), counts.narrow(1, 1, 2), ones(n, 2));
+        AssertClose(own, draw.LogProbability!, 1e-4);
+
+        // Categorical columns join while the padding at most doubles their logits: 3 + 4 classes pad to 8, but a 40-class column
+        // beside them would pad 3 × 40 = 120 logits for 47, and starts a run of its own.
+        var narrowPair = new CategoricalColumn("K1", 3).Join(new CategoricalColumn("K2", 4));
+        Assert.NotNull(narrowPair);
+        Assert.Null(narrowPair!.Join(new CategoricalColumn("Wide", 40)));
+        using var decoder = new TabularDecoder(2, [8], HiddenActivation.Tanh,
+            [new CategoricalColumn("K1", 3), new CategoricalColumn("K2", 4), new CategoricalColumn("Wide", 40), new CategoricalColumn("K3", 30)]);
+        Assert.Equal(2, decoder.ComputedBlocks);   // K1 and K2; then Wide and K3 (2 × 40 ≤ 2 × 70)
+        var classCount = Assert.Throws<ArgumentOutOfRangeException>(() => new CategoricalColumn("Single", 1));
+        Assert.Equal("classCount", classCount.ParamName);
+    }
+
     private static void AssertClose(Tensor expected, Tensor actual, double tolerance)
     {
         Assert.Equal(expected.shape, actual.shape);

@@ -13,9 +13,10 @@ namespace Mae.Modeling.Columns;
 /// is always drawn: the information bound's draws are whole rows.
 /// </summary>
 /// <remarks>
-/// A block reads <see cref="ValueWidth"/> consecutive values of a row, its head reads <see cref="HeadWidth"/> consecutive
-/// decoder outputs, and its network input is <see cref="InputWidth"/> wide (the mask comes after every block's input).
-/// Every tensor a block receives is already cut to its own slice.
+/// A block reads <see cref="ValueWidth"/> consecutive values of a row, its head reads <see cref="HeadWidth"/> decoder outputs
+/// (a column's own are consecutive; a joined block's, see <see cref="Join"/>, are gathered from its columns' slices), and its
+/// network input is <see cref="InputWidth"/> wide (the mask comes after every block's input). Every tensor a block receives
+/// is already cut or gathered to its own.
 /// </remarks>
 internal abstract class ColumnBlock
 {
@@ -33,7 +34,7 @@ internal abstract class ColumnBlock
     /// <summary>The kind's name in messages ("real", "categorical", ...).</summary>
     public abstract string Kind { get; }
 
-    /// <summary>Values the block reads from a row (cells; 1 for a categorical column, whose value is the class index).</summary>
+    /// <summary>Values the block reads from a row (cells; 1 for a categorical column, whose value is the class index, and one per column for a joined one).</summary>
     public int ValueWidth { get; }
 
     /// <summary>Width of the block's network input, the mask left out.</summary>
@@ -54,7 +55,7 @@ internal abstract class ColumnBlock
     /// Its values, network input and summary are the two columns' one after the other; its head is each of its
     /// <see cref="HeadGroups"/> groups over the slots of both, or, for a kind with no groups, the two heads one after the other.
     /// Training and scoring run adjacent columns of one kind as one block: a block costs the same few tensor operations whatever
-    /// its width. The joined block's name lists both columns; it is never asked to check values or to describe itself for ONNX
+    /// its width (categorical columns join while padding their logits to the widest column at most doubles them). The joined block's name lists both columns; it is never asked to check values or to describe itself for ONNX
     /// (the columns' own blocks do both).
     /// </summary>
     public virtual ColumnBlock? Join(ColumnBlock next) => null;

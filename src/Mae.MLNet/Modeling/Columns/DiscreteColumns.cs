@@ -27,18 +27,16 @@ internal sealed class CategoricalColumn : ColumnBlock
     private readonly long[] toFlat;       // per flat position: its padded position
 
     public CategoricalColumn(string name, int classCount)
-        : this(name, [classCount])
+        : this(name, [classCount >= 2
+            ? classCount
+            : throw new ArgumentOutOfRangeException(nameof(classCount), classCount, $"Column '{name}' is categorical with {classCount} classes; a categorical column needs at least 2.")])
     {
     }
 
+    /// <summary>Adjacent columns of <paramref name="classCounts"/> classes each, every count already checked.</summary>
     private CategoricalColumn(string name, int[] classCounts)
         : base(name, classCounts.Length)
     {
-        foreach (int count in classCounts)
-        {
-            if (count < 2)
-                throw new ArgumentOutOfRangeException(nameof(classCounts), count, $"Column '{name}' is categorical with {count} classes; a categorical column needs at least 2.");
-        }
         this.classCounts = classCounts;
         widest = classCounts.Max();
         totalClasses = classCounts.Sum();
@@ -74,8 +72,17 @@ internal sealed class CategoricalColumn : ColumnBlock
 
     public override bool IsValid(float value) => value >= 0 && value < ClassCount && value == MathF.Floor(value);
 
-    public override ColumnBlock? Join(ColumnBlock next) =>
-        next is CategoricalColumn categorical ? new CategoricalColumn($"{Name}, {categorical.Name}", [.. classCounts, .. categorical.classCounts]) : null;
+    /// <summary>
+    /// The categorical columns side by side, unless padding them to the widest would more than double the logits they compute on
+    /// (a column of 1,000 classes beside two-class ones): then <c>null</c>, and the run of joined columns stops here.
+    /// </summary>
+    public override ColumnBlock? Join(ColumnBlock next)
+    {
+        if (next is not CategoricalColumn categorical)
+            return null;
+        int[] joined = [.. classCounts, .. categorical.classCounts];
+        return (long)joined.Length * joined.Max() <= 2L * joined.Sum() ? new CategoricalColumn($"{Name}, {categorical.Name}", joined) : null;
+    }
 
     /// <summary>The class index of every cell [N, columns] (0 where missing).</summary>
     private static Tensor Classes(Tensor values, Tensor observed) => Cells.Filled(values, observed).to_type(ScalarType.Int64);

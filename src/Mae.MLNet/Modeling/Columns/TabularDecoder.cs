@@ -13,9 +13,10 @@ namespace Mae.Modeling.Columns;
 /// z) through the discrete ones.
 /// </summary>
 /// <remarks>
-/// Adjacent columns of one kind (real, positive, count or binary) are computed as one block (<see cref="ColumnBlock.Join"/>): the
-/// same distributions, in fewer and wider tensor operations. The head keeps one slice per column, in column order, so that the
-/// weights and the ONNX description do not depend on the joining; a joined block gathers its head outputs with one index.
+/// Adjacent columns of one kind are computed as one block (<see cref="ColumnBlock.Join"/>): the same distributions, in fewer and
+/// wider tensor operations. The head keeps one slice per column, in column order, so that the weights and the ONNX description
+/// do not depend on the joining; a joined block whose kind has several head groups (real, positive, count) gathers its head
+/// outputs with one index, the others (binary, categorical) read their columns' slices as one.
 /// The decoder has one likelihood per column rather than one family: <see cref="Family"/>, <see cref="Parameters"/> and
 /// <see cref="Describe"/> (the ONNX description) throw <see cref="NotSupportedException"/>.
 /// </remarks>
@@ -39,10 +40,10 @@ internal sealed class TabularDecoder : FactorizedDecoder
         this.blocks = [.. blocks];
         valueOffsets = Offsets(this.blocks, b => b.ValueWidth);
         headOffsets = Offsets(this.blocks, b => b.HeadWidth);
-        runs = JoinAdjacent(this.blocks, valueOffsets, headOffsets);
         var names = this.blocks.GroupBy(b => b.Name).FirstOrDefault(g => g.Count() > 1);
         if (names is not null)
             throw new ArgumentException($"Two columns are named '{names.Key}'; every column of a table needs its own name.", nameof(blocks));
+        runs = JoinAdjacent(this.blocks, valueOffsets, headOffsets);
     }
 
     public IReadOnlyList<ColumnBlock> Blocks => blocks;
