@@ -170,6 +170,7 @@ internal static class TableImputation
         string tables = Path.Combine("out", "tables"), output = Path.Combine("docs", "results", "table-knob.csv");
         double[] targets = [1, 2, 3];
         int steps = 1500, seed = 1;
+        string[]? knobOnly = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -178,8 +179,10 @@ internal static class TableImputation
                 case "--out": output = args[++i]; break;
                 case "--steps": steps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--targets": targets = args[++i].Split(',').Select(t => double.Parse(t, CultureInfo.InvariantCulture)).ToArray(); break;
+                case "--seed": seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--only": knobOnly = args[++i].Split(','); break;
                 default:
-                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: table-knob [--tables DIR] [--out FILE] [--steps N] [--targets 1,2,3]");
+                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: table-knob [--tables DIR] [--out FILE] [--steps N] [--targets 1,2,3] [--seed N] [--only NAMES]");
                     return 2;
             }
         }
@@ -190,7 +193,7 @@ internal static class TableImputation
             return 1;
         }
         var lines = new List<string> { "table,rows,target,heldout_iq,cap_ln_n,information_bound,marginal_kl,rate,seconds" };
-        foreach (string name in ReadIndex(index))
+        foreach (string name in ReadIndex(index).Where(n => knobOnly is null || knobOnly.Contains(n)))
         {
             var table = ReadTable(tables, name);
             int width = table.Columns.Length;
