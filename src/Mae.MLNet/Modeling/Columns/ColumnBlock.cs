@@ -55,10 +55,14 @@ internal abstract class ColumnBlock
     /// Its values, network input and summary are the two columns' one after the other; its head is each of its
     /// <see cref="HeadGroups"/> groups over the slots of both, or, for a kind with no groups, the two heads one after the other.
     /// Training and scoring run adjacent columns of one kind as one block: a block costs the same few tensor operations whatever
-    /// its width (categorical columns join while padding their logits to the widest column at most doubles them). The joined block's name lists both columns; it is never asked to check values or to describe itself for ONNX
-    /// (the columns' own blocks do both).
+    /// its width (categorical columns join while padding their logits to the widest column at most doubles them). The joined
+    /// block's name (<see cref="JoinedName"/>) lists both columns; it is never asked to check values or to describe itself for
+    /// ONNX (the columns' own blocks do both).
     /// </summary>
     public virtual ColumnBlock? Join(ColumnBlock next) => null;
+
+    /// <summary>The name of the block that joins this column and <paramref name="next"/>.</summary>
+    protected string JoinedName(ColumnBlock next) => $"{Name}, {next.Name}";
 
     /// <summary>Whether the draw is continuous and reparameterised (its network input carries the gradient) rather than discrete (score function).</summary>
     public abstract bool Reparameterised { get; }

@@ -81,7 +81,7 @@ internal sealed class CategoricalColumn : ColumnBlock
         if (next is not CategoricalColumn categorical)
             return null;
         int[] joined = [.. classCounts, .. categorical.classCounts];
-        return (long)joined.Length * joined.Max() <= 2L * joined.Sum() ? new CategoricalColumn($"{Name}, {categorical.Name}", joined) : null;
+        return (long)joined.Length * joined.Max() <= 2L * joined.Sum() ? new CategoricalColumn(JoinedName(categorical), joined) : null;
     }
 
     /// <summary>The class index of every cell [N, columns] (0 where missing).</summary>
@@ -157,9 +157,10 @@ internal sealed class BinaryColumn(string name, int width) : ColumnBlock(name, w
 
     public override int InputWidth => ValueWidth;
 
-    public override int HeadWidth => ValueWidth;
-
+    /// <summary>One logit per slot.</summary>
     public override int HeadGroups => 1;
+
+    public override int HeadWidth => HeadGroups * ValueWidth;
 
     public override bool Reparameterised => false;
 
@@ -187,7 +188,7 @@ internal sealed class BinaryColumn(string name, int width) : ColumnBlock(name, w
     /// <summary>The more probable outcome.</summary>
     public override Tensor Decide(Tensor summary) => summary.gt(Scalars.Half).to_type(ScalarType.Float32);
 
-    public override ColumnBlock? Join(ColumnBlock next) => next is BinaryColumn binary ? new BinaryColumn($"{Name}, {binary.Name}", ValueWidth + binary.ValueWidth) : null;
+    public override ColumnBlock? Join(ColumnBlock next) => next is BinaryColumn binary ? new BinaryColumn(JoinedName(binary), ValueWidth + binary.ValueWidth) : null;
 
     public override TableColumn Describe(TableColumnType type) => TableColumn.Binary(Name, ValueWidth, type);
 }
@@ -217,9 +218,9 @@ internal sealed class CountColumn : ColumnBlock
     public override int InputWidth => ValueWidth;
 
     /// <summary>The log-means of the slots, then their log-dispersions.</summary>
-    public override int HeadWidth => 2 * ValueWidth;
-
     public override int HeadGroups => 2;
+
+    public override int HeadWidth => HeadGroups * ValueWidth;
 
     public override bool Reparameterised => false;
 
@@ -274,7 +275,7 @@ internal sealed class CountColumn : ColumnBlock
     public override Tensor Decide(Tensor summary) => summary;
 
     public override ColumnBlock? Join(ColumnBlock next) =>
-        next is CountColumn count ? new CountColumn($"{Name}, {count.Name}", ValueWidth + count.ValueWidth, Statistics.Then(count.Statistics)) : null;
+        next is CountColumn count ? new CountColumn(JoinedName(count), ValueWidth + count.ValueWidth, Statistics.Then(count.Statistics)) : null;
 
     public override TableColumn Describe(TableColumnType type) => TableColumn.Count(Name, Statistics.Location, Statistics.Scale, type);
 }

@@ -94,9 +94,10 @@ internal abstract class GaussianColumn : ColumnBlock
 
     public override int InputWidth => ValueWidth;
 
-    public override int HeadWidth => 2 * ValueWidth;
-
+    /// <summary>The means of the slots, then their log-variances.</summary>
     public override int HeadGroups => 2;
+
+    public override int HeadWidth => HeadGroups * ValueWidth;
 
     public override bool Reparameterised => true;
 
@@ -166,7 +167,7 @@ internal sealed class RealColumn(string name, int width, Standardisation statist
     protected override Tensor LogJacobian(Tensor values) => zeros_like(values);
 
     public override ColumnBlock? Join(ColumnBlock next) =>
-        next is RealColumn real ? new RealColumn($"{Name}, {real.Name}", ValueWidth + real.ValueWidth, Statistics.Then(real.Statistics)) : null;
+        next is RealColumn real ? new RealColumn(JoinedName(real), ValueWidth + real.ValueWidth, Statistics.Then(real.Statistics)) : null;
 
     public override TableColumn Describe(TableColumnType type) => TableColumn.Real(Name, Statistics.Location, Statistics.Scale, type);
 }
@@ -191,7 +192,7 @@ internal sealed class PositiveColumn(string name, int width, Standardisation sta
     protected override Tensor LogJacobian(Tensor values) => -Cells.Filled(values.log(), values.gt(Scalars.Zero).to_type(ScalarType.Float32));
 
     public override ColumnBlock? Join(ColumnBlock next) =>
-        next is PositiveColumn positive ? new PositiveColumn($"{Name}, {positive.Name}", ValueWidth + positive.ValueWidth, Statistics.Then(positive.Statistics)) : null;
+        next is PositiveColumn positive ? new PositiveColumn(JoinedName(positive), ValueWidth + positive.ValueWidth, Statistics.Then(positive.Statistics)) : null;
 
     public override TableColumn Describe(TableColumnType type) => TableColumn.Positive(Name, Statistics.Location, Statistics.Scale, type);
 }
