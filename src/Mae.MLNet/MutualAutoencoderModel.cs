@@ -119,18 +119,30 @@ public sealed class MutualAutoencoderModel : IDisposable
     }
 
     /// <summary>
-    /// Measures how much the code says about <paramref name="rows"/> (stored one after another): I_q with its cap ln N, the rate and
-    /// KL(q(z) ‖ p(z)). Pass rows that did not train the model. Draws z ~ q(z|x) from a generator seeded with the training seed, so the
-    /// same rows give the same figures on every call.
+    /// Measures how much the code says about <paramref name="rows"/> (stored one after another): I_q with its cap ln N and its
+    /// leave-one-out upper estimate, the rate and KL(q(z) ‖ p(z)), from one draw z ~ q(z|x) per row. Pass rows that did not train
+    /// the model. Draws come from a generator seeded with the training seed, so the same rows give the same figures on every call.
     /// </summary>
     /// <exception cref="ArgumentException">Fewer than two rows, a length that is not a multiple of <see cref="FeatureCount"/>, or a value that breaks the decoder family's rule.</exception>
-    public InformationEvaluation EvaluateInformation(ReadOnlySpan<float> rows)
+    public InformationEvaluation EvaluateInformation(ReadOnlySpan<float> rows) => EvaluateInformation(rows, 1);
+
+    /// <summary>
+    /// As <see cref="EvaluateInformation(ReadOnlySpan{float})"/>, with each figure averaged over <paramref name="draws"/> draws
+    /// z ~ q(z|x) per row. On a few hundred rows one draw leaves I_q a tenth of a nat or more of noise; 16 draws cut it by four.
+    /// The draws do not lift the cap ln N, nor the bias that comes with it (see <see cref="InformationEvaluation"/>).
+    /// </summary>
+    /// <param name="rows">The rows, stored one after another; pass rows that did not train the model.</param>
+    /// <param name="draws">Draws per row, at least 1. The cost grows as draws · N² · latent dimension.</param>
+    /// <exception cref="ArgumentException">Fewer than two rows, a length that is not a multiple of <see cref="FeatureCount"/>, or a value that breaks the decoder family's rule.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="draws"/> is not positive.</exception>
+    public InformationEvaluation EvaluateInformation(ReadOnlySpan<float> rows, int draws)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(draws);
         int count = RowCount(rows, FeatureCount, nameof(rows));
         if (count < 2)
             throw new ArgumentException($"The information estimate needs at least 2 rows; got {count}.", nameof(rows));
         Networks.Decoder.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
-        return WithSeededDraws(rows, count, (input, generator) => Diagnostics.Encoded(Networks, input, generator));
+        return WithSeededDraws(rows, count, (input, generator) => Diagnostics.Encoded(Networks, input, generator, draws));
     }
 
     /// <summary>

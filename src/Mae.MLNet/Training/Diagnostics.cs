@@ -10,6 +10,8 @@ internal static class Diagnostics
     /// <summary>A unit is active when Var_x E_q[z_u] reaches this.</summary>
     private static readonly TorchSharp.Scalar ActiveUnitThreshold = 0.01.ToScalar();
 
+    private static readonly TorchSharp.Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
+
     /// <summary>Î_p = H(z) + E log r(z|x) from <paramref name="priorSamples"/> fresh draws z ~ p(z), x ~ p(x|z).</summary>
     public static double InformationBound(MutualAutoencoderNetworks networks, int priorSamples, Generator generator)
     {
@@ -22,9 +24,20 @@ internal static class Diagnostics
 
     /// <summary>
     /// I_q from the aggregate-posterior estimator: E_x E_{q(z|x)}[log q(z|x) − log q(z)], with q(z) the mixture of the
-    /// posteriors of the same rows; the rate E_x KL(q(z|x) ‖ p(z)) of the same rows; and the active units. <paramref name="rows"/> is [n, F], n ≥ 2.
+    /// posteriors of the same rows; beside it the leave-one-out estimate, whose mixture for row i leaves row i out; the rate
+    /// E_x KL(q(z|x) ‖ p(z)) of the same rows; and the active units. <paramref name="rows"/> is [n, F], n ≥ 2. Each figure
+    /// is averaged over <paramref name="draws"/> independent draws z ~ q(z|x) per row. The first comes from <paramref name="generator"/>,
+    /// as it always has; the others from <paramref name="further"/> when given, so that they leave <paramref name="generator"/>'s
+    /// later draws (training's, when the trainer evaluates) as they were.
     /// </summary>
-    public static InformationEvaluation Encoded(MutualAutoencoderNetworks networks, Tensor rows, Generator generator)
+    /// <remarks>
+    /// For rows that did not train the encoder, drawn from one distribution, the two bracket the information of that
+    /// distribution in expectation: with row i's own posterior in the mixture the estimate is at most ln n (a lower bound,
+    /// as InfoNCE); without it, the mixture of the other n − 1 posteriors is an unbiased estimate of q(z_i), so by Jensen
+    /// the log of it is too low on average and the estimate too high (an upper bound, Poole et al. 2019). Both close in on
+    /// the truth as n grows; the draws cut their noise, not their bias.
+    /// </remarks>
+    public static InformationEvaluation Encoded(MutualAutoencoderNetworks networks, Tensor rows, Generator generator, int draws = 1, Generator? further = null)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -32,22 +45,32 @@ internal static class Diagnostics
         var parameters = networks.Encoder.forward(networks.Decoder.ToNetworkInput(rows));
         var halves = parameters.chunk(2, 1);
         var (mean, logVariance) = (halves[0], halves[1]);
-        var z = GaussianMath.Sample(mean, logVariance, generator);
-        var own = GaussianMath.DiagonalLogDensity(z, parameters); // log q(z_i | x_i)
         // log q(z_i) = logsumexp_j log q(z_i | x_j) − log n, over chunks of i so that memory stays near 16 MB for any n and d.
         long chunk = Math.Max(1, 4_000_000 / (n * networks.LatentDimension));
-        double aggregateSum = 0;
-        for (long start = 0; start < n; start += chunk)
+        double ownSum = 0, aggregateSum = 0, othersSum = 0;
+        for (int draw = 0; draw < draws; draw++)
         {
-            using var inner = NewDisposeScope();
-            var pairwise = GaussianNetwork.PairwiseLogDensity(z.narrow(0, start, Math.Min(chunk, n - start)), parameters);
-            aggregateSum += pairwise.logsumexp(1).to_type(ScalarType.Float64).sum().item<double>();
+            using var drawScope = NewDisposeScope();
+            var z = GaussianMath.Sample(mean, logVariance, draw == 0 ? generator : further ?? generator);
+            ownSum += GaussianMath.DiagonalLogDensity(z, parameters).to_type(ScalarType.Float64).sum().item<double>(); // log q(z_i | x_i)
+            for (long start = 0; start < n; start += chunk)
+            {
+                using var inner = NewDisposeScope();
+                long length = Math.Min(chunk, n - start);
+                var pairwise = GaussianNetwork.PairwiseLogDensity(z.narrow(0, start, length), parameters);
+                aggregateSum += pairwise.logsumexp(1).to_type(ScalarType.Float64).sum().item<double>();
+                // The same sums without each row's own posterior: row start + r against itself, the diagonal of the square at column start.
+                pairwise.narrow(1, start, length).diagonal().fill_(NegativeInfinity);
+                othersSum += pairwise.logsumexp(1).to_type(ScalarType.Float64).sum().item<double>();
+            }
         }
-        double information = own.to_type(ScalarType.Float64).mean().item<double>() - (aggregateSum / n - Math.Log(n));
+        double own = ownSum / (n * draws);
+        double information = own - (aggregateSum / (n * draws) - Math.Log(n));
+        double leaveOneOut = own - (othersSum / (n * draws) - Math.Log(n - 1));
         var rate = GaussianMath.DivergenceFromStandardNormal(mean, logVariance).sum(1).to_type(ScalarType.Float64).mean().item<double>();
         var variance = mean.var(0, unbiased: true, keepdim: false);
         int active = (int)variance.ge(ActiveUnitThreshold).sum().item<long>();
-        return new InformationEvaluation((int)n, information, rate, active);
+        return new InformationEvaluation((int)n, information, leaveOneOut, rate, active, draws);
     }
 
     /// <summary>
