@@ -192,7 +192,7 @@ internal static class TableImputation
             Console.Error.WriteLine($"No {index}: run 'bash scripts/fetch-tables.sh' first.");
             return 1;
         }
-        var lines = new List<string> { "table,rows,target,heldout_iq,cap_ln_n,information_bound,marginal_kl,rate,seconds,heldout_iq_16_draws,heldout_leave_one_out_16_draws,training_subsets_iq_16_draws,training_rows,training_iq" };
+        var lines = new List<string> { "table,rows,seed,target,heldout_iq,cap_ln_n,information_bound,marginal_kl,rate,seconds,heldout_iq_16_draws,heldout_leave_one_out_16_draws,training_subsets_iq_16_draws,training_subsets_low,training_subsets_high,training_rows,training_iq" };
         foreach (string name in ReadIndex(index).Where(n => knobOnly is null || knobOnly.Contains(n)))
         {
             var table = ReadTable(tables, name);
@@ -207,9 +207,9 @@ internal static class TableImputation
                 double seconds = clock.Elapsed.TotalSeconds;
                 var gap = Gap(target, seed, model, rows, width);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name,-22} M {target,3:F1}: held-out I_q {final.AggregatePosteriorInformation,5:F2} (cap {final.InformationCap:F2}; {KnobDraws} draws {gap.HeldOut:F2}, leave-one-out {gap.LeaveOneOut:F2})  training rows: as many {gap.TrainingSubsets:F2}, all {gap.TrainingRows} {gap.TrainingAll:F2}  I_p bound {final.InformationBound,5:F2}  KL(q(z)||p(z)) {final.MarginalDivergence,5:F2}  rate {final.Rate,5:F2}  {seconds,5:F1} s"));
+                    $"{name,-22} M {target,3:F1}: held-out I_q {final.AggregatePosteriorInformation,5:F2} (cap {final.InformationCap:F2}; {KnobDraws} draws {gap.HeldOut:F2}, leave-one-out {gap.LeaveOneOut:F2})  training rows: as many {gap.TrainingSubsets:F2} ({gap.SubsetsLow:F2}-{gap.SubsetsHigh:F2}), all {gap.TrainingRows} {gap.TrainingAll:F2}  I_p bound {final.InformationBound,5:F2}  KL(q(z)||p(z)) {final.MarginalDivergence,5:F2}  rate {final.Rate,5:F2}  {seconds,5:F1} s"));
                 lines.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{name},{visible.Length},{target},{final.AggregatePosteriorInformation:F4},{final.InformationCap:F4},{final.InformationBound:F4},{final.MarginalDivergence:F4},{final.Rate:F4},{seconds:F1},{gap.HeldOut:F4},{gap.LeaveOneOut:F4},{gap.TrainingSubsets:F4},{gap.TrainingRows},{gap.TrainingAll:F4}"));
+                    $"{name},{visible.Length},{seed},{target},{final.AggregatePosteriorInformation:F4},{final.InformationCap:F4},{final.InformationBound:F4},{final.MarginalDivergence:F4},{final.Rate:F4},{seconds:F1},{gap.HeldOut:F4},{gap.LeaveOneOut:F4},{gap.TrainingSubsets:F4},{gap.SubsetsLow:F4},{gap.SubsetsHigh:F4},{gap.TrainingRows},{gap.TrainingAll:F4}"));
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
                 File.WriteAllLines(output, lines);
             }
@@ -225,31 +225,28 @@ internal static class TableImputation
     /// The figures behind the held-out I_q of a fitted knob run, from the model's public <c>EvaluateInformation</c> with
     /// <see cref="KnobDraws"/> draws a row: on the held-out rows, the aggregate-posterior estimate (capped at ln N) and the
     /// leave-one-out one (an upper bound); the same lower estimate on ten random sets of training rows of the held-out size
-    /// (the same cap, so a gap to the held-out figure is over-fitting) and on all the training rows (a larger N).
-    /// The held-out rows are found as the trainer finds them (<c>MutualAutoencoderTrainer.Fit</c>, <c>SplitEvaluation</c>);
-    /// the rate, which takes no draws, must then equal the report's, or this throws.
+    /// (the same cap; its mean and range) and on all the training rows (a larger N). The held-out rows are the trainer's own
+    /// (<c>MutualAutoencoderTrainer.SplitForEvaluation</c>); the rate, which takes no draws, must equal the report's, or this throws.
     /// </summary>
-    private static (double HeldOut, double LeaveOneOut, double TrainingSubsets, double TrainingAll, int TrainingRows) Gap(
+    private static (double HeldOut, double LeaveOneOut, double TrainingSubsets, double SubsetsLow, double SubsetsHigh, double TrainingAll, int TrainingRows) Gap(
         double target, int seed, MutualAutoencoderModel model, float[] rows, int width)
     {
-        int n = rows.Length / width;
-        var defaults = new MutualAutoencoderOptions();
-        int wanted = (int)Math.Max(defaults.EvaluationSampleSize, Math.Min(16_384, Math.Ceiling(Math.Exp(target + 1))));
-        int heldOut = Math.Min(wanted, n / 5);
-        var order = Enumerable.Range(0, n).ToArray();
-        new Random(unchecked(seed * 31 + 0x4D4145)).Shuffle(order);
+        var split = MutualAutoencoderTrainer.SplitForEvaluation(TrainingData.FromArray(rows, width), new MutualAutoencoderOptions { TargetInformation = target }, seed);
+        if (!split.HeldOut || split.RowNumbers is null)
+            throw new InvalidOperationException("The table is too small to hold rows out.");
+        var heldOut = split.RowNumbers.Select(r => (int)r).ToArray();
         float[] Gather(IEnumerable<int> chosen) => chosen.SelectMany(r => rows.AsSpan(r * width, width).ToArray()).ToArray();
-        var held = model.EvaluateInformation(Gather(order[..heldOut]), KnobDraws);
+        var held = model.EvaluateInformation(Gather(heldOut), KnobDraws);
         double reported = model.Report.Final.EvaluationRate;
         if (Math.Abs(held.Rate - reported) > 1e-4 * Math.Max(1, Math.Abs(reported)))
-            throw new InvalidOperationException($"The held-out rows found here give a rate of {held.Rate}, the report {reported}: the trainer's split changed.");
-        var training = order[heldOut..];
+            throw new InvalidOperationException($"The held-out rows found here give a rate of {held.Rate}, the report {reported}: the split is not the trainer's.");
+        var training = Enumerable.Range(0, rows.Length / width).Except(heldOut).ToArray();
         var random = new Random(7);
-        double subsets = Enumerable.Range(0, 10)
-            .Select(_ => model.EvaluateInformation(Gather(training.OrderBy(_ => random.Next()).Take(heldOut)), KnobDraws).AggregatePosteriorInformation)
-            .Average();
+        var subsets = Enumerable.Range(0, 10)
+            .Select(_ => model.EvaluateInformation(Gather(training.OrderBy(_ => random.Next()).Take(heldOut.Length)), KnobDraws).AggregatePosteriorInformation)
+            .ToArray();
         var all = model.EvaluateInformation(Gather(training), training.Length > 4096 ? 1 : KnobDraws);
-        return (held.AggregatePosteriorInformation, held.LeaveOneOutInformation, subsets, all.AggregatePosteriorInformation, training.Length);
+        return (held.AggregatePosteriorInformation, held.LeaveOneOutInformation, subsets.Average(), subsets.Min(), subsets.Max(), all.AggregatePosteriorInformation, training.Length);
     }
 
     /// <summary>Per column, the mean of the visible cells of a real column and the most frequent class of a categorical or binary one.</summary>

@@ -132,17 +132,26 @@ public sealed class MutualAutoencoderModel : IDisposable
     /// The draws do not lift the cap ln N, nor the bias that comes with it (see <see cref="InformationEvaluation"/>).
     /// </summary>
     /// <param name="rows">The rows, stored one after another; pass rows that did not train the model.</param>
-    /// <param name="draws">Draws per row, at least 1. The cost grows as draws · N² · latent dimension.</param>
+    /// <param name="draws">Draws per row, from 1 to <see cref="MaximumInformationDraws"/>. The cost grows as draws · N² · latent dimension.</param>
     /// <exception cref="ArgumentException">Fewer than two rows, a length that is not a multiple of <see cref="FeatureCount"/>, or a value that breaks the decoder family's rule.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="draws"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="draws"/> is below 1 or above <see cref="MaximumInformationDraws"/>.</exception>
     public InformationEvaluation EvaluateInformation(ReadOnlySpan<float> rows, int draws)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(draws);
+        CheckInformationDraws(draws);
         int count = RowCount(rows, FeatureCount, nameof(rows));
         if (count < 2)
             throw new ArgumentException($"The information estimate needs at least 2 rows; got {count}.", nameof(rows));
         Networks.Decoder.ThrowIfInvalid(rows, FeatureCount, row => $"Row {row}", nameof(rows));
         return WithSeededDraws(rows, count, (input, generator) => Diagnostics.Encoded(Networks, input, generator, draws));
+    }
+
+    /// <summary>The most draws per row that <see cref="EvaluateInformation(ReadOnlySpan{float}, int)"/> takes: past a few dozen they change nothing but the cost.</summary>
+    public const int MaximumInformationDraws = 1024;
+
+    internal static void CheckInformationDraws(int draws)
+    {
+        if (draws is < 1 or > MaximumInformationDraws)
+            throw new ArgumentOutOfRangeException(nameof(draws), draws, $"The draws per row must lie between 1 and {MaximumInformationDraws}; got {draws}.");
     }
 
     /// <summary>

@@ -63,7 +63,7 @@ public sealed class MutualAutoencoderTrainer
         try
         {
             // Rows the trainer never trains on, for the diagnostics; their own generator leaves the training draws as they were.
-            var split = data.SplitEvaluation(EvaluationRowCount(options), new Random(unchecked(seed * 31 + EvaluationSeedOffset)));
+            var split = SplitForEvaluation(data, options, seed);
             decoder.ThrowIfInvalid(split.Rows, data.FeatureCount, row => $"Training data {split.DescribeRow(row)}", nameof(data));
             var epochs = Train(networks, split, random, generator, seed, progress, cancellationToken);
             var report = new MutualAutoencoderTrainingReport(options.Objective, options.Penalty, options.TargetInformation, seed, split.HeldOut, epochs);
@@ -77,6 +77,10 @@ public sealed class MutualAutoencoderTrainer
     }
 
     private const int EvaluationSeedOffset = 0x4D4145;
+
+    /// <summary>The training and evaluation rows of a fit of <paramref name="data"/> with <paramref name="options"/> and <paramref name="seed"/>; their own generator leaves the training draws as they were.</summary>
+    internal static EvaluationSplit SplitForEvaluation(TrainingData data, MutualAutoencoderOptions options, int seed) =>
+        data.SplitEvaluation(EvaluationRowCount(options), new Random(unchecked(seed * 31 + EvaluationSeedOffset)));
 
     private const ulong FinalDrawsSeedOffset = 0x4951;
 
@@ -165,6 +169,7 @@ public sealed class MutualAutoencoderTrainer
                 AggregatePosteriorInformation = evaluation.Encoded?.AggregatePosteriorInformation ?? double.NaN,
                 LeaveOneOutInformation = evaluation.Encoded?.LeaveOneOutInformation ?? double.NaN,
                 EvaluationRowCount = evaluation.Encoded?.RowCount ?? 0,
+                EvaluationDraws = evaluation.Encoded?.Draws ?? 0,
                 EvaluationRate = evaluation.Encoded?.Rate ?? double.NaN,
                 ActiveUnits = evaluation.Encoded?.ActiveUnits ?? 0,
                 ExactInformation = evaluation.ExactInformation,

@@ -42,7 +42,7 @@ internal sealed class TrainingMonitor : IProgress<MutualAutoencoderEpochReport>,
             if (value.RateMultiplier is double beta)
                 text += string.Create(CultureInfo.InvariantCulture, $", rate weight {beta:F3}");
             text += string.Create(CultureInfo.InvariantCulture,
-                $", held-out I_q {value.AggregatePosteriorInformation:F4} (cap ln {value.EvaluationRowCount} = {value.InformationCap:F2}; leave-one-out {value.LeaveOneOutInformation:F4}), " +
+                $", held-out I_q {value.AggregatePosteriorInformation:F4} (cap ln {value.EvaluationRowCount} = {value.InformationCap:F2}; leave-one-out {value.LeaveOneOutInformation:F4}; {value.EvaluationDraws} draws a row), " +
                 $"KL(q(z) || p(z)) {value.MarginalDivergence:F4}, active units {value.ActiveUnits}, {value.Seconds:F1} s.");
             channel.Info(MessageSensitivity.None, text);
             if (value.Warning is not null)

@@ -8,9 +8,10 @@ namespace Mae;
 /// The identity behind the figures: rate = E_x KL(q(z|x) ‖ p(z)) = I_q(z, x) + KL(q(z) ‖ p(z)), with q(z) the aggregate posterior,
 /// the average of the rows' posteriors. I_q is estimated with the aggregate-posterior (minibatch) estimator of He et al. (2019) on
 /// all the rows at once; it is a lower bound in expectation and can never exceed <see cref="InformationCap"/> = ln N. Use rows that did
-/// not train the model, and enough of them that ln N lies well above the information you expect. On a few hundred rows the two
-/// estimates bracket the information of the distribution the rows come from: <see cref="AggregatePosteriorInformation"/> from below,
-/// <see cref="LeaveOneOutInformation"/> from above; more <see cref="Draws"/> make both steadier.
+/// not train the model, and enough of them that ln N lies well above the information you expect. For such rows the two estimates
+/// bracket, in expectation, the information about the distribution the rows come from: <see cref="AggregatePosteriorInformation"/>
+/// from below, <see cref="LeaveOneOutInformation"/> from above. The bracket narrows as N grows; on a few hundred rows it is wide
+/// enough to matter. More <see cref="Draws"/> make both steadier.
 /// </remarks>
 public sealed class InformationEvaluation
 {
@@ -38,7 +39,7 @@ public sealed class InformationEvaluation
     /// </summary>
     public double LeaveOneOutInformation { get; }
 
-    /// <summary>Draws z ~ q(z|x) per row that each figure but the rate is averaged over.</summary>
+    /// <summary>Draws z ~ q(z|x) per row that I_q, its leave-one-out estimate and KL(q(z) ‖ p(z)) are averaged over; the rate and the active units take none.</summary>
     public int Draws { get; }
 
     /// <summary>ln N, the largest value the aggregate-posterior estimator can return on N rows.</summary>

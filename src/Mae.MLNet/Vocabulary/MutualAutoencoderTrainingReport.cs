@@ -69,6 +69,12 @@ public sealed class MutualAutoencoderEpochReport
     /// </summary>
     public int EvaluationRowCount { get; init; }
 
+    /// <summary>
+    /// Draws z ~ q(z|x) per evaluation row behind <see cref="AggregatePosteriorInformation"/> and <see cref="LeaveOneOutInformation"/>:
+    /// 1 on every epoch but the last, which takes enough for 2,048 in all (at most 16); 0 when the epoch was not evaluated.
+    /// </summary>
+    public int EvaluationDraws { get; init; }
+
     /// <summary>ln N, the largest value the aggregate-posterior estimator can return on <see cref="EvaluationRowCount"/> rows.</summary>
     public double InformationCap => EvaluationRowCount > 0 ? Math.Log(EvaluationRowCount) : double.NaN;
 
