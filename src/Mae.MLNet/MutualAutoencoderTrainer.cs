@@ -197,12 +197,18 @@ public sealed class MutualAutoencoderTrainer
         if (!(encoded.AggregatePosteriorInformation < 0.8 * expected))
             return null;
         string rows = heldOut ? "held-out" : "evaluation (also training, as the data could not spare any)";
+        // When the upper estimate clears the line, the rows are too few to tell a short code from the estimator's bias at small N.
+        string inconclusive = encoded.LeaveOneOutInformation >= 0.8 * expected
+            ? $" The leave-one-out estimate clears the line, so {encoded.RowCount} rows cannot tell a short code from the lower estimate's bias at " +
+              $"small N; measure it on more rows that did not train the model (EvaluateInformation), and with more draws a row."
+            : "";
         return string.Create(CultureInfo.InvariantCulture,
             $"The code holds I_q = {encoded.AggregatePosteriorInformation:F2} nats on {encoded.RowCount} {rows} rows, more than 20% below " +
             $"min(M = {options.TargetInformation:G4}, cap ln N = {encoded.InformationCap:F2}) = {expected:F2} nats (the leave-one-out estimate, " +
             $"an upper bound, reads {encoded.LeaveOneOutInformation:F2}); KL(q(z) ‖ p(z)) is " +
             $"{encoded.MarginalDivergence:F2} nats. Try more epochs, a positive {nameof(MutualAutoencoderOptions.RateMultiplierLearningRate)} " +
-            $"(now {options.RateMultiplierLearningRate:G4}), or a larger {nameof(MutualAutoencoderOptions.MarginalMatchingWeight)} (now {options.MarginalMatchingWeight?.ToString("G4", CultureInfo.InvariantCulture) ?? "the default, F/8"}).");
+            $"(now {options.RateMultiplierLearningRate:G4}), or a larger {nameof(MutualAutoencoderOptions.MarginalMatchingWeight)} (now {options.MarginalMatchingWeight?.ToString("G4", CultureInfo.InvariantCulture) ?? "the default, F/8"}).") +
+            inconclusive;
     }
 
     private readonly record struct Evaluation(

@@ -240,6 +240,22 @@ public class HeldOutEvaluationTests
         Assert.Null(baseline.Report.Final.Warning);
     }
 
+    [Theory]
+    [InlineData(2.9, false)]   // the upper estimate falls short too: the code is short
+    [InlineData(3.3, true)]    // it clears 0.8 · M: too few rows to tell
+    public void TheWarningSaysWhenTooFewRowsCannotTellAShortCode(double leaveOneOut, bool inconclusive)
+    {
+        var trainer = new MutualAutoencoderTrainer(new MutualAutoencoderOptions { TargetInformation = 4 });
+        var encoded = new InformationEvaluation(rowCount: 140, information: 2.5, leaveOneOutInformation: leaveOneOut, rate: 3.5, activeUnits: 3, draws: 15);
+        string? warning = trainer.InformationWarning(encoded, heldOut: true);
+        Assert.NotNull(warning);
+        Assert.Contains("I_q = 2.50 nats on 140 held-out rows", warning);
+        Assert.Contains($"reads {leaveOneOut.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)}", warning);
+        Assert.Equal(inconclusive, warning.Contains("140 rows cannot tell a short code", StringComparison.Ordinal));
+        // Above 0.8 · min(M, cap) there is nothing to warn of.
+        Assert.Null(trainer.InformationWarning(new InformationEvaluation(140, 3.3, 3.6, 3.9, 3, 15), heldOut: true));
+    }
+
     [Fact]
     public void ModelAndTransformerEvaluateRowsTheyAreGiven()
     {
