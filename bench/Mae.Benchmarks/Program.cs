@@ -15,6 +15,7 @@ using Mae.Benchmarks;
 // Mae.Benchmarks table-fit-rate       : the table-fit table at 1,100 steps with learning rates 1e-3, 2e-3 and 3e-3: fit time, held-out I_q and log p(x).
 // Mae.Benchmarks table-fit-steps      : the table-fit table at 1,100, 1,300 and 1,500 steps: fit time, held-out I_q and log p(x), for a 30-second budget.
 // Mae.Benchmarks table-fit-batch      : the table-fit table with batches of 384, 512 and 1,024 rows, as many rows seen as the default's 2,000 steps of 256.
+// Mae.Benchmarks table-fit-diagnostics: the table-fit table with the per-epoch diagnostics on and off (EvaluateEveryEpoch), and off at 1,300 steps.
 // Mae.Benchmarks count-likelihood     : the count kind as Poisson against a negative binomial (held-out log p(x)) on spam and on generated tables (--steps N, default 1000).
 // Mae.Benchmarks table-layout-throughput : rows/s of 20 real values as 20 scalar columns and as one vector column, Mae's transformer and the saved pipeline (--rows N, --runs N).
 // Mae.Benchmarks table-step-profile   : median ms of one training step on the 20 mixed columns, one part of the step off at a time, and on fewer, wider blocks.
@@ -22,7 +23,7 @@ using Mae.Benchmarks;
 // Mae.Benchmarks table-features       : accuracy of SDCA and LightGbm on the code (VAE, MAE at several M), the raw columns and PCA, with all and 1% of the labels, on income and spam (see TableFeatures.cs).
 // Mae.Benchmarks anomaly-odds         : ROC-AUC and average precision of the anomaly detector (VAE, MAE at several M; three score estimators) and RandomizedPca on the ODDS tables (see AnomalyOdds.cs).
 // Mae.Benchmarks knob-candidates      : held-out I_q, KL(q(z) ‖ p(z)), Î_p, ELBO and SDCA accuracy on Fashion-MNIST per configuration (see KnobCandidates.cs).
-const string Usage = "Usage: Mae.Benchmarks [training|penalties|featurization|pipeline-memory|transform-throughput|knob-candidates|table-imputation|table-knob|table-features|table-fit|table-fit-imputation-draws|table-read|table-fit-profile|table-fit-length|table-fit-size|table-fit-rate|table-fit-steps|table-fit-batch|count-likelihood|table-layout-throughput|table-step-profile|anomaly-odds] [--out DIR (default out/bench)] [--steps N] [--warmup N] [--threads N] [--rows N[,N...]] [--runs N] [--only NAME[,NAME...]]";
+const string Usage = "Usage: Mae.Benchmarks [training|penalties|featurization|pipeline-memory|transform-throughput|knob-candidates|table-imputation|table-knob|table-features|table-fit|table-fit-imputation-draws|table-read|table-fit-profile|table-fit-length|table-fit-size|table-fit-rate|table-fit-steps|table-fit-batch|table-fit-diagnostics|count-likelihood|table-layout-throughput|table-step-profile|anomaly-odds] [--out DIR (default out/bench)] [--steps N] [--warmup N] [--threads N] [--rows N[,N...]] [--runs N] [--only NAME[,NAME...]]";
 string mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "training";
 if (mode == "knob-candidates")
     return KnobCandidates.Run(args[1..]);
@@ -120,8 +121,14 @@ switch (mode)
             (Action<MutualAutoencoderEstimator.Options>)(o => o.MaximumNumberOfSteps = budget)))]);
     case "table-fit-batch":
         // The same rows seen in fewer, larger steps: batches of 384, 512 and 1,024 rows for 2,000 · 256 / batch steps.
-        return TableFitVariants("table-fit-batch.csv", [.. new[] { 384, 512, 1024 }.Select(batch => (string.Create(CultureInfo.InvariantCulture, $"batch {batch}, {2000 * 256 / batch} steps"),
+        return TableFitVariants("table-fit-batch.csv", [.. new[] { 384, 512, 1024 }.Select(batch => (string.Create(CultureInfo.InvariantCulture, $"batch {batch} x {2000 * 256 / batch} steps"),
             (Action<MutualAutoencoderEstimator.Options>)(o => { o.BatchSize = batch; o.MaximumNumberOfSteps = 2000 * 256 / batch; o.MinimumNumberOfSteps = Math.Min(1000, 2000 * 256 / batch); })))]);
+    case "table-fit-diagnostics":
+        // What the per-epoch diagnostics cost the fit: the table-fit table with them off, at the default budget and at 1,300 steps.
+        return TableFitVariants("table-fit-diagnostics.csv", [
+            ("2000 steps every epoch evaluated", o => { }),
+            ("2000 steps last epoch evaluated", o => o.EvaluateEveryEpoch = false),
+            ("1300 steps last epoch evaluated", o => { o.MaximumNumberOfSteps = 1300; o.EvaluateEveryEpoch = false; })]);
     case "count-likelihood":
         CountLikelihood.Run(outputDirectory, steps == 200 ? 1000 : steps);
         return 0;
