@@ -183,9 +183,10 @@ public sealed class MutualAutoencoderTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)Scorer).Save(ctx);
 
     /// <summary>
-    /// Measures how much the code says about the rows of <paramref name="data"/>: I_q with its cap ln N, the rate and KL(q(z) ‖ p(z)),
-    /// from the first <paramref name="maximumRows"/> rows (all of them when fewer). Pass rows that did not train the step, such as a
-    /// test set, to see what the output column holds; <see cref="Report"/> gives the same figures on the rows training held out.
+    /// Measures how much the code says about the rows of <paramref name="data"/>: I_q with its cap ln N and its leave-one-out upper
+    /// estimate, the rate and KL(q(z) ‖ p(z)), from the first <paramref name="maximumRows"/> rows (all of them when fewer), one draw
+    /// z ~ q(z|x) a row. Pass rows that did not train the step, such as a test set, to see what the output column holds;
+    /// <see cref="Report"/> gives the same figures on the rows training held out.
     /// </summary>
     /// <exception cref="ArgumentException">The input column is missing or of another type, a value breaks the decoder family's rule, or there are fewer than two rows.</exception>
     public InformationEvaluation EvaluateInformation(IDataView data, int maximumRows = 16_384) => EvaluateInformation(data, maximumRows, 1);
