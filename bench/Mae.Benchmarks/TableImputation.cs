@@ -109,7 +109,7 @@ internal static class TableImputation
                 // can empty others): such rows neither train nor reach the model, and their hidden cells get the column's mean or mode.
                 int width = table.Columns.Length;
                 var visible = Enumerable.Range(0, table.Rows).Where(r => !masked.AsSpan(r * width, width).ToArray().All(float.IsNaN)).ToArray();
-                var visibleRows = visible.SelectMany(r => masked.AsSpan(r * width, width).ToArray()).ToArray();
+                var visibleRows = RowsAt(masked, width, visible);
                 var fallback = MeanOrMode(table, masked);
                 foreach (var (method, objective, target) in methods)
                 {
@@ -198,7 +198,7 @@ internal static class TableImputation
             var table = ReadTable(tables, name);
             int width = table.Columns.Length;
             var visible = Enumerable.Range(0, table.Rows).Where(r => !table.Values.AsSpan(r * width, width).ToArray().All(float.IsNaN)).ToArray();
-            var rows = visible.SelectMany(r => table.Values.AsSpan(r * width, width).ToArray()).ToArray();
+            var rows = RowsAt(table.Values, width, visible);
             foreach (double target in targets)
             {
                 var clock = Stopwatch.StartNew();
@@ -235,7 +235,7 @@ internal static class TableImputation
         if (!split.HeldOut || split.RowNumbers is null)
             throw new InvalidOperationException("The table is too small to hold rows out.");
         var heldOut = split.RowNumbers.Select(r => (int)r).ToArray();
-        float[] Gather(IEnumerable<int> chosen) => chosen.SelectMany(r => rows.AsSpan(r * width, width).ToArray()).ToArray();
+        float[] Gather(IEnumerable<int> chosen) => RowsAt(rows, width, chosen);
         var held = model.EvaluateInformation(Gather(heldOut), KnobDraws);
         double reported = model.Report.Final.EvaluationRate;
         if (Math.Abs(held.Rate - reported) > 1e-4 * Math.Max(1, Math.Abs(reported)))
@@ -248,6 +248,10 @@ internal static class TableImputation
         var all = model.EvaluateInformation(Gather(training), training.Length > 4096 ? 1 : KnobDraws);
         return (held.AggregatePosteriorInformation, held.LeaveOneOutInformation, subsets.Average(), subsets.Min(), subsets.Max(), all.AggregatePosteriorInformation, training.Length);
     }
+
+    /// <summary>The rows <paramref name="chosen"/> of <paramref name="values"/> (<paramref name="width"/> values a row), one after another.</summary>
+    private static float[] RowsAt(float[] values, int width, IEnumerable<int> chosen) =>
+        chosen.SelectMany(r => values.AsSpan(r * width, width).ToArray()).ToArray();
 
     /// <summary>Per column, the mean of the visible cells of a real column and the most frequent class of a categorical or binary one.</summary>
     private static float[] MeanOrMode(Table table, float[] masked)

@@ -235,7 +235,8 @@ public sealed class MutualAutoencoderTrainer
 
     /// <summary>
     /// The epoch's diagnostics on <paramref name="rowValues"/>, and on the last epoch the importance-sampled log p(x) of
-    /// <paramref name="likelihoodRows"/>, drawn after every other figure so that the others do not depend on it.
+    /// <paramref name="likelihoodRows"/>, drawn after every other figure so that the others do not depend on it. On the last
+    /// epoch <paramref name="finalSeed"/>, the fit's seed, seeds the further draws of I_q (<see cref="FinalInformationDraws"/>).
     /// </summary>
     private Evaluation Evaluate(MutualAutoencoderNetworks networks, float[] rowValues, int featureCount, Generator generator, float[]? likelihoodRows, int? finalSeed)
     {

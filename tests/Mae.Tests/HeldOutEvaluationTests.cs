@@ -97,10 +97,7 @@ public class HeldOutEvaluationTests
             Decoder = DecoderFamily.Gaussian, LatentDimension = 2, HiddenSizes = [16], BatchSize = 100, NumberOfEpochs = 2,
             TargetInformation = 5, Seed = 3, EvaluationSampleSize = 64, EvaluationPriorSampleSize = 128,
         };
-        var values = new float[2000 * 3];
-        var random = new Random(1);
-        for (int i = 0; i < values.Length; i++)
-            values[i] = (float)TestData.StandardNormal(random);
+        var values = StandardNormalValues(2000 * 3, new Random(1));
         using var model = new MutualAutoencoderTrainer(options).Fit(TrainingData.FromArray(values, 3));
         var report = model.Report;
         Assert.True(report.EvaluationRowsHeldOut);
@@ -128,6 +125,20 @@ public class HeldOutEvaluationTests
     public void TheLastEpochAveragesDrawsOnlyOnSmallEvaluationSets(int rows, int draws) =>
         Assert.Equal(draws, MutualAutoencoderTrainer.FinalInformationDraws(rows));
 
+    /// <summary>
+    /// A ReLU trunk [max(x,0), max(−x,0)] and head mean = slope·x, log-variance = ln variance: an encoder of one feature with
+    /// q(z|x) = N(slope·x, variance), whose information figures have closed forms for x ~ N(0, 1).
+    /// </summary>
+    private static MutualAutoencoderNetworks LinearGaussianEncoder(double slope, double variance)
+    {
+        var networks = TestNetworks.Create(DecoderFamily.Gaussian, 1, 0, 1, [2], HiddenActivation.Relu);
+        TestData.MakeLinearGaussian(networks.Encoder.Hidden, networks.Encoder.Head, slope, Math.Log(variance));
+        return networks;
+    }
+
+    private static float[] StandardNormalValues(int count, Random random) =>
+        Enumerable.Range(0, count).Select(_ => (float)TestData.StandardNormal(random)).ToArray();
+
     [Theory]
     [InlineData(2.0, 0.25)]
     [InlineData(0.6, 0.5)]
@@ -136,11 +147,10 @@ public class HeldOutEvaluationTests
         // A ReLU trunk [max(x,0), max(−x,0)] and head mean = slope·x, log-variance = ln variance: q(z|x) = N(slope·x, variance),
         // x ~ N(0, 1). Then I_q = ½ ln(1 + slope²/variance), rate = ½(slope² + variance − 1 − ln variance), and
         // q(z) = N(0, slope² + variance), so KL(q(z) ‖ p(z)) = ½(v − 1 − ln v) with v = slope² + variance.
-        using var networks = TestNetworks.Create(DecoderFamily.Gaussian, 1, 0, 1, [2], HiddenActivation.Relu);
-        TestData.MakeLinearGaussian(networks.Encoder.Hidden, networks.Encoder.Head, slope, Math.Log(variance));
+        using var networks = LinearGaussianEncoder(slope, variance);
         const int n = 8192;
         var random = new Random(2);
-        var x = Enumerable.Range(0, n).Select(_ => (float)TestData.StandardNormal(random)).ToArray();
+        var x = StandardNormalValues(n, random);
         using var draws = new Generator(3);
         var figures = Diagnostics.Encoded(networks, tensor(x, [n, 1]), draws);
 
@@ -167,15 +177,14 @@ public class HeldOutEvaluationTests
     {
         // q(z|x) = N(slope·x, variance), x ~ N(0, 1), as above, judged on 128 rows at a time: the aggregate-posterior estimate
         // falls short of the truth and the leave-one-out estimate overshoots it, each on average over 24 sets of rows.
-        using var networks = TestNetworks.Create(DecoderFamily.Gaussian, 1, 0, 1, [2], HiddenActivation.Relu);
-        TestData.MakeLinearGaussian(networks.Encoder.Hidden, networks.Encoder.Head, slope, Math.Log(variance));
+        using var networks = LinearGaussianEncoder(slope, variance);
         double information = 0.5 * Math.Log(1 + slope * slope / variance);
         const int n = 128, sets = 24;
         var random = new Random(5);
         double lower = 0, upper = 0;
         for (int set = 0; set < sets; set++)
         {
-            var x = Enumerable.Range(0, n).Select(_ => (float)TestData.StandardNormal(random)).ToArray();
+            var x = StandardNormalValues(n, random);
             using var generator = new Generator((ulong)(100 + set));
             using var rows = tensor(x, [n, 1]);
             var figures = Diagnostics.Encoded(networks, rows, generator, draws: 4);
@@ -196,11 +205,10 @@ public class HeldOutEvaluationTests
     public void MoreDrawsSteadyTheEstimateWithoutMovingIt()
     {
         // The same 128 rows under 12 generators: 16 draws a row cut the spread of I_q about fourfold and keep its mean.
-        using var networks = TestNetworks.Create(DecoderFamily.Gaussian, 1, 0, 1, [2], HiddenActivation.Relu);
-        TestData.MakeLinearGaussian(networks.Encoder.Hidden, networks.Encoder.Head, 10.0, Math.Log(0.25));
+        using var networks = LinearGaussianEncoder(10.0, 0.25);
         const int n = 128;
         var random = new Random(6);
-        using var rows = tensor(Enumerable.Range(0, n).Select(_ => (float)TestData.StandardNormal(random)).ToArray(), [n, 1]);
+        using var rows = tensor(StandardNormalValues(n, random), [n, 1]);
         double[] Estimates(int draws) => Enumerable.Range(0, 12).Select(seed =>
         {
             using var generator = new Generator((ulong)(200 + seed));
@@ -222,10 +230,7 @@ public class HeldOutEvaluationTests
             Decoder = DecoderFamily.Gaussian, LatentDimension = 2, HiddenSizes = [16], BatchSize = 256, NumberOfEpochs = 1,
             TargetInformation = 4, Seed = 3, EvaluationSampleSize = 512, EvaluationPriorSampleSize = 128, LearningRate = 1e-4,
         };
-        var values = new float[4000 * 8];
-        var random = new Random(1);
-        for (int i = 0; i < values.Length; i++)
-            values[i] = (float)TestData.StandardNormal(random);
+        var values = StandardNormalValues(4000 * 8, new Random(1));
         using var model = new MutualAutoencoderTrainer(options).Fit(TrainingData.FromArray(values, 8));
         var final = model.Report.Final;
         Assert.True(final.AggregatePosteriorInformation < 0.8 * 4, $"I_q = {final.AggregatePosteriorInformation}: the setting no longer falls short.");
