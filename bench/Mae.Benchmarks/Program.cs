@@ -6,7 +6,8 @@ using Mae.Benchmarks;
 //                                       decoder, and of its sequential draw alone (compare with bench/peer; --only picks problems).
 // Mae.Benchmarks penalties            : absolute vs squared vs adaptive penalty on the toy problems, against quadrature (--steps per run, default 4000).
 // Mae.Benchmarks featurization        : rows/s of a trained 784→256→256→16 encoder, ONNX Runtime against the TorchSharp forward pass.
-// Mae.Benchmarks pipeline-memory      : peak RSS of the ML.NET step's Fit on 10^5, 10^6, 10^7 generated rows (--rows N,N,... to choose), one child process each.
+// Mae.Benchmarks pipeline-memory      : peak RSS of the ML.NET step's Fit on 10^5, 10^6, 10^7 generated rows (--rows N,N,... to choose), one child process each;
+//                                       --only table fits the multi-column step at its defaults on 20 generated mixed columns instead.
 // Mae.Benchmarks transform-throughput : rows/s of the ML.NET step's Transform against ONNX Runtime alone (--rows N, default 100000; --runs N, default 5).
 // Mae.Benchmarks table-imputation     : the VAE and the MAE impute the public tables' hidden cells on the masks of bench/tables/impute_baselines.py (see TableImputation.cs).
 // Mae.Benchmarks table-fit            : the multi-column step on 50,000 generated rows x 20 mixed columns (--rows N): Fit's wall time at the defaults and the saved pipeline's Transform throughput.
@@ -71,10 +72,10 @@ switch (mode)
         FeaturizationBenchmark.Run(outputDirectory, threads);
         return 0;
     case "pipeline-memory":
-        PipelineMemoryBenchmark.Run(outputDirectory, rows ?? [100_000, 1_000_000, 10_000_000], threads);
+        PipelineMemoryBenchmark.Run(outputDirectory, rows ?? [100_000, 1_000_000, 10_000_000], threads, table: only is ["table"]);
         return 0;
     case PipelineMemoryBenchmark.ChildCommand when rows is [long childRows]:
-        PipelineMemoryBenchmark.FitInThisProcess(childRows, threads);
+        PipelineMemoryBenchmark.FitInThisProcess(childRows, threads, table: only is ["table"]);
         return 0;
     case "table-fit":
         TableFitBenchmark.Run(outputDirectory, rows is [long tableRows] ? checked((int)tableRows) : 50_000, threads);

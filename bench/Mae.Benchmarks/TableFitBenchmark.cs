@@ -93,16 +93,10 @@ internal static class TableFitBenchmark
     }
 
     /// <summary>The kinds the columns' types do not give: the positive and count columns (Single in the data view).</summary>
-    private static Dictionary<string, ColumnKind> KindOverrides() =>
-        Names().Where(n => n.StartsWith("Positive", StringComparison.Ordinal) || n.StartsWith("Count", StringComparison.Ordinal))
-            .ToDictionary(n => n, n => n.StartsWith("Positive", StringComparison.Ordinal) ? ColumnKind.Positive : ColumnKind.Count);
+    private static Dictionary<string, ColumnKind> KindOverrides() => GeneratedTableView.KindOverrides;
 
-    private static IEnumerable<string> Names() =>
-        Enumerable.Range(0, Reals).Select(i => $"Real{i}")
-            .Concat(Enumerable.Range(0, Positives).Select(i => $"Positive{i}"))
-            .Concat(Enumerable.Range(0, Counts).Select(i => $"Count{i}"))
-            .Concat(Enumerable.Range(0, Keys).Select(i => $"Key{i}"))
-            .Concat(Enumerable.Range(0, Booleans).Select(i => $"Flag{i}"));
+    /// <summary>The columns, as <see cref="GeneratedTableView"/> names them (the same 20 columns, stored here).</summary>
+    private static IEnumerable<string> Names() => GeneratedTableView.Names;
 
     /// <summary>Rows from 4 latent factors through fixed random loadings; a tenth of the non-Boolean cells missing.</summary>
     private static IDataView Generate(MLContext mlContext, int rows, int seed)
@@ -162,13 +156,7 @@ internal static class TableFitBenchmark
         }
         return keys.Fit(view).Transform(view);
 
-        float Poisson(double rate)
-        {
-            int k = 0;
-            for (double p = Math.Exp(-rate), u = random.NextDouble(), cdf = p; u > cdf && k < 1000; cdf += p)
-                p *= rate / ++k;
-            return k;
-        }
+        float Poisson(double rate) => GeneratedTableView.Poisson(rate, random.NextDouble());
     }
 
     private sealed class Row
