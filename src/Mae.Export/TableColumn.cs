@@ -8,8 +8,8 @@ namespace Mae.Export;
 /// observed-cell mask, and how it predicts the column's missing cells from its slice of the decoder's head.
 /// </summary>
 /// <remarks>
-/// Create instances with <see cref="Real"/>, <see cref="Positive"/>, <see cref="Count"/>, <see cref="Categorical"/> or
-/// <see cref="Binary"/>. Each kind is one class; the factories validate their arguments, so an instance always describes
+/// Create instances with <see cref="Real"/>, <see cref="Positive"/>, <see cref="Count"/>, <see cref="Categorical"/>,
+/// <see cref="Ordinal"/> or <see cref="Binary"/>. Each kind is one class; the factories validate their arguments, so an instance always describes
 /// a column that can be exported. Instances are immutable.
 /// <para>
 /// A missing cell is NaN in a <see cref="TableColumnType.Single"/> or <see cref="TableColumnType.Double"/> input and key 0
@@ -46,7 +46,7 @@ public abstract class TableColumn
     /// <summary>Gets the number of values the column holds per row (1 for a categorical column).</summary>
     public int Width { get; }
 
-    /// <summary>Gets the number of classes K of a categorical column; 0 for the other kinds.</summary>
+    /// <summary>Gets the number of classes or levels K of a categorical or ordinal column; 0 for the other kinds.</summary>
     public virtual int ClassCount => 0;
 
     /// <summary>Gets the per-slot location a numeric column standardises with; empty for the other kinds.</summary>
@@ -101,6 +101,16 @@ public abstract class TableColumn
     /// <param name="classCount">The number of classes K, the key's count. Must be at least 2.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/> is below 2.</exception>
     public static TableColumn Categorical(string name, int classCount) => new CategoricalTableColumn(name, classCount);
+
+    /// <summary>
+    /// Creates an ordinal column read as an ML.NET key, uint32 [batch, 1]: key k in 1..K is level k − 1, in the levels' order, which
+    /// the network reads as a thermometer code; key 0 is missing. The decoder's head holds a location and K − 1 threshold parameters
+    /// of a cumulative-link likelihood; a missing key is predicted as the median level's key.
+    /// </summary>
+    /// <param name="name">The column's name. Must not be empty.</param>
+    /// <param name="levelCount">The number of levels K, the key's count. Must be at least 2.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="levelCount"/> is below 2.</exception>
+    public static TableColumn Ordinal(string name, int levelCount) => new OrdinalTableColumn(name, levelCount);
 
     /// <summary>
     /// Creates a binary column: a Boolean input (never missing) or a Single input holding 0, 1 or NaN. The decoder's head

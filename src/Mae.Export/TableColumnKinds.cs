@@ -20,6 +20,9 @@ public enum TableColumnKind
 
     /// <summary>Bernoulli per slot.</summary>
     Binary,
+
+    /// <summary>Cumulative link over the K ordered levels of an ML.NET key: a location and K − 1 ordered thresholds per slot.</summary>
+    Ordinal,
 }
 
 /// <summary>The element type of a <see cref="TableColumn"/>'s graph input, as ML.NET's ONNX transformer binds a column of that type.</summary>
@@ -274,75 +277,122 @@ internal sealed class CountTableColumn(string name, TableColumnType type, ReadOn
 }
 
 /// <summary>
+/// A column read as an ML.NET key, uint32 [N, slots]: key k in 1..K is level k − 1 and key 0 is missing. The categorical and
+/// ordinal kinds share the reading, the check of a key against its slot's count, and the padding of fused columns to the largest
+/// count K.
+/// </summary>
+internal abstract class KeyTableColumn : TableColumn
+{
+    private readonly int[] _levelCounts;
+
+    private protected KeyTableColumn(string name, TableColumnKind kind, int[] levelCounts)
+        : base(name, kind, TableColumnType.Key, levelCounts.Length)
+    {
+        _levelCounts = levelCounts;
+        PaddedCount = levelCounts.Max();
+    }
+
+    /// <summary>The largest of the slots' counts K.</summary>
+    private protected int PaddedCount { get; }
+
+    /// <summary>Each slot's own count.</summary>
+    private protected IReadOnlyList<int> LevelCounts => _levelCounts;
+
+    /// <summary>The count K (for a fused column, the largest of its slots').</summary>
+    public override int ClassCount => PaddedCount;
+
+    /// <summary>Returns <paramref name="count"/> when it is at least 2, else throws naming the column, its kind and the count.</summary>
+    private protected static int ValidCount(string name, int count, string kind, string unit) => count >= 2
+        ? count
+        : throw new ArgumentOutOfRangeException(nameof(count), count,
+            string.Create(CultureInfo.InvariantCulture, $"Column '{name}' is {kind} with {count} {unit}; it needs at least 2."));
+
+    /// <summary>The key as float and the level index key − 1 (−1 for a missing key), [N, slots]; keys up to 2^24 are exact as floats.</summary>
+    private protected static (string Key, string Index) AddKeyIndex(Onnx.OnnxGraphBuilder graph, string input, string prefix)
+    {
+        string key = graph.Cast(input, TensorProto.Types.DataType.Float, $"{prefix}.key");
+        return (key, graph.AddNode("Sub", $"{prefix}_index", [key, graph.Scalar("one", 1f)], $"{prefix}.index"));
+    }
+
+    /// <summary>The levels 0..<paramref name="count"/> − 1 as a float [1, 1, count] initializer, to compare an index [N, slots, 1] with.</summary>
+    private protected static string AddLevels(Onnx.OnnxGraphBuilder graph, int count, string name)
+    {
+        float[] levels = new float[count];
+        for (int k = 0; k < count; k++)
+        {
+            levels[k] = k;
+        }
+
+        return graph.AddInitializer(name, levels, 1, 1, count);
+    }
+
+    /// <summary>Observed keys above their slot's count, which match no level of the slot.</summary>
+    internal sealed override string? AddInvalidCells(Onnx.OnnxGraphBuilder graph, ColumnValues values, string prefix)
+    {
+        float[] counts = [.. _levelCounts.Select(k => (float)k)];
+        string within = graph.AddNode("Less", $"{prefix}_invalid_within", [values.Values, graph.AddInitializer($"{prefix}.class_counts", counts, 1, Width)], $"{prefix}.invalid_within");
+        return AddObservedAnd(graph, values, graph.AddNode("Not", $"{prefix}_invalid_above", [within], $"{prefix}.invalid_above"), prefix);
+    }
+
+    /// <summary>Slot-major, as the network input: [slot][level].</summary>
+    internal sealed override int HeadPosition(int slot, int parameter) => slot * PaddedCount + parameter;
+
+    /// <summary>A value [N, slots·K] as each slot's K values, [N, slots, K].</summary>
+    private protected string AddSlotLevels(Onnx.OnnxGraphBuilder graph, string value, string prefix) =>
+        graph.AddNode("Reshape", $"{prefix}_slot_logits", [value, graph.AddInitializer($"{prefix}.slots_shape", [0L, Width, PaddedCount], 3)], $"{prefix}.slot_logits");
+
+    /// <summary>A value [N, slots, K] as [N, slots·K].</summary>
+    private protected string AddRows(Onnx.OnnxGraphBuilder graph, string value, string prefix, string output) =>
+        graph.AddNode("Reshape", $"{prefix}_rows", [value, graph.AddInitializer($"{prefix}.rows_shape", [0L, Width * PaddedCount], 2)], output);
+
+    /// <summary>A level index [N, slots] (float) as its key, uint32.</summary>
+    private protected static string AddKeyOf(Onnx.OnnxGraphBuilder graph, string index, string prefix)
+    {
+        string key = graph.AddNode("Add", $"{prefix}_key", [index, graph.AddInitializer($"{prefix}.one_int64", [1L])], $"{prefix}.prediction_int64");
+        return graph.Cast(key, TensorProto.Types.DataType.Uint32, $"{prefix}.prediction");
+    }
+}
+
+/// <summary>
 /// A categorical column read as an ML.NET key; predicts the most probable class's key. Several categorical columns fused into one
 /// (<see cref="TableColumn.Fuse"/>) are one slot each, every slot one-hot over the largest class count K: slot s's class k is
 /// network input and head output s·K + k, and the classes beyond a slot's own count are padding (never matched by a valid key,
 /// and a head logit of −10⁹).
 /// </summary>
-internal sealed class CategoricalTableColumn : TableColumn
+internal sealed class CategoricalTableColumn : KeyTableColumn
 {
-    private readonly int[] _classCounts;
-    private readonly int _paddedCount;
-
     public CategoricalTableColumn(string name, int classCount)
-        : this(name, [ValidClassCount(name, classCount)])
+        : this(name, [ValidCount(name, classCount, "categorical", "classes")])
     {
     }
 
     private CategoricalTableColumn(string name, int[] classCounts)
-        : base(name, TableColumnKind.Categorical, TableColumnType.Key, classCounts.Length)
+        : base(name, TableColumnKind.Categorical, classCounts)
     {
-        _classCounts = classCounts;
-        _paddedCount = classCounts.Max();
     }
 
-    private static int ValidClassCount(string name, int classCount) => classCount >= 2
-        ? classCount
-        : throw new ArgumentOutOfRangeException(nameof(classCount), classCount,
-            string.Create(CultureInfo.InvariantCulture, $"Column '{name}' is categorical with {classCount} classes; it needs at least 2."));
+    public override int NetworkWidth => Width * PaddedCount;
 
-    /// <summary>The class count K (for a fused column, the largest of its slots').</summary>
-    public override int ClassCount => _paddedCount;
-
-    public override int NetworkWidth => Width * _paddedCount;
-
-    public override int HeadWidth => Width * _paddedCount;
+    public override int HeadWidth => Width * PaddedCount;
 
     internal override TableColumn Fuse(string name, IReadOnlyList<TableColumn> members) =>
-        new CategoricalTableColumn(name, [.. members.SelectMany(m => ((CategoricalTableColumn)m)._classCounts)]);
-
-    /// <summary>Slot-major, as the network input: [slot][class].</summary>
-    internal override int HeadPosition(int slot, int parameter) => slot * _paddedCount + parameter;
+        new CategoricalTableColumn(name, [.. members.SelectMany(m => ((CategoricalTableColumn)m).LevelCounts)]);
 
     internal override string DescribeInput() => string.Create(CultureInfo.InvariantCulture,
-        $"Categorical column: an ML.NET key 1..{_paddedCount} (class key − 1) as uint32, 0 for missing; one-hot encoded inside the model.");
+        $"Categorical column: an ML.NET key 1..{PaddedCount} (class key − 1) as uint32, 0 for missing; one-hot encoded inside the model.");
 
     internal override ColumnValues AddNetworkInput(Onnx.OnnxGraphBuilder graph, string input, string prefix)
     {
-        // Key k is class k − 1, so the missing key 0 becomes −1 and matches no class (keys up to 2^24 are exact as floats).
-        string key = graph.Cast(input, TensorProto.Types.DataType.Float, $"{prefix}.key");
-        string index = graph.AddNode("Sub", $"{prefix}_index", [key, graph.Scalar("one", 1f)], $"{prefix}.index");
-        float[] classes = new float[_paddedCount];
-        for (int k = 0; k < _paddedCount; k++)
-        {
-            classes[k] = k;
-        }
+        // Key k is class k − 1, so the missing key 0 becomes −1 and matches no class.
+        var (key, index) = AddKeyIndex(graph, input, prefix);
 
         // [N, slots, 1] against [1, 1, K], then [N, slots·K].
         string column = graph.AddNode("Unsqueeze", $"{prefix}_index_column", [index, graph.AddInitializer($"{prefix}.index_axes", [2L], 1)], $"{prefix}.index_column");
-        string isClass = graph.AddNode("Equal", $"{prefix}_equal", [column, graph.AddInitializer($"{prefix}.classes", classes, 1, 1, _paddedCount)], $"{prefix}.is_class");
+        string isClass = graph.AddNode("Equal", $"{prefix}_equal", [column, AddLevels(graph, PaddedCount, $"{prefix}.classes")], $"{prefix}.is_class");
         string oneHot = graph.AddNode("Reshape", $"{prefix}_one_hot_rows", [graph.Cast(isClass, TensorProto.Types.DataType.Float, $"{prefix}.one_hot"), graph.AddInitializer($"{prefix}.rows_shape", [0L, NetworkWidth], 2)],
             $"{prefix}.network_input");
         string observed = graph.AddNode("Greater", $"{prefix}_observed", [key, graph.Scalar("zero", 0f)], $"{prefix}.observed");
         return new ColumnValues(oneHot, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed, index);
-    }
-
-    /// <summary>Observed keys above their slot's count, which match no class of the slot.</summary>
-    internal override string? AddInvalidCells(Onnx.OnnxGraphBuilder graph, ColumnValues values, string prefix)
-    {
-        float[] counts = [.. _classCounts.Select(k => (float)k)];
-        string within = graph.AddNode("Less", $"{prefix}_invalid_within", [values.Values, graph.AddInitializer($"{prefix}.class_counts", counts, 1, Width)], $"{prefix}.invalid_within");
-        return AddObservedAnd(graph, values, graph.AddNode("Not", $"{prefix}_invalid_above", [within], $"{prefix}.invalid_above"), prefix);
     }
 
     /// <summary>
@@ -351,11 +401,11 @@ internal sealed class CategoricalTableColumn : TableColumn
     /// </summary>
     internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix)
     {
-        string logits = AddSlotLogits(graph, head, $"{prefix}_ll");
+        string logits = AddSlotLevels(graph, head, $"{prefix}_ll");
         string normaliser = graph.AddNode("ReduceLogSumExp", $"{prefix}_ll_normaliser", [logits], $"{prefix}.ll_normaliser",
             Onnx.OnnxGraphBuilder.IntsAttribute("axes", [2L]), Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
         string logProbabilities = graph.AddNode("Sub", $"{prefix}_ll_log_softmax", [logits, normaliser], $"{prefix}.ll_log_softmax");
-        string rows = graph.AddNode("Reshape", $"{prefix}_ll_rows", [logProbabilities, graph.AddInitializer($"{prefix}.ll_rows_shape", [0L, HeadWidth], 2)], $"{prefix}.ll_log_softmax_rows");
+        string rows = AddRows(graph, logProbabilities, $"{prefix}_ll", $"{prefix}.ll_log_softmax_rows");
         string picked = graph.AddNode("Mul", $"{prefix}_ll_pick", [values.NetworkInput, rows], $"{prefix}.ll_picked");
         return graph.AddNode("ReduceSum", $"{prefix}_ll_row_sum", [picked, graph.AddInitializer($"{prefix}.ll_row_sum_axes", [1L], 1)],
             $"{prefix}.log_likelihood", Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
@@ -366,33 +416,177 @@ internal sealed class CategoricalTableColumn : TableColumn
     /// <summary>Each slot's class probabilities, [N, slots·K] (a padding class's logit of −10⁹ gives it 0).</summary>
     internal override string AddSummary(Onnx.OnnxGraphBuilder graph, string head, string prefix)
     {
-        string probabilities = graph.AddNode("Softmax", $"{prefix}_summary_softmax", [AddSlotLogits(graph, head, $"{prefix}_summary")], $"{prefix}.summary_probabilities",
+        string probabilities = graph.AddNode("Softmax", $"{prefix}_summary_softmax", [AddSlotLevels(graph, head, $"{prefix}_summary")], $"{prefix}.summary_probabilities",
             Onnx.OnnxGraphBuilder.IntAttribute("axis", 2));
-        return graph.AddNode("Reshape", $"{prefix}_summary_rows", [probabilities, graph.AddInitializer($"{prefix}.summary_rows_shape", [0L, HeadWidth], 2)], $"{prefix}.summary");
+        return AddRows(graph, probabilities, $"{prefix}_summary", $"{prefix}.summary");
     }
 
     /// <summary>Each slot's most probable class, as its key (class + 1).</summary>
     internal override string AddDecision(Onnx.OnnxGraphBuilder graph, string summary, string prefix)
     {
-        string index = graph.AddNode("ArgMax", $"{prefix}_decision_argmax", [AddSlotLogits(graph, summary, $"{prefix}_decision")], $"{prefix}.decision_argmax",
+        string index = graph.AddNode("ArgMax", $"{prefix}_decision_argmax", [AddSlotLevels(graph, summary, $"{prefix}_decision")], $"{prefix}.decision_argmax",
             Onnx.OnnxGraphBuilder.IntAttribute("axis", 2), Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 0));
         string key = graph.AddNode("Add", $"{prefix}_decision_key", [index, graph.AddInitializer($"{prefix}.decision_one_int64", [1L])], $"{prefix}.decision_int64");
         return graph.Cast(key, TensorProto.Types.DataType.Uint32, $"{prefix}.decision");
     }
 
-    /// <summary>The head [N, slots·K] as each slot's logits, [N, slots, K].</summary>
-    private string AddSlotLogits(Onnx.OnnxGraphBuilder graph, string head, string prefix) =>
-        graph.AddNode("Reshape", $"{prefix}_slot_logits", [head, graph.AddInitializer($"{prefix}.slots_shape", [0L, Width, _paddedCount], 3)], $"{prefix}.slot_logits");
-
     /// <summary>The most probable class's key, decided on the logits (the softmax keeps their order).</summary>
     internal override string AddPrediction(Onnx.OnnxGraphBuilder graph, string head, string prefix)
     {
-        string logits = AddSlotLogits(graph, head, prefix);
+        string logits = AddSlotLevels(graph, head, prefix);
         string index = graph.AddNode("ArgMax", $"{prefix}_argmax", [logits], $"{prefix}.argmax",
             Onnx.OnnxGraphBuilder.IntAttribute("axis", 2), Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 0));
-        string key = graph.AddNode("Add", $"{prefix}_key", [index, graph.AddInitializer($"{prefix}.one_int64", [1L])], $"{prefix}.prediction_int64");
-        return graph.Cast(key, TensorProto.Types.DataType.Uint32, $"{prefix}.prediction");
+        return AddKeyOf(graph, index, prefix);
     }
+}
+
+/// <summary>
+/// An ordinal column read as an ML.NET key (key k is level k − 1, key 0 missing); the network reads the thermometer code,
+/// +1 where level &gt; t and −1 where not for t = 0, …, K − 2, all zeros for a missing key, and the head holds per slot a location h and K − 1 threshold parameters δ, with thresholds
+/// θ₀ = δ₁ and θ_k = θ_{k−1} + softplus(δ_{k+1}), P(level ≤ k) = σ(θ_k − h). Level k's log-probability is
+/// −softplus(−a_k) − softplus(a_{k−1}) + ln(1 − e^{−Δ_k}) with a_k = θ_k − h and Δ_k = softplus(δ_{k+1}), the first term absent at a
+/// slot's top level and the other two at level 0; floored at ln 10⁻⁶ in the likelihood. Predicts the median level's key. Fused
+/// columns are padded to the largest count K like categorical ones: network input s·(K − 1) + t and head output s·K + p.
+/// </summary>
+internal sealed class OrdinalTableColumn : KeyTableColumn
+{
+    /// <summary>The floor of a level's probability in the likelihood, as the trained model's.</summary>
+    private const float ProbabilityFloor = 1e-6f;
+
+    /// <summary>Below this gap ln(1 − e^{−Δ}) is taken from its series; the smallest gap whose logarithm the series takes.</summary>
+    private const float SeriesLimit = 0.1f, SmallestGap = 1e-30f;
+
+    public OrdinalTableColumn(string name, int levelCount)
+        : this(name, [ValidCount(name, levelCount, "ordinal", "levels")])
+    {
+    }
+
+    private OrdinalTableColumn(string name, int[] levelCounts)
+        : base(name, TableColumnKind.Ordinal, levelCounts)
+    {
+    }
+
+    public override int NetworkWidth => Width * (PaddedCount - 1);
+
+    public override int HeadWidth => Width * PaddedCount;
+
+    internal override TableColumn Fuse(string name, IReadOnlyList<TableColumn> members) =>
+        new OrdinalTableColumn(name, [.. members.SelectMany(m => ((OrdinalTableColumn)m).LevelCounts)]);
+
+    internal override string DescribeInput() => string.Create(CultureInfo.InvariantCulture,
+        $"Ordinal column: an ML.NET key 1..{PaddedCount} (level key − 1, in the levels' order) as uint32, 0 for missing; thermometer-coded inside the model.");
+
+    internal override ColumnValues AddNetworkInput(Onnx.OnnxGraphBuilder graph, string input, string prefix)
+    {
+        // +1 above a step, −1 not, times the observed mask: a missing key's code is all zeros.
+        var (key, index) = AddKeyIndex(graph, input, prefix);
+        string axes = graph.AddInitializer($"{prefix}.index_axes", [2L], 1);
+        string column = graph.AddNode("Unsqueeze", $"{prefix}_index_column", [index, axes], $"{prefix}.index_column");
+        string above = graph.AddNode("Greater", $"{prefix}_above", [column, AddLevels(graph, PaddedCount - 1, $"{prefix}.steps")], $"{prefix}.above");
+        string doubled = graph.AddNode("Mul", $"{prefix}_code_doubled", [graph.Cast(above, TensorProto.Types.DataType.Float, $"{prefix}.above_float"), graph.Scalar("two", 2f)], $"{prefix}.code_doubled");
+        string signed = graph.AddNode("Sub", $"{prefix}_code_signed", [doubled, graph.Scalar("one", 1f)], $"{prefix}.code_signed");
+        string observed = graph.AddNode("Greater", $"{prefix}_observed", [key, graph.Scalar("zero", 0f)], $"{prefix}.observed");
+        string observedFloat = graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float");
+        string masked = graph.AddNode("Mul", $"{prefix}_code_masked", [signed, graph.AddNode("Unsqueeze", $"{prefix}_observed_column", [observedFloat, axes], $"{prefix}.observed_column")], $"{prefix}.code");
+        string code = graph.AddNode("Reshape", $"{prefix}_code_rows", [masked, graph.AddInitializer($"{prefix}.code_shape", [0L, NetworkWidth], 2)], $"{prefix}.network_input");
+        return new ColumnValues(code, observedFloat, observed, index);
+    }
+
+    /// <summary>The observed level's floored log-probability per slot, summed over the slots; a missing key (level −1) picks nothing.</summary>
+    internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix)
+    {
+        string logProbabilities = AddLogProbabilities(graph, head, $"{prefix}_ll");
+        string floored = graph.AddNode("Max", $"{prefix}_ll_floor", [logProbabilities, graph.Scalar("log_ordinal_floor", MathF.Log(ProbabilityFloor))], $"{prefix}.ll_floored");
+        string column = graph.AddNode("Unsqueeze", $"{prefix}_ll_index_column", [values.Values, graph.AddInitializer($"{prefix}.ll_index_axes", [2L], 1)], $"{prefix}.ll_index_column");
+        string isLevel = graph.AddNode("Equal", $"{prefix}_ll_equal", [column, AddLevels(graph, PaddedCount, $"{prefix}.ll_levels")], $"{prefix}.ll_is_level");
+        string picked = graph.AddNode("Mul", $"{prefix}_ll_pick", [graph.Cast(isLevel, TensorProto.Types.DataType.Float, $"{prefix}.ll_one_hot"), floored], $"{prefix}.ll_picked");
+        return graph.AddNode("ReduceSum", $"{prefix}_ll_row_sum", [AddRows(graph, picked, $"{prefix}_ll", $"{prefix}.ll_picked_rows"), graph.AddInitializer($"{prefix}.ll_row_sum_axes", [1L], 1)],
+            $"{prefix}.log_likelihood", Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
+    }
+
+    internal override int SummaryWidth => HeadWidth;
+
+    /// <summary>Each slot's level probabilities, [N, slots·K] (0 for the levels beyond a slot's own count).</summary>
+    internal override string AddSummary(Onnx.OnnxGraphBuilder graph, string head, string prefix)
+    {
+        string probabilities = graph.AddNode("Exp", $"{prefix}_summary_exp", [AddLogProbabilities(graph, head, $"{prefix}_summary")], $"{prefix}.summary_probabilities");
+        return AddRows(graph, probabilities, $"{prefix}_summary", $"{prefix}.summary");
+    }
+
+    /// <summary>Each slot's median level, the number of levels whose cumulative probability stays below ½, as its key.</summary>
+    internal override string AddDecision(Onnx.OnnxGraphBuilder graph, string summary, string prefix)
+    {
+        string cumulative = graph.AddNode("CumSum", $"{prefix}_decision_cumulative", [AddSlotLevels(graph, summary, $"{prefix}_decision"), graph.AddInitializer($"{prefix}.decision_axis", [2L])], $"{prefix}.decision_cumulative");
+        string below = graph.AddNode("Less", $"{prefix}_decision_below", [cumulative, graph.Scalar("half", 0.5f)], $"{prefix}.decision_below");
+        string median = graph.AddNode("ReduceSum", $"{prefix}_decision_median", [graph.Cast(below, TensorProto.Types.DataType.Int64, $"{prefix}.decision_below_count"), graph.AddInitializer($"{prefix}.decision_axes", [2L], 1)],
+            $"{prefix}.decision_median", Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 0));
+        return AddKeyOf(graph, median, $"{prefix}_decision");
+    }
+
+    /// <summary>Each slot's level log-probabilities [N, slots, K] from the head [N, slots·K], −∞ beyond a slot's own count, not floored.</summary>
+    private string AddLogProbabilities(Onnx.OnnxGraphBuilder graph, string head, string prefix)
+    {
+        int count = PaddedCount;
+        string slots = AddSlotLevels(graph, head, prefix);
+        string location = SliceLevels(graph, slots, 0, 1, $"{prefix}.location");
+        string first = SliceLevels(graph, slots, 1, 2, $"{prefix}.first_threshold");
+        string gaps = Onnx.OnnxLikelihood.Softplus(graph, SliceLevels(graph, slots, 2, count, $"{prefix}.gap_parameters"), $"{prefix}_gaps");
+        string increments = graph.AddNode("Concat", $"{prefix}_increments", [first, gaps], $"{prefix}.increments", Onnx.OnnxGraphBuilder.IntAttribute("axis", 2));
+        string thresholds = graph.AddNode("CumSum", $"{prefix}_thresholds", [increments, graph.AddInitializer($"{prefix}.threshold_axis", [2L])], $"{prefix}.thresholds");
+        string above = graph.AddNode("Sub", $"{prefix}_above", [thresholds, location], $"{prefix}.above");
+
+        // −softplus(−a) at levels 0..K − 2, −softplus(a) at levels 1..K − 1, ln(1 − e^{−Δ}) at levels 1..K − 2.
+        string negated = graph.AddNode("Neg", $"{prefix}_negate_above", [above], $"{prefix}.negated_above");
+        string upper = Pad(graph, graph.AddNode("Neg", $"{prefix}_upper", [Onnx.OnnxLikelihood.Softplus(graph, negated, $"{prefix}_upper")], $"{prefix}.upper_levels"), 0, 1, $"{prefix}.upper");
+        string lower = Pad(graph, graph.AddNode("Neg", $"{prefix}_lower", [Onnx.OnnxLikelihood.Softplus(graph, above, $"{prefix}_lower")], $"{prefix}.lower_levels"), 1, 0, $"{prefix}.lower");
+        string gap = Pad(graph, AddLogOneMinusExpNegative(graph, gaps, prefix), 1, 1, $"{prefix}.gap");
+        string middle = graph.AddNode("Add", $"{prefix}_middle", [graph.AddNode("Add", $"{prefix}_upper_lower", [upper, lower], $"{prefix}.upper_lower"), gap], $"{prefix}.middle");
+
+        // A slot's top level has only its lower term; the levels beyond it have no probability.
+        bool[] present = new bool[Width * count], top = new bool[Width * count];
+        for (int slot = 0; slot < Width; slot++)
+        {
+            for (int k = 0; k < LevelCounts[slot]; k++)
+            {
+                present[slot * count + k] = true;
+            }
+
+            top[slot * count + LevelCounts[slot] - 1] = true;
+        }
+
+        string atTop = graph.AddNode("Where", $"{prefix}_top", [AddBooleans(graph, top, $"{prefix}.top_levels"), lower, middle], $"{prefix}.with_top");
+        return graph.AddNode("Where", $"{prefix}_present", [AddBooleans(graph, present, $"{prefix}.present_levels"), atTop, graph.Scalar("minus_infinity", float.NegativeInfinity)], $"{prefix}.log_probabilities");
+    }
+
+    /// <summary>ln(1 − e^{−Δ}) element-wise, as the trained model computes it: the series ln Δ − Δ/2 + Δ²/24 − Δ⁴/2880 below the limit, the direct form above.</summary>
+    private static string AddLogOneMinusExpNegative(Onnx.OnnxGraphBuilder graph, string gaps, string prefix)
+    {
+        string limit = graph.Scalar("ordinal_series_limit", SeriesLimit);
+        string small = graph.AddNode("Min", $"{prefix}_small_gap", [graph.AddNode("Max", $"{prefix}_positive_gap", [gaps, graph.Scalar("ordinal_smallest_gap", SmallestGap)], $"{prefix}.positive_gap"), limit], $"{prefix}.small_gap");
+        string squared = graph.AddNode("Mul", $"{prefix}_gap_squared", [small, small], $"{prefix}.gap_squared");
+        string quartic = graph.AddNode("Add", $"{prefix}_series_quartic", [graph.AddNode("Mul", $"{prefix}_series_quartic_term", [squared, graph.Scalar("minus_one_over_2880", (float)(-1.0 / 2880))], $"{prefix}.series_quartic_term"), graph.Scalar("one_over_24", (float)(1.0 / 24))], $"{prefix}.series_quartic");
+        string polynomial = graph.AddNode("Add", $"{prefix}_series_polynomial", [graph.AddNode("Mul", $"{prefix}_series_cubic", [quartic, small], $"{prefix}.series_cubic"), graph.Scalar("minus_half", -0.5f)], $"{prefix}.series_polynomial");
+        string series = graph.AddNode("Add", $"{prefix}_series", [graph.AddNode("Log", $"{prefix}_log_gap", [small], $"{prefix}.log_gap"), graph.AddNode("Mul", $"{prefix}_series_tail", [polynomial, small], $"{prefix}.series_tail")], $"{prefix}.series");
+        string large = graph.AddNode("Max", $"{prefix}_large_gap", [gaps, limit], $"{prefix}.large_gap");
+        string decay = graph.AddNode("Exp", $"{prefix}_gap_decay", [graph.AddNode("Neg", $"{prefix}_negative_gap", [large], $"{prefix}.negative_gap")], $"{prefix}.gap_decay");
+        string direct = graph.AddNode("Log", $"{prefix}_direct", [graph.AddNode("Sub", $"{prefix}_one_minus_decay", [graph.Scalar("one", 1f), decay], $"{prefix}.one_minus_decay")], $"{prefix}.direct");
+        string isSmall = graph.AddNode("Less", $"{prefix}_is_small_gap", [gaps, limit], $"{prefix}.is_small_gap");
+        return graph.AddNode("Where", $"{prefix}_log_one_minus_decay", [isSmall, series, direct], $"{prefix}.log_one_minus_decay");
+    }
+
+    /// <summary>Levels [<paramref name="start"/>, <paramref name="end"/>) of a value [N, slots, K].</summary>
+    private static string SliceLevels(Onnx.OnnxGraphBuilder graph, string value, long start, long end, string output)
+    {
+        string prefix = output.Replace('.', '_');
+        return graph.AddNode("Slice", $"{prefix}_slice", [value, graph.AddInitializer($"{output}.starts", [start], 1), graph.AddInitializer($"{output}.ends", [end], 1), graph.AddInitializer($"{output}.axes", [2L], 1)], output);
+    }
+
+    /// <summary>A value [N, slots, L] with <paramref name="before"/> zeros before and <paramref name="after"/> after along the levels.</summary>
+    private static string Pad(Onnx.OnnxGraphBuilder graph, string value, long before, long after, string output) =>
+        graph.AddNode("Pad", output.Replace('.', '_') + "_pad", [value, graph.AddInitializer($"{output}.pads", [0L, 0L, before, 0L, 0L, after], 6)], output);
+
+    /// <summary>A bool [1, slots, K] initializer.</summary>
+    private string AddBooleans(Onnx.OnnxGraphBuilder graph, bool[] values, string name) => graph.AddInitializer(name, values, 1, Width, PaddedCount);
 }
 
 /// <summary>A binary column, Boolean (never missing) or Single (0, 1, NaN); predicts the more probable outcome.</summary>

@@ -28,6 +28,24 @@ internal static class OnnxChecker
     }
 
     /// <summary>
+    /// Writes one model with <paramref name="write"/> to a temporary file (the path is its argument), checks it as
+    /// <see cref="CheckModels"/> does, and deletes the file.
+    /// </summary>
+    public static void CheckWritten(Action<string> write, Action<string> log)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"mae-check-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            write(path);
+            CheckModels([path], log);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
     /// The interpreter that can import onnx. Without one, fails the calling test in CI and skips it elsewhere
     /// (<see cref="Skip"/> of Xunit.SkippableFact, so the test must be a <c>[SkippableFact]</c> or <c>[SkippableTheory]</c>).
     /// </summary>

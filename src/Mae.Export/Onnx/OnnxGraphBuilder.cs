@@ -106,6 +106,18 @@ internal sealed class OnnxGraphBuilder
         return AddInitializer(tensor, dimensions);
     }
 
+    /// <summary>Adds a bool initializer with the given shape and returns its name.</summary>
+    public string AddInitializer(string name, ReadOnlySpan<bool> values, params long[] dimensions)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Bool };
+        foreach (bool value in values)
+        {
+            tensor.Int32Data.Add(value ? 1 : 0);
+        }
+
+        return AddInitializer(tensor, dimensions);
+    }
+
     /// <summary>Adds a string initializer with the given shape and returns its name.</summary>
     public string AddInitializer(string name, IReadOnlyList<string> values, params long[] dimensions)
     {

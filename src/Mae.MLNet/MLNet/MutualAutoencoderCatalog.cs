@@ -50,7 +50,8 @@ public static class MutualAutoencoderCatalog
     /// <remarks>
     /// A column's kind follows its type: Single or Double (scalar or known-size vector) is real, Gaussian after standardisation;
     /// an integer type (SByte to UInt64) is count, negative binomial; a Key&lt;UInt32&gt; is categorical over the key's values; a Boolean is binary.
-    /// <see cref="MutualAutoencoderEstimator.Options.ColumnKinds"/> makes a numeric column positive (log-normal), count, real or binary, and
+    /// <see cref="MutualAutoencoderEstimator.Options.ColumnKinds"/> makes a numeric column positive (log-normal), count, real or binary,
+    /// and a key column ordinal (a cumulative-link likelihood over its keys in order), and
     /// <see cref="MutualAutoencoderEstimator.Options.ImputeMissingValues"/> replaces the missing cells by the model's predictions.
     /// The saved pipeline and the ONNX export read the same columns, missing cells included.
     /// </remarks>

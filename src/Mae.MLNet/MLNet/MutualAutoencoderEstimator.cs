@@ -296,8 +296,9 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         /// <summary>
         /// Per input column of the multi-column step, a kind other than the one its type gives (Single and Double: real; an integer
         /// type: count; Key: categorical; Boolean: binary). A Single or Double column may be <see cref="ColumnKind.Positive"/> or
-        /// <see cref="ColumnKind.Count"/>, an integer column <see cref="ColumnKind.Real"/> or <see cref="ColumnKind.Positive"/>, and a
-        /// Single column <see cref="ColumnKind.Binary"/> (0, 1 or NaN). Every name must be an input column. Not used by the single-column step.
+        /// <see cref="ColumnKind.Count"/>, an integer column <see cref="ColumnKind.Real"/> or <see cref="ColumnKind.Positive"/>, a
+        /// Single column <see cref="ColumnKind.Binary"/> (0, 1 or NaN), and a key column <see cref="ColumnKind.Ordinal"/> (its keys in the
+        /// levels' order). Every name must be an input column. Not used by the single-column step.
         /// </summary>
         public IDictionary<string, ColumnKind> ColumnKinds => columnKinds;
 

@@ -57,7 +57,7 @@ internal sealed record TableInputColumn(string Name, ColumnKind Kind, ColumnStor
         _ => TableColumnType.Single,
     };
 
-    public ColumnSpecification Specification => new(Name, Kind, Width, Kind == ColumnKind.Categorical ? KeyCount : 0, ExportType);
+    public ColumnSpecification Specification => new(Name, Kind, Width, Kind is ColumnKind.Categorical or ColumnKind.Ordinal ? KeyCount : 0, ExportType);
 
     /// <summary>A reader that writes the cursor's current value of the column as <see cref="Width"/> floats, NaN for missing.</summary>
     public Action<Span<float>> MakeReader(DataViewRowCursor cursor)
@@ -213,7 +213,7 @@ internal sealed class TableInput : IRowSource
                 if (key.Count < 2 || key.Count > int.MaxValue)
                 {
                     throw new ArgumentOutOfRangeException("inputSchema", string.Create(CultureInfo.InvariantCulture,
-                        $"Input column '{name}' is a key with {key.Count} values; a categorical column needs between 2 and {int.MaxValue} classes."));
+                        $"Input column '{name}' is a key with {key.Count} values; a categorical or ordinal column needs between 2 and {int.MaxValue} classes or levels."));
                 }
                 keyCount = (int)key.Count;
             }
@@ -280,7 +280,7 @@ internal sealed class TableInput : IRowSource
         {
             ColumnStorage.Single => [ColumnKind.Real, ColumnKind.Positive, ColumnKind.Count, ColumnKind.Binary],
             ColumnStorage.Double => [ColumnKind.Real, ColumnKind.Positive, ColumnKind.Count],
-            ColumnStorage.Key => [ColumnKind.Categorical],
+            ColumnStorage.Key => [ColumnKind.Categorical, ColumnKind.Ordinal],
             ColumnStorage.Integer => [ColumnKind.Count, ColumnKind.Real, ColumnKind.Positive],
             _ => [ColumnKind.Binary],
         };
@@ -290,7 +290,7 @@ internal sealed class TableInput : IRowSource
         {
             throw new ArgumentException(
                 $"{nameof(MutualAutoencoderEstimator.Options)}.{nameof(MutualAutoencoderEstimator.Options.ColumnKinds)} makes column '{name}' {kind}, but it holds {storage} values; a {storage} column can be {string.Join(" or ", allowed)}." +
-                (kind == ColumnKind.Categorical ? " Map values to a key first (mlContext.Transforms.Conversion.MapValueToKey)." : string.Empty),
+                (kind is ColumnKind.Categorical or ColumnKind.Ordinal ? " Map values to a key first (mlContext.Transforms.Conversion.MapValueToKey)." : string.Empty),
                 "options");
         }
         return kind;

@@ -71,6 +71,14 @@ public enum ColumnKind
 
     /// <summary>Bernoulli per slot: a Boolean (never missing), or a Single holding 0, 1 or NaN for missing.</summary>
     Binary,
+
+    /// <summary>
+    /// Ordinal over the K ordered values of a key column (key k is level k − 1; key 0 is missing), by override of a key column: a
+    /// cumulative-link likelihood, P(x ≤ k | z) = σ(θ_k(z) − h(z)) with ordered thresholds θ, as in HI-VAE (Nazabal et al., 2020). The
+    /// network reads the level as a thermometer code, and a missing cell is predicted as the median level. The key's order is the
+    /// levels' order: map values to keys in that order (MapValueToKey with an ordered key data view, or <c>keyOrdinality: ByValue</c>).
+    /// </summary>
+    Ordinal,
 }
 
 /// <summary>

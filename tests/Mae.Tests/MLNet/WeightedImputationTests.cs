@@ -100,17 +100,11 @@ public sealed class WeightedImputationTests(WeightedImputationTests.Fixture fixt
     {
         foreach (var layout in new[] { OnnxTensorLayout.Batch, OnnxTensorLayout.SingleRow })
         {
-            string path = Path.Combine(Path.GetTempPath(), $"mae-weighted-{Guid.NewGuid():N}.onnx");
-            try
+            OnnxChecker.CheckWritten(path =>
             {
-                using (var file = File.Create(path))
-                    step.Model.WriteTable(file, "Code", null, layout, slotNames: null, ".imputed", new MutualAutoencoderModel.AnomalyOutputs("Score", null, 0), Draws);
-                OnnxChecker.CheckModels([path], output.WriteLine);
-            }
-            finally
-            {
-                File.Delete(path);
-            }
+                using var file = File.Create(path);
+                step.Model.WriteTable(file, "Code", null, layout, slotNames: null, ".imputed", new MutualAutoencoderModel.AnomalyOutputs("Score", null, 0), Draws);
+            }, output.WriteLine);
         }
     }
 

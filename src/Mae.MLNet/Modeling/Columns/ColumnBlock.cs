@@ -76,7 +76,7 @@ internal abstract class ColumnBlock
     /// <summary>The message for a value that breaks <see cref="ValueRule"/>, naming the column, the row and the value.</summary>
     public string DescribeInvalid(string row, int cell, float value) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{row}, column '{Name}'{(ValueWidth > 1 ? $" (slot {cell})" : string.Empty)}: the value {value} {ValueRule} for a {Kind} column.");
+            $"{row}, column '{Name}'{(ValueWidth > 1 ? $" (slot {cell})" : string.Empty)}: the value {value} {ValueRule} for {("aeiou".Contains(Kind[0]) ? "an" : "a")} {Kind} column.");
 
     /// <summary>The network input [N, <see cref="InputWidth"/>] of values [N, <see cref="ValueWidth"/>] with their observed mask (1 observed, 0 missing); missing cells give 0.</summary>
     public abstract Tensor NetworkInput(Tensor values, Tensor observed);

@@ -5,26 +5,101 @@ using static TorchSharp.torch;
 namespace Mae.Modeling.Columns;
 
 /// <summary>
+/// Where the per-level values of adjacent key columns lie (a class or level of each): flat, each column's levels one after the
+/// other, [N, ΣK]; or padded, [N, columns, widest K], a column's missing levels filled. Key blocks compute on the padded layout,
+/// so that a joined block costs the same few tensor operations as one column, and read and write the flat one.
+/// </summary>
+internal sealed class LevelLayout
+{
+    /// <summary>The alpha of an addition of level indices (an integer tensor refuses a floating-point alpha); held, as every Scalar handed to libtorch.</summary>
+    private static readonly Scalar WholeOne = 1L.ToScalar();
+
+    private readonly int[] counts;
+    private readonly long[] firstLevel;   // per column: where its levels start in the flat layout
+    private readonly long[] toPadded;     // per padded position (column, level): its flat position, or Total for a level the column lacks
+    private readonly long[] toFlat;       // per flat position: its padded position
+
+    /// <param name="counts">Each column's number of levels, at least 1.</param>
+    public LevelLayout(int[] counts)
+    {
+        this.counts = counts;
+        Widest = counts.Max();
+        Total = counts.Sum();
+        firstLevel = new long[counts.Length];
+        toPadded = new long[counts.Length * Widest];
+        toFlat = new long[Total];
+        for (int column = 0, flat = 0; column < counts.Length; column++)
+        {
+            firstLevel[column] = flat;
+            for (int k = 0; k < Widest; k++)
+            {
+                long padded = (long)column * Widest + k;
+                toPadded[padded] = k < counts[column] ? flat + k : Total;
+                if (k < counts[column])
+                    toFlat[flat + k] = padded;
+            }
+            flat += counts[column];
+        }
+    }
+
+    /// <summary>The columns.</summary>
+    public int Columns => counts.Length;
+
+    /// <summary>The widest column's levels.</summary>
+    public int Widest { get; }
+
+    /// <summary>Every column's levels together, the flat width.</summary>
+    public int Total { get; }
+
+    /// <summary>The flat one-hot [N, ΣK] of level indices [N, columns], each column's one scaled by <paramref name="weights"/> [N, columns].</summary>
+    public Tensor OneHot(Tensor levels, Tensor weights) =>
+        zeros(levels.shape[0], Total).scatter(1, levels.add(tensor(firstLevel), WholeOne), weights);
+
+    /// <summary>Flat per-level values [N, ΣK] laid out [N, columns, widest K], <paramref name="fill"/> where a column lacks the level.</summary>
+    public Tensor Padded(Tensor flat, float fill)
+    {
+        long rows = flat.shape[0];
+        if (counts.Length == 1)
+            return flat.reshape(rows, 1, Widest);
+        using var filler = fill.ToScalar();
+        return cat([flat, full(rows, 1, filler)], 1).index_select(1, tensor(toPadded)).view(rows, counts.Length, Widest);
+    }
+
+    /// <summary>Padded per-level values [N, columns, widest K] back to the flat [N, ΣK].</summary>
+    public Tensor Flat(Tensor padded)
+    {
+        long rows = padded.shape[0];
+        var byRow = padded.reshape(rows, (long)counts.Length * Widest);
+        return counts.Length == 1 ? byRow : byRow.index_select(1, tensor(toFlat));
+    }
+
+    /// <summary>The padded values [N, columns, widest K] at each column's level [N, columns].</summary>
+    public static Tensor Picked(Tensor padded, Tensor levels) => padded.gather(2, levels.unsqueeze(2)).squeeze(2);
+
+    /// <summary>The level index of every cell [N, columns] (0 where missing).</summary>
+    public static Tensor Levels(Tensor values, Tensor observed) => Cells.Filled(values, observed).to_type(ScalarType.Int64);
+
+    /// <summary>
+    /// Whether adjacent key columns of <paramref name="counts"/> levels may compute as one block: unless padding them to the widest would
+    /// more than double the values they compute on (a column of 1,000 classes beside two-class ones).
+    /// </summary>
+    public static bool PaddingIsBounded(int[] counts) => (long)counts.Length * counts.Max() <= 2L * counts.Sum();
+}
+
+/// <summary>
 /// A categorical column (an ML.NET key): one value per row, the class index 0..K−1 (key k is class k − 1; key 0, missing, is NaN).
 /// p(x|z) is categorical over K logits; the network sees the one-hot class (all zeros when missing); draws are discrete
 /// (score-function gradient). Adjacent categorical columns join into one block (<see cref="ColumnBlock.Join"/>) of one value per
 /// column, whose input and head are the columns' one-hots and logits one after the other; it computes on the logits laid out
-/// [rows, columns, widest K], the classes a column lacks standing at a log-probability that exponentiates to 0.
+/// [rows, columns, widest K] (<see cref="LevelLayout"/>), the classes a column lacks standing at a log-probability that exponentiates to 0.
 /// </summary>
 internal sealed class CategoricalColumn : ColumnBlock
 {
     /// <summary>The padded logit of a class that a column of a joined block does not have: finite, so that 0 times it is 0, and exp of it 0.</summary>
     private const float Absent = -1e30f;
 
-    /// <summary>The alpha of an addition of class indices (an integer tensor refuses a floating-point alpha); held, as every Scalar handed to libtorch.</summary>
-    private static readonly Scalar WholeOne = 1L.ToScalar();
-
     private readonly int[] classCounts;
-    private readonly int widest;
-    private readonly int totalClasses;
-    private readonly long[] firstClass;   // per column: where its classes start in the flat layout
-    private readonly long[] toPadded;     // per padded position (column, class): its flat position, or totalClasses for a class the column lacks
-    private readonly long[] toFlat;       // per flat position: its padded position
+    private readonly LevelLayout classes;
 
     public CategoricalColumn(string name, int classCount)
         : this(name, [classCount >= 2
@@ -38,33 +113,17 @@ internal sealed class CategoricalColumn : ColumnBlock
         : base(name, classCounts.Length)
     {
         this.classCounts = classCounts;
-        widest = classCounts.Max();
-        totalClasses = classCounts.Sum();
-        firstClass = new long[classCounts.Length];
-        toPadded = new long[classCounts.Length * widest];
-        toFlat = new long[totalClasses];
-        for (int column = 0, flat = 0; column < classCounts.Length; column++)
-        {
-            firstClass[column] = flat;
-            for (int k = 0; k < widest; k++)
-            {
-                long padded = (long)column * widest + k;
-                toPadded[padded] = k < classCounts[column] ? flat + k : totalClasses;
-                if (k < classCounts[column])
-                    toFlat[flat + k] = padded;
-            }
-            flat += classCounts[column];
-        }
+        classes = new LevelLayout(classCounts);
     }
 
     /// <summary>The column's classes K (of a joined block: the widest column's).</summary>
-    public int ClassCount => widest;
+    public int ClassCount => classes.Widest;
 
     public override string Kind => "categorical";
 
-    public override int InputWidth => totalClasses;
+    public override int InputWidth => classes.Total;
 
-    public override int HeadWidth => totalClasses;
+    public override int HeadWidth => classes.Total;
 
     public override bool Reparameterised => false;
 
@@ -72,77 +131,46 @@ internal sealed class CategoricalColumn : ColumnBlock
 
     public override bool IsValid(float value) => value >= 0 && value < ClassCount && value == MathF.Floor(value);
 
-    /// <summary>
-    /// The categorical columns side by side, unless padding them to the widest would more than double the logits they compute on
-    /// (a column of 1,000 classes beside two-class ones): then <c>null</c>, and the run of joined columns stops here.
-    /// </summary>
+    /// <summary>The categorical columns side by side, unless the padding would be unbounded (<see cref="LevelLayout.PaddingIsBounded"/>): then <c>null</c>, and the run of joined columns stops here.</summary>
     public override ColumnBlock? Join(ColumnBlock next)
     {
         if (next is not CategoricalColumn categorical)
             return null;
         int[] joined = [.. classCounts, .. categorical.classCounts];
-        return (long)joined.Length * joined.Max() <= 2L * joined.Sum() ? new CategoricalColumn(JoinedName(categorical), joined) : null;
+        return LevelLayout.PaddingIsBounded(joined) ? new CategoricalColumn(JoinedName(categorical), joined) : null;
     }
 
-    /// <summary>The class index of every cell [N, columns] (0 where missing).</summary>
-    private static Tensor Classes(Tensor values, Tensor observed) => Cells.Filled(values, observed).to_type(ScalarType.Int64);
-
-    /// <summary>The flat one-hot [N, ΣK] of classes [N, columns], each column's one scaled by <paramref name="weights"/> [N, columns].</summary>
-    private Tensor OneHot(Tensor classes, Tensor weights) =>
-        zeros(classes.shape[0], totalClasses).scatter(1, classes.add(tensor(firstClass), WholeOne), weights);
-
-    public override Tensor NetworkInput(Tensor values, Tensor observed) => OneHot(Classes(values, observed), observed);
-
-    /// <summary>Flat per-class values [N, ΣK] laid out [N, columns, widest K], <paramref name="fill"/> where a column lacks the class.</summary>
-    private Tensor Padded(Tensor flat, float fill)
-    {
-        long rows = flat.shape[0];
-        if (classCounts.Length == 1)
-            return flat.reshape(rows, 1, widest);
-        using var filler = fill.ToScalar();
-        return cat([flat, full(rows, 1, filler)], 1).index_select(1, tensor(toPadded)).view(rows, classCounts.Length, widest);
-    }
-
-    /// <summary>Padded per-class values [N, columns, widest K] back to the flat [N, ΣK].</summary>
-    private Tensor Flat(Tensor padded)
-    {
-        long rows = padded.shape[0];
-        var byRow = padded.reshape(rows, (long)classCounts.Length * widest);
-        return classCounts.Length == 1 ? byRow : byRow.index_select(1, tensor(toFlat));
-    }
+    public override Tensor NetworkInput(Tensor values, Tensor observed) => classes.OneHot(LevelLayout.Levels(values, observed), observed);
 
     /// <summary>Log-probabilities [N, columns, widest K] of logits [N, ΣK].</summary>
     private Tensor LogSoftmax(Tensor head)
     {
-        var logits = Padded(head, Absent);
+        var logits = classes.Padded(head, Absent);
         return logits - logits.logsumexp(2, keepdim: true);
     }
 
-    /// <summary>log p of each cell's class, [N, columns].</summary>
-    private static Tensor Picked(Tensor logProbabilities, Tensor classes) => logProbabilities.gather(2, classes.unsqueeze(2)).squeeze(2);
-
     public override Tensor LogLikelihood(Tensor head, Tensor values, Tensor observed) =>
-        (Picked(LogSoftmax(head), Classes(values, observed)) * observed).sum(1);
+        (LevelLayout.Picked(LogSoftmax(head), LevelLayout.Levels(values, observed)) * observed).sum(1);
 
     public override Tensor PairwiseLogLikelihood(Tensor head, Tensor values, Tensor observed) =>
-        OneHot(Classes(values, observed), observed).mm(Flat(LogSoftmax(head)).t());
+        classes.OneHot(LevelLayout.Levels(values, observed), observed).mm(classes.Flat(LogSoftmax(head)).t());
 
     public override BlockDraw Draw(Tensor head, Generator generator)
     {
         var logProbabilities = LogSoftmax(head);                                                   // [S, columns, widest]
         long draws = logProbabilities.shape[0];
-        var classes = multinomial(logProbabilities.detach().exp().view(-1, widest), 1, replacement: true, generator: generator)
+        var drawn = multinomial(logProbabilities.detach().exp().view(-1, classes.Widest), 1, replacement: true, generator: generator)
             .view(draws, classCounts.Length);
-        return new BlockDraw(OneHot(classes, ones(draws, classCounts.Length)), Picked(logProbabilities, classes).sum(1));
+        return new BlockDraw(classes.OneHot(drawn, ones(draws, classCounts.Length)), LevelLayout.Picked(logProbabilities, drawn).sum(1));
     }
 
-    public override int SummaryWidth => totalClasses;
+    public override int SummaryWidth => classes.Total;
 
     /// <summary>The class probabilities, [N, ΣK].</summary>
-    public override Tensor Summary(Tensor head) => Flat(LogSoftmax(head)).exp();
+    public override Tensor Summary(Tensor head) => classes.Flat(LogSoftmax(head)).exp();
 
     /// <summary>The most probable class of each column.</summary>
-    public override Tensor Decide(Tensor summary) => Padded(summary, -1f).argmax(2).to_type(ScalarType.Float32);
+    public override Tensor Decide(Tensor summary) => classes.Padded(summary, -1f).argmax(2).to_type(ScalarType.Float32);
 
     /// <summary>Read as an ML.NET key, whatever <paramref name="type"/> says: a categorical column is a key column.</summary>
     public override TableColumn Describe(TableColumnType type) => classCounts.Length == 1

@@ -4,8 +4,8 @@ using Mae.Export;
 namespace Mae.Modeling.Columns;
 
 /// <summary>
-/// A column of a table: its name, kind, values per row, class count (categorical only), and the element type its exported graph
-/// input reads (ML.NET's type for the column; a categorical column is always read as a key).
+/// A column of a table: its name, kind, values per row, class or level count (categorical and ordinal only), and the element type its
+/// exported graph input reads (ML.NET's type for the column; a categorical or ordinal column is always read as a key).
 /// </summary>
 internal sealed record ColumnSpecification(string Name, ColumnKind Kind, int Width = 1, int ClassCount = 0, TableColumnType InputType = TableColumnType.Single);
 
@@ -32,7 +32,7 @@ internal sealed record TableSpecification(IReadOnlyList<ColumnSpecification> Col
             ColumnKind.Real => new Standardisation.Accumulator(c.Width, RealColumn.Transformed),
             ColumnKind.Positive => new Standardisation.Accumulator(c.Width, PositiveColumn.Transformed),
             ColumnKind.Count => new Standardisation.Accumulator(c.Width, CountColumn.Transformed),
-            _ => new Standardisation.Accumulator(c.Width, _ => 0), // categorical and binary: only the observed count is read
+            _ => new Standardisation.Accumulator(c.Width, _ => 0), // categorical, ordinal and binary: only the observed count is read
         }).ToArray();
         int width = RowWidth;
         // Blocks with placeholder statistics check every value before it enters the statistics: a value that breaks its kind's
@@ -76,6 +76,8 @@ internal sealed record TableSpecification(IReadOnlyList<ColumnSpecification> Col
                 ColumnKind.Count => new CountColumn(column.Name, column.Width, standardisation),
                 ColumnKind.Categorical when column.Width == 1 => new CategoricalColumn(column.Name, column.ClassCount),
                 ColumnKind.Categorical => throw new ArgumentException($"Column '{column.Name}' is categorical with {column.Width} values a row; a categorical column holds one class index.", parameterName),
+                ColumnKind.Ordinal when column.Width == 1 => new OrdinalColumn(column.Name, column.ClassCount),
+                ColumnKind.Ordinal => throw new ArgumentException($"Column '{column.Name}' is ordinal with {column.Width} values a row; an ordinal column holds one level index.", parameterName),
                 ColumnKind.Binary => new BinaryColumn(column.Name, column.Width),
                 _ => throw new ArgumentOutOfRangeException(parameterName, column.Kind, $"Column '{column.Name}' has an unknown kind."),
             };
