@@ -445,12 +445,12 @@ internal sealed class CategoricalTableColumn : KeyTableColumn
 /// +1 where level &gt; t and −1 where not for t = 0, …, K − 2, all zeros for a missing key, and the head holds per slot a location h and K − 1 threshold parameters δ, with thresholds
 /// θ₀ = δ₁ and θ_k = θ_{k−1} + softplus(δ_{k+1}), P(level ≤ k) = σ(θ_k − h). Level k's log-probability is
 /// −softplus(−a_k) − softplus(a_{k−1}) + ln(1 − e^{−Δ_k}) with a_k = θ_k − h and Δ_k = softplus(δ_{k+1}), the first term absent at a
-/// slot's top level and the other two at level 0; floored at ln 10⁻⁶ in the likelihood. Predicts the median level's key. Fused
+/// slot's top level and the other two at level 0; the likelihood takes ln(p + 10⁻⁶). Predicts the median level's key. Fused
 /// columns are padded to the largest count K like categorical ones: network input s·(K − 1) + t and head output s·K + p.
 /// </summary>
 internal sealed class OrdinalTableColumn : KeyTableColumn
 {
-    /// <summary>The floor of a level's probability in the likelihood, as the trained model's.</summary>
+    /// <summary>The likelihood takes ln(p + this), as the trained model does.</summary>
     private const float ProbabilityFloor = 1e-6f;
 
     /// <summary>Below this gap ln(1 − e^{−Δ}) is taken from its series; the smallest gap whose logarithm the series takes.</summary>
@@ -496,7 +496,7 @@ internal sealed class OrdinalTableColumn : KeyTableColumn
     internal override string AddLogLikelihood(Onnx.OnnxGraphBuilder graph, string head, ColumnValues values, string prefix)
     {
         string logProbabilities = AddLogProbabilities(graph, head, $"{prefix}_ll");
-        string floored = graph.AddNode("Max", $"{prefix}_ll_floor", [logProbabilities, graph.Scalar("log_ordinal_floor", MathF.Log(ProbabilityFloor))], $"{prefix}.ll_floored");
+        string floored = AddLogAddExp(graph, logProbabilities, graph.Scalar("log_ordinal_floor", MathF.Log(ProbabilityFloor)), $"{prefix}_ll_floor");
         string column = graph.AddNode("Unsqueeze", $"{prefix}_ll_index_column", [values.Values, graph.AddInitializer($"{prefix}.ll_index_axes", [2L], 1)], $"{prefix}.ll_index_column");
         string isLevel = graph.AddNode("Equal", $"{prefix}_ll_equal", [column, AddLevels(graph, PaddedCount, $"{prefix}.ll_levels")], $"{prefix}.ll_is_level");
         string picked = graph.AddNode("Mul", $"{prefix}_ll_pick", [graph.Cast(isLevel, TensorProto.Types.DataType.Float, $"{prefix}.ll_one_hot"), floored], $"{prefix}.ll_picked");
@@ -572,6 +572,15 @@ internal sealed class OrdinalTableColumn : KeyTableColumn
         string direct = graph.AddNode("Log", $"{prefix}_direct", [graph.AddNode("Sub", $"{prefix}_one_minus_decay", [graph.Scalar("one", 1f), decay], $"{prefix}.one_minus_decay")], $"{prefix}.direct");
         string isSmall = graph.AddNode("Less", $"{prefix}_is_small_gap", [gaps, limit], $"{prefix}.is_small_gap");
         return graph.AddNode("Where", $"{prefix}_log_one_minus_decay", [isSmall, series, direct], $"{prefix}.log_one_minus_decay");
+    }
+
+    /// <summary>ln(e^a + e^b) element-wise as max(a, b) + ln(1 + e^{−|a − b|}), libtorch's logaddexp; a = −∞ gives b.</summary>
+    private static string AddLogAddExp(Onnx.OnnxGraphBuilder graph, string a, string b, string prefix)
+    {
+        string larger = graph.AddNode("Max", $"{prefix}_larger", [a, b], $"{prefix}.larger");
+        string distance = graph.AddNode("Abs", $"{prefix}_distance", [graph.AddNode("Sub", $"{prefix}_difference", [a, b], $"{prefix}.difference")], $"{prefix}.distance");
+        string decay = graph.AddNode("Exp", $"{prefix}_decay", [graph.AddNode("Neg", $"{prefix}_negative_distance", [distance], $"{prefix}.negative_distance")], $"{prefix}.decay");
+        return graph.AddNode("Add", $"{prefix}_log_add_exp", [larger, Onnx.OnnxLikelihood.Log1p(graph, decay, prefix)], $"{prefix}.log_add_exp");
     }
 
     /// <summary>Levels [<paramref name="start"/>, <paramref name="end"/>) of a value [N, slots, K].</summary>

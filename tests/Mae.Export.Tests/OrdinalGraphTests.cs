@@ -3,19 +3,20 @@ using Microsoft.ML.OnnxRuntime;
 namespace Mae.Export.Tests;
 
 /// <summary>
-/// Two ordinal columns of 3 and 5 levels with a real column between them, so that the graph reads the ordinal columns as one group
+/// Ordinal columns of 3, 5 and 2 levels with a real column after the first, so that the graph reads the ordinal columns as one group
 /// padded to 5 levels: the signed thermometer input, the median imputation and the cumulative-link likelihood against a hand
-/// computation in double precision.
+/// computation in double precision, with threshold gaps of 6.7e-3 and 6.1e-6 (the series of ln(1 − e^−Δ), and a softplus whose
+/// ln(1 + d) must keep its digits) on the 5-level column.
 /// </summary>
 public sealed class OrdinalGraphTests
 {
-    // The head in column order: O1 (h, δ1, δ2), R (m, v), O2 (h, δ1, δ2, δ3, δ4).
-    private static readonly float[] HeadBias = [0.5f, -0.3f, 0.8f, 0.2f, 0f, -0.4f, -1.2f, 0.3f, -0.5f, 1.1f];
+    // The head in column order: O1 (h, δ1, δ2), R (m, v), O2 (h, δ1, δ2, δ3, δ4), O3 (h, δ1).
+    private static readonly float[] HeadBias = [0.5f, -0.3f, 0.8f, 0.2f, 0f, -0.4f, -1.2f, -5f, -12f, 1.1f, 0.3f, -0.2f];
 
-    private const int NetworkWidth = 2 + 1 + 4, MaskWidth = 3;
+    private const int NetworkWidth = 2 + 1 + 4 + 1, MaskWidth = 4;
 
     private static TableDescription Table() => TableGraphTests.HandComputable(
-        [TableColumn.Ordinal("O1", 3), TableColumn.Real("R", [0f], [1f]), TableColumn.Ordinal("O2", 5)], NetworkWidth + MaskWidth, HeadBias);
+        [TableColumn.Ordinal("O1", 3), TableColumn.Real("R", [0f], [1f]), TableColumn.Ordinal("O2", 5), TableColumn.Ordinal("O3", 2)], NetworkWidth + MaskWidth, HeadBias);
 
     private static double Softplus(double x) => Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x)));
 
@@ -47,10 +48,10 @@ public sealed class OrdinalGraphTests
         return probabilities.Length - 1;
     }
 
-    private static IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, uint[] o1, float[] r, uint[] o2, string[] outputs, List<OrtValue> inputs, RunOptions runOptions)
+    private static IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, uint[] o1, float[] r, uint[] o2, uint[] o3, string[] outputs, List<OrtValue> inputs, RunOptions runOptions)
     {
-        inputs.AddRange([OrtValue.CreateTensorValueFromMemory(o1, [2, 1]), OrtValue.CreateTensorValueFromMemory(r, [2, 1]), OrtValue.CreateTensorValueFromMemory(o2, [2, 1])]);
-        return session.Run(runOptions, ["O1", "R", "O2"], inputs, outputs);
+        inputs.AddRange([OrtValue.CreateTensorValueFromMemory(o1, [2, 1]), OrtValue.CreateTensorValueFromMemory(r, [2, 1]), OrtValue.CreateTensorValueFromMemory(o2, [2, 1]), OrtValue.CreateTensorValueFromMemory(o3, [2, 1])]);
+        return session.Run(runOptions, ["O1", "R", "O2", "O3"], inputs, outputs);
     }
 
     [Fact]
@@ -61,13 +62,13 @@ public sealed class OrdinalGraphTests
         using var session = new InferenceSession(stream.ToArray());
         var inputs = new List<OrtValue>();
         using var runOptions = new RunOptions();
-        // Row 0: every cell observed (levels 2 and 1); row 1: both ordinal cells missing.
-        using var results = Run(session, [3u, 0u], [1.5f, 0.5f], [2u, 0u], ["mean", "O1.imputed", "O2.imputed", "Score"], inputs, runOptions);
+        // Row 0: every cell observed (levels 2, 2 and 1: O2's level 2 lies in the gap of 6.1e-6); row 1: every ordinal cell missing.
+        using var results = Run(session, [3u, 0u], [1.5f, 0.5f], [3u, 0u], [2u, 0u], ["mean", "O1.imputed", "O2.imputed", "O3.imputed", "Score"], inputs, runOptions);
 
         double[][] expectedInput =
         [
-            [1, 1, 1.5, 1, -1, -1, -1, 1, 1, 1],
-            [0, 0, 0.5, 0, 0, 0, 0, 0, 1, 0],
+            [1, 1, 1.5, 1, 1, -1, -1, 1, 1, 1, 1, 1],
+            [0, 0, 0.5, 0, 0, 0, 0, 0, 0, 1, 0, 0],
         ];
         float[] mean = results[0].GetTensorDataAsSpan<float>().ToArray();
         for (int r = 0; r < 2; r++)
@@ -77,17 +78,21 @@ public sealed class OrdinalGraphTests
         }
 
         var first = Probabilities(HeadBias[..3]);
-        var second = Probabilities(HeadBias[5..]);
+        var second = Probabilities(HeadBias[5..10]);
+        var third = Probabilities(HeadBias[10..]);
         Assert.Equal([3u, (uint)Median(first) + 1], results[1].GetTensorDataAsSpan<uint>().ToArray());
-        Assert.Equal([2u, (uint)Median(second) + 1], results[2].GetTensorDataAsSpan<uint>().ToArray());
+        Assert.Equal([3u, (uint)Median(second) + 1], results[2].GetTensorDataAsSpan<uint>().ToArray());
+        Assert.Equal([2u, (uint)Median(third) + 1], results[3].GetTensorDataAsSpan<uint>().ToArray());
 
         static double Gaussian(double u, double m, double v) => -0.5 * ((u - m) * (u - m) * Math.Exp(-v) + v + Math.Log(2 * Math.PI));
+        const double floor = 1e-6;   // the likelihood takes ln(p + 10⁻⁶)
+        Assert.InRange(second[2], 1e-6, 2e-6);
         double[] logLikelihood =
         [
-            Math.Log(first[2]) + Gaussian(1.5, 0.2, 0) + Math.Log(second[1]),
+            Math.Log(first[2] + floor) + Gaussian(1.5, 0.2, 0) + Math.Log(second[2] + floor) + Math.Log(third[1] + floor),
             Gaussian(0.5, 0.2, 0),
         ];
-        float[] scores = results[3].GetTensorDataAsSpan<float>().ToArray();
+        float[] scores = results[4].GetTensorDataAsSpan<float>().ToArray();
         for (int r = 0; r < 2; r++)
         {
             double expected = 0.5 * expectedInput[r].Take(NetworkWidth + MaskWidth).Sum(m => m * m) - logLikelihood[r];
@@ -108,7 +113,7 @@ public sealed class OrdinalGraphTests
         {
             var inputs = new List<OrtValue>();
             using var runOptions = new RunOptions();
-            using var results = Run(session, [1u, key], [0f, 0f], [1u, 1u], ["Score"], inputs, runOptions);
+            using var results = Run(session, [1u, key], [0f, 0f], [1u, 1u], [1u, 2u], ["Score"], inputs, runOptions);
             float[] scores = results[0].GetTensorDataAsSpan<float>().ToArray();
             Assert.True(float.IsFinite(scores[0]));
             Assert.True(float.IsPositiveInfinity(scores[1]), $"Key {key} of O1 scores {scores[1]}.");

@@ -44,6 +44,8 @@ public sealed class OrdinalColumnTests
     [InlineData(-12f, -0.5f, 0.2f, -1.0f)]   // the top levels' cumulative probabilities near 1: a difference of two sigmoids would lose the digits
     [InlineData(12f, -0.5f, -3f, 2.0f)]      // the bottom levels' probabilities small
     [InlineData(0.5f, 0.0f, -40f, 0.3f)]     // a gap of 4e-18 between two thresholds: the level between them all but impossible
+    [InlineData(0f, 0f, -5f, 0f)]            // a gap of 6.7e-3: the series for ln(1 − e^−Δ), on a level of probability 1.7e-3
+    [InlineData(0f, 0f, -12f, 0f)]           // a gap of 6.1e-6: the series, on a level of probability 1.5e-6, near the floor
     public void TheLikelihoodOfEachLevelMatchesTheCumulativeLinkInDoublePrecision(float h, float d1, float d2, float d3)
     {
         var column = new OrdinalColumn("Education", 4);
@@ -52,7 +54,7 @@ public sealed class OrdinalColumnTests
         Assert.Equal(1.0, probabilities.Sum(), 1e-12);
         for (int level = 0; level < 4; level++)
         {
-            double expected = Math.Log(Math.Max(probabilities[level], OrdinalColumn.ProbabilityFloor));
+            double expected = Math.Log(probabilities[level] + OrdinalColumn.ProbabilityFloor);
             double actual = LogLikelihood(column, head, [level]);
             Assert.True(Math.Abs(expected - actual) <= 2e-5 * Math.Max(1, Math.Abs(expected)),
                 $"Level {level}: log p {actual}, expected {expected} (p = {probabilities[level]:G6}).");
@@ -85,12 +87,12 @@ public sealed class OrdinalColumnTests
     {
         using var scope = NewDisposeScope();
         var column = new OrdinalColumn("Education", 4);
-        // Cumulative 0.1, 0.4, 0.75, 1: the median is level 2 (the mode would be 2 as well; the third row's mode is 3, its median 1).
+        // Cumulative 0.1, 0.4, 0.75, 1: the median is level 2 (the mode as well); the third row's mode is 3, its median 1.
         var summaries = tensor(new[]
         {
             0.1f, 0.3f, 0.35f, 0.25f,
             0.6f, 0.2f, 0.1f, 0.1f,
-            0.2f, 0.3f, 0.0f, 0.5f,
+            0.35f, 0.2f, 0.0f, 0.45f,
         }, [3, 4]);
         Assert.Equal([2f, 0f, 1f], column.Decide(summaries).data<float>().ToArray());
     }
@@ -193,6 +195,20 @@ public sealed class OrdinalColumnTests
         var fitted = column.Summary(head).detach().data<float>().ToArray();
         for (int k = 0; k < 5; k++)
             Assert.Equal(frequencies[k], fitted[k], 0.01);
+    }
+
+    [Fact]
+    public void AnAllButImpossibleLevelStillPassesAGradient()
+    {
+        // h = 20 puts all but 2e-9 of the mass on the top level; an observed level 0 costs ln(2e-9 + 1e-6) and still pulls h down.
+        using var scope = NewDisposeScope();
+        var column = new OrdinalColumn("Education", 4);
+        var head = tensor(new[] { 20f, 0.1f, 0.2f, 0.3f }, [1, 4]).requires_grad_(true);
+        var values = tensor(new[] { 0f }, [1, 1]);
+        var logLikelihood = column.LogLikelihood(head, values, Cells.Observed(values));
+        Assert.Equal(Math.Log(1 / (1 + Math.Exp(20 - 0.1)) + OrdinalColumn.ProbabilityFloor), logLikelihood.item<float>(), 1e-4);
+        var gradient = autograd.grad([logLikelihood.sum()], [head])[0].data<float>().ToArray();
+        Assert.True(gradient[0] < -1e-4, $"The slope with respect to h is {gradient[0]}.");
     }
 
     [Fact]

@@ -40,7 +40,10 @@ internal sealed class ColumnGroups
     /// </summary>
     public long[] HeadOrder { get; }
 
-    /// <summary>In <see cref="HeadOrder"/>, a padding output: the graph reads it as a logit of −10⁹ (a class no key can name).</summary>
+    /// <summary>
+    /// In <see cref="HeadOrder"/>, a padding output: the graph reads it as −10⁹, a categorical logit of a class no key can name, or
+    /// an ordinal threshold parameter of a level the slot lacks (masked out of its probabilities).
+    /// </summary>
     public const long PaddingOutput = -1;
 
     /// <summary>Whether any <see cref="HeadOrder"/> entry is <see cref="PaddingOutput"/>.</summary>

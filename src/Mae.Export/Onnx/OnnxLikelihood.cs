@@ -37,13 +37,30 @@ internal static class OnnxLikelihood
         return graph.AddNode("Sub", $"{prefix}_ll_jacobian", [density, graph.AddInitializer($"{prefix}.log_scale", logScale, 1, width)], $"{prefix}.ll_cells");
     }
 
-    /// <summary>softplus(h) = max(h, 0) + ln(1 + e^−|h|), element-wise, without overflow for large |h|.</summary>
+    /// <summary>
+    /// softplus(h) = max(h, 0) + ln(1 + e^−|h|), element-wise, without overflow for large |h|, and with ln(1 + d) taken by
+    /// <see cref="Log1p"/> so that it keeps its digits where e^−|h| is small (libtorch's log1p does; ln of 1 + d in float would
+    /// round d away below 6e−8, and a softplus of −12 would be off by a few percent).
+    /// </summary>
     public static string Softplus(OnnxGraphBuilder graph, string logits, string prefix)
     {
         string magnitude = graph.AddNode("Abs", $"{prefix}_abs", [logits], $"{prefix}.abs");
         string decay = graph.AddNode("Exp", $"{prefix}_decay", [graph.AddNode("Neg", $"{prefix}_negative_abs", [magnitude], $"{prefix}.negative_abs")], $"{prefix}.decay");
-        string log1p = graph.AddNode("Log", $"{prefix}_log1p", [graph.AddNode("Add", $"{prefix}_one_plus", [decay, graph.Scalar("one", 1f)], $"{prefix}.one_plus_decay")], $"{prefix}.log1p_decay");
-        return graph.AddNode("Add", $"{prefix}_softplus", [graph.AddNode("Relu", $"{prefix}_relu", [logits], $"{prefix}.relu"), log1p], $"{prefix}.softplus");
+        return graph.AddNode("Add", $"{prefix}_softplus", [graph.AddNode("Relu", $"{prefix}_relu", [logits], $"{prefix}.relu"), Log1p(graph, decay, prefix)], $"{prefix}.softplus");
+    }
+
+    /// <summary>
+    /// ln(1 + d) for d &gt; −1, element-wise (ONNX has no log1p), accurate for small d: with u = 1 + d rounded, ln(u)·d/(u − 1),
+    /// and d itself where u rounds to 1 (Goldberg's correction of the rounding in u).
+    /// </summary>
+    public static string Log1p(OnnxGraphBuilder graph, string d, string prefix)
+    {
+        string one = graph.Scalar("one", 1f);
+        string u = graph.AddNode("Add", $"{prefix}_one_plus", [d, one], $"{prefix}.one_plus");
+        string rounded = graph.AddNode("Sub", $"{prefix}_one_plus_less_one", [u, one], $"{prefix}.one_plus_less_one");
+        string corrected = graph.AddNode("Div", $"{prefix}_log1p_corrected", [graph.AddNode("Mul", $"{prefix}_log1p_scaled", [graph.AddNode("Log", $"{prefix}_log_one_plus", [u], $"{prefix}.log_one_plus"), d], $"{prefix}.log1p_scaled"), rounded], $"{prefix}.log1p_corrected");
+        string exact = graph.AddNode("Equal", $"{prefix}_one_plus_is_one", [u, one], $"{prefix}.one_plus_is_one");
+        return graph.AddNode("Where", $"{prefix}_log1p", [exact, d, corrected], $"{prefix}.log1p");
     }
 
     /// <summary>ln k! = ln Γ(k + 1) for whole k ≥ 0, element-wise (see <see cref="LogGamma"/>).</summary>

@@ -307,7 +307,7 @@ public sealed class MutualAutoencoderEstimator : IEstimator<MutualAutoencoderTra
         /// type but Boolean), under its own name and with its own type, by a copy whose missing cells (NaN, key 0) hold the
         /// model's prediction and whose observed cells are unchanged, as <c>ReplaceMissingValues</c> does. The prediction (unless
         /// <see cref="ImputationDraws"/> is set) is p(x|z) at the posterior mean of z given the row's observed cells: the mean of a real or count column, the median of a
-        /// positive one, the most probable class or outcome of a categorical or binary one (averaging these over posterior draws
+        /// positive one, the median level of an ordinal one, the most probable class or outcome of a categorical or binary one (averaging these over posterior draws
         /// did no better on seven public tables; see the README). Default <c>false</c>. Not used by the single-column step.
         /// </summary>
         /// <remarks>

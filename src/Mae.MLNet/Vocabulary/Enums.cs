@@ -53,7 +53,7 @@ public enum InformationPenalty
 /// <summary>
 /// The kind of a table column: its likelihood p(x|z), its network input and its value rule. The kind follows the column's ML.NET type
 /// (Single or Double: <see cref="Real"/>; an integer type: <see cref="Count"/>; Key: <see cref="Categorical"/>; Boolean: <see cref="Binary"/>), and
-/// <see cref="MutualAutoencoderEstimator.Options.ColumnKinds"/> can override it per column.
+/// <see cref="MutualAutoencoderEstimator.Options.ColumnKinds"/> can override it per column (a key column as <see cref="Ordinal"/>, say).
 /// </summary>
 public enum ColumnKind
 {

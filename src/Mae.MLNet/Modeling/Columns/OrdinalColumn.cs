@@ -7,9 +7,9 @@ namespace Mae.Modeling.Columns;
 /// <summary>
 /// An ordinal column (an ML.NET key whose order is the levels' order): one value per row, the level index 0..K−1 (key k is level
 /// k − 1; key 0, missing, is NaN). p(x|z) is a cumulative link, as in HI-VAE (Nazabal et al., 2020): P(x ≤ k | z) = σ(θ_k − h)
-/// for k &lt; K − 1, with a location h and K − 1 ordered thresholds θ from the head [h, δ₁, …, δ_{K−1}]: θ₁ = δ₁ and
-/// θ_k = θ_{k−1} + softplus(δ_k). A level's probability is the difference of two cumulative ones, floored at
-/// <see cref="ProbabilityFloor"/> before its logarithm. The network sees the thermometer code of the level, K − 1 values, +1 where
+/// for k &lt; K − 1, with a location h and K − 1 ordered thresholds θ from the head [h, δ₁, …, δ_{K−1}]: θ₀ = δ₁ and
+/// θ_k = θ_{k−1} + softplus(δ_{k+1}). A level's probability is the difference of two cumulative ones; the likelihood takes
+/// ln(p + <see cref="ProbabilityFloor"/>). The network sees the thermometer code of the level, K − 1 values, +1 where
 /// x &gt; t and −1 where not for t = 0, …, K − 2 (all zeros when missing); draws are discrete (score-function gradient); a prediction
 /// is the median level.
 /// </summary>
@@ -20,7 +20,10 @@ namespace Mae.Modeling.Columns;
 /// </remarks>
 internal sealed class OrdinalColumn : ColumnBlock
 {
-    /// <summary>The smallest probability whose logarithm the likelihood takes: a level the model all but rules out costs at most ln 10⁶ ≈ 13.8 nats.</summary>
+    /// <summary>
+    /// The likelihood takes ln(p + this) for a level of probability p: a level the model all but rules out costs at most
+    /// ln 10⁶ ≈ 13.8 nats, and still passes a gradient back (a hard floor would stop it).
+    /// </summary>
     public const float ProbabilityFloor = 1e-6f;
 
     /// <summary>Below this gap Δ between adjacent thresholds, ln(1 − e^{−Δ}) is taken from its series (1 − e^{−Δ} would lose digits).</summary>
@@ -30,7 +33,6 @@ internal sealed class OrdinalColumn : ColumnBlock
     public const float SmallestGap = 1e-30f;
 
     // Held, as every Scalar handed to libtorch (see Scalars).
-    private static readonly Scalar LogFloor = Math.Log(ProbabilityFloor).ToScalar();
     private static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
     private static readonly Scalar SeriesLimitScalar = ((double)SeriesLimit).ToScalar();
     private static readonly Scalar SmallestGapScalar = ((double)SmallestGap).ToScalar();
@@ -147,8 +149,15 @@ internal sealed class OrdinalColumn : ColumnBlock
         return where(gaps.lt(SeriesLimitScalar), series, direct);
     }
 
-    /// <summary>Log-probabilities [N, columns, widest K], each probability floored at <see cref="ProbabilityFloor"/>.</summary>
-    private Tensor LogProbabilities(Tensor head) => RawLogProbabilities(head).clamp_min(LogFloor);
+    /// <summary>ln(p + <see cref="ProbabilityFloor"/>) of the level probabilities [N, columns, widest K], as logaddexp(ln p, ln floor).</summary>
+    private static Tensor Floored(Tensor rawLogProbabilities)
+    {
+        using var floor = tensor(MathF.Log(ProbabilityFloor));
+        return rawLogProbabilities.logaddexp(floor);
+    }
+
+    /// <summary>The floored log-probabilities [N, columns, widest K] of a head [N, ΣK] (see <see cref="Floored"/>).</summary>
+    private Tensor LogProbabilities(Tensor head) => Floored(RawLogProbabilities(head));
 
     /// <summary>The level probabilities [N, columns, widest K], 0 for the levels a column lacks.</summary>
     private Tensor Probabilities(Tensor head) => RawLogProbabilities(head).exp();
@@ -165,7 +174,7 @@ internal sealed class OrdinalColumn : ColumnBlock
         long draws = logProbabilities.shape[0];
         var drawn = multinomial(logProbabilities.detach().exp().view(-1, levels.Widest), 1, replacement: true, generator: generator)
             .view(draws, levelCounts.Length);
-        return new BlockDraw(Thermometer(drawn, ones(draws, levelCounts.Length)), LevelLayout.Picked(logProbabilities.clamp_min(LogFloor), drawn).sum(1));
+        return new BlockDraw(Thermometer(drawn, ones(draws, levelCounts.Length)), LevelLayout.Picked(Floored(logProbabilities), drawn).sum(1));
     }
 
     public override int SummaryWidth => levels.Total;
