@@ -10,7 +10,7 @@ namespace Mae.Benchmarks;
 /// bench/tables/impute_baselines.py (run scripts/fetch-tables.sh and that script first):
 ///
 ///   dotnet run -c Release --project bench/Mae.Benchmarks -- table-imputation [--tables out/tables] [--out docs/results/imputation-mae.csv]
-///       [--seeds 1,2,3] [--steps 2000] [--only TABLE,...] [--methods vae,m2,m5] [--cell-dropout P]
+///       [--seeds 1,2,3] [--steps 2000] [--only TABLE,...] [--methods vae,m2,m5] [--cell-dropout P] [--ordinal]
 ///
 /// Each table's feature columns become a table of the model (real → Gaussian standardised, categorical → categorical over the
 /// schema's levels, binary → Bernoulli; the label column is left out), the cells of the seed's mask are hidden (NaN), and the
@@ -22,6 +22,12 @@ namespace Mae.Benchmarks;
 /// importance weights p(x_obs|z)p(z)/q(z|x_obs) (the model's own predictive, as MIWAE imputes; names ending "-weighted"). Then the hidden cells are scored as the baselines are: per real column the RMSE over
 /// its hidden cells divided by its standard deviation over the observed cells of the original table, averaged over real columns;
 /// per categorical column the error rate, averaged. Writes a CSV with the baselines' columns.
+/// <para>
+/// With --ordinal, the factors that R declares ordered are modelled twice, as categorical and as ordinal (ColumnKind.Ordinal, a
+/// cumulative link whose prediction is the median level; method names ending "-ordinal"), and every run also reports the mean
+/// absolute distance in levels between the imputed and the true level on the ordered columns' hidden cells, with the column's mode
+/// as a baseline (method "mode"). Writes docs/results/imputation-ordinal.csv by default.
+/// </para>
 /// </summary>
 internal static class TableImputation
 {
@@ -31,7 +37,7 @@ internal static class TableImputation
     /// <summary>Draws per row of the third rule: the summaries weighted by self-normalised importance weights (MIWAE's rule).</summary>
     private const int WeightedDraws = 32;
 
-    private sealed record Column(string Name, string Kind, string[] Levels);
+    private sealed record Column(string Name, string Kind, string[] Levels, bool Ordered = false);
 
     private sealed record Table(string Name, Column[] Columns, float[] Values, int Rows);
 
@@ -43,6 +49,7 @@ internal static class TableImputation
         int steps = 2000;
         string[]? only = null, onlyMethods = null;
         double cellDropout = 0;
+        bool ordinal = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -54,8 +61,9 @@ internal static class TableImputation
                 case "--seeds": seeds = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--steps": steps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--only": only = args[++i].Split(','); break;
+                case "--ordinal": ordinal = true; break;
                 default:
-                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: table-imputation [--tables DIR] [--out FILE] [--seeds 1,2,3] [--steps N] [--only TABLE,...] [--methods vae,m2,m5] [--cell-dropout P]");
+                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: table-imputation [--tables DIR] [--out FILE] [--seeds 1,2,3] [--steps N] [--only TABLE,...] [--methods vae,m2,m5] [--cell-dropout P] [--ordinal]");
                     return 2;
             }
         }
@@ -67,10 +75,10 @@ internal static class TableImputation
         }
 
         var names = ReadIndex(index).Where(n => only is null || only.Contains(n)).ToArray();
-        var lines = new List<string> { "table,method,seed,numeric_nrmse,categorical_error,seconds,information" };
+        var lines = new List<string> { "table,method,seed,numeric_nrmse,categorical_error,seconds,information" + (ordinal ? ",ordered_level_error" : "") };
         // With --cell-dropout P the methods train with EncoderCellDropout = P, their names end "-dropP", and so does the default file's.
         string dropoutSuffix = cellDropout > 0 ? string.Create(CultureInfo.InvariantCulture, $"-drop{cellDropout:0.##}") : "";
-        output ??= Path.Combine("docs", "results", $"imputation-mae{dropoutSuffix.Replace("-drop", "-dropout", StringComparison.Ordinal)}.csv");
+        output ??= Path.Combine("docs", "results", ordinal ? "imputation-ordinal.csv" : $"imputation-mae{dropoutSuffix.Replace("-drop", "-dropout", StringComparison.Ordinal)}.csv");
         string[] known = ["vae", "m2", "m5"];
         if (onlyMethods?.FirstOrDefault(m => !known.Contains(m)) is string unknown)
         {
@@ -84,7 +92,7 @@ internal static class TableImputation
             ("m5", MutualAutoencoderObjective.MutualAutoencoder, 5),
         }
         .Where(m => onlyMethods is null || onlyMethods.Contains(m.Name))
-        .Select(m => ("mae-" + m.Name + dropoutSuffix, m.Objective, m.Target))
+        .SelectMany(m => (ordinal ? new[] { false, true } : [false]).Select(asOrdinal => ("mae-" + m.Name + dropoutSuffix + (asOrdinal ? "-ordinal" : ""), m.Objective, m.Target, asOrdinal)))
         .ToArray();
         var summary = new List<(string Table, string Method, double? Nrmse, double? Error, double Information)>();
         foreach (string name in names)
@@ -111,10 +119,19 @@ internal static class TableImputation
                 var visible = Enumerable.Range(0, table.Rows).Where(r => !masked.AsSpan(r * width, width).ToArray().All(float.IsNaN)).ToArray();
                 var visibleRows = RowsAt(masked, width, visible);
                 var fallback = MeanOrMode(table, masked);
-                foreach (var (method, objective, target) in methods)
+                if (ordinal)
+                {
+                    var modes = new float[masked.Length];
+                    for (int i = 0; i < masked.Length; i++)
+                        modes[i] = float.IsNaN(masked[i]) ? fallback[i % width] : masked[i];
+                    var (modeNrmse, modeError) = Score(table, modes, hidden);
+                    lines.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{name},mode,{seed},{Csv(modeNrmse)},{Csv(modeError)},0,0,{Csv(OrderedLevelError(table, modes, hidden))}"));
+                }
+                foreach (var (method, objective, target, asOrdinal) in methods)
                 {
                     var clock = Stopwatch.StartNew();
-                    using var model = Fit(table with { Rows = visible.Length }, visibleRows, objective, target, seed, steps, cellDropout);
+                    using var model = Fit(table with { Rows = visible.Length }, visibleRows, objective, target, seed, steps, cellDropout, asOrdinal);
                     double fitSeconds = clock.Elapsed.TotalSeconds;
                     // The three imputation rules on the same model: the posterior mean's prediction, the summaries averaged over 16 draws, and
                     // weighted by importance over 32.
@@ -132,10 +149,11 @@ internal static class TableImputation
                         var (nrmse, error) = Score(table, filled, hidden);
                         double information = model.Report.Final.AggregatePosteriorInformation;
                         string label = method + rule;
+                        double? levelError = ordinal ? OrderedLevelError(table, filled, hidden) : null;
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"{name,-22} seed {seed} {label,-14} nrmse {Format(nrmse),7} error {Format(error),7}  I_q {information,5:F2}  {seconds,6:F1} s"));
+                            $"{name,-22} seed {seed} {label,-14} nrmse {Format(nrmse),7} error {Format(error),7}{(ordinal ? $" ordered level error {Format(levelError),7}" : "")}  I_q {information,5:F2}  {seconds,6:F1} s"));
                         lines.Add(string.Create(CultureInfo.InvariantCulture,
-                            $"{name},{label},{seed},{(nrmse is double n ? n.ToString("F6", CultureInfo.InvariantCulture) : "")},{(error is double e ? e.ToString("F6", CultureInfo.InvariantCulture) : "")},{seconds:F2},{information:F4}"));
+                            $"{name},{label},{seed},{Csv(nrmse)},{Csv(error)},{seconds:F2},{information:F4}{(ordinal ? "," + Csv(levelError) : "")}"));
                         summary.Add((name, label, nrmse, error, information));
                     }
                     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
@@ -270,8 +288,35 @@ internal static class TableImputation
 
     private static string Format(double? value) => value is double v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-";
 
-    /// <summary>Trains on <paramref name="masked"/>, <c>table.Rows</c> rows of the table's columns.</summary>
-    private static MutualAutoencoderModel Fit(Table table, float[] masked, MutualAutoencoderObjective objective, double target, int seed, int steps, double cellDropout = 0)
+    private static string Csv(double? value) => value is double v ? v.ToString("F6", CultureInfo.InvariantCulture) : "";
+
+    /// <summary>Per ordered column, the mean absolute distance in levels between the filled and the true level over its hidden cells; averaged over the ordered columns.</summary>
+    private static double? OrderedLevelError(Table table, float[] filled, bool[] hidden)
+    {
+        int width = table.Columns.Length;
+        var errors = new List<double>();
+        for (int c = 0; c < width; c++)
+        {
+            if (!table.Columns[c].Ordered)
+                continue;
+            double distance = 0;
+            int count = 0;
+            for (int r = 0; r < table.Rows; r++)
+            {
+                int i = r * width + c;
+                if (!hidden[i] || float.IsNaN(table.Values[i]))
+                    continue;
+                distance += Math.Abs(filled[i] - table.Values[i]);
+                count++;
+            }
+            if (count > 0)
+                errors.Add(distance / count);
+        }
+        return errors.Count > 0 ? errors.Average() : null;
+    }
+
+    /// <summary>Trains on <paramref name="masked"/>, <c>table.Rows</c> rows of the table's columns; with <paramref name="ordinal"/>, R's ordered factors as ordinal columns.</summary>
+    private static MutualAutoencoderModel Fit(Table table, float[] masked, MutualAutoencoderObjective objective, double target, int seed, int steps, double cellDropout = 0, bool ordinal = false)
     {
         var options = new MutualAutoencoderOptions
         {
@@ -279,6 +324,7 @@ internal static class TableImputation
             TargetInformation = target,
             Table = new TableSpecification([.. table.Columns.Select(c => c.Kind switch
             {
+                "categorical" when ordinal && c.Ordered => new ColumnSpecification(c.Name, ColumnKind.Ordinal, ClassCount: c.Levels.Length),
                 "categorical" => new ColumnSpecification(c.Name, ColumnKind.Categorical, ClassCount: c.Levels.Length),
                 "binary" => new ColumnSpecification(c.Name, ColumnKind.Binary),
                 _ => new ColumnSpecification(c.Name, ColumnKind.Real),
@@ -350,7 +396,8 @@ internal static class TableImputation
         var dropped = schema.RootElement.TryGetProperty("dropped", out var d) ? d.EnumerateArray().Select(x => x.GetString()).ToHashSet() : [];
         var columns = schema.RootElement.GetProperty("columns").EnumerateArray()
             .Select(c => new Column(c.GetProperty("name").GetString()!, c.GetProperty("kind").GetString()!,
-                c.TryGetProperty("levels", out var levels) && levels.ValueKind == JsonValueKind.Array ? levels.EnumerateArray().Select(x => x.GetString()!).ToArray() : []))
+                c.TryGetProperty("levels", out var levels) && levels.ValueKind == JsonValueKind.Array ? levels.EnumerateArray().Select(x => x.GetString()!).ToArray() : [],
+                c.TryGetProperty("ordered", out var ordered) && ordered.ValueKind == JsonValueKind.True))
             .Where(c => c.Name != label && !dropped.Contains(c.Name))
             .ToArray();
 
