@@ -25,6 +25,7 @@ internal static class TableFeatures
         double[] targets = [2, 4, 8];
         int[] seeds = [1];
         int labelDraws = 1;
+        bool ordinal = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -35,8 +36,9 @@ internal static class TableFeatures
                 case "--targets": targets = args[++i].Split(',').Select(t => double.Parse(t, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--seeds": seeds = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--label-draws": labelDraws = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--ordinal": ordinal = true; break;
                 default:
-                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: table-features [--tables DIR] [--out FILE] [--only income,spam] [--targets 2,4,8] [--seeds 1] [--label-draws 1]");
+                    Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: table-features [--tables DIR] [--out FILE] [--only income,spam] [--targets 2,4,8] [--seeds 1] [--label-draws 1] [--ordinal]");
                     return 2;
             }
         }
@@ -44,7 +46,7 @@ internal static class TableFeatures
         foreach (string name in names)
         {
             foreach (int seed in seeds)
-                Evaluate(tables, name, seed, targets, labelDraws, lines, output);
+                Evaluate(tables, name, seed, targets, labelDraws, lines, output, ordinal);
         }
         PrintFewLabelSummary(lines);
         Console.WriteLine($"Wrote {output}");
@@ -66,10 +68,14 @@ internal static class TableFeatures
         }
     }
 
-    private static void Evaluate(string folder, string name, int seed, double[] targets, int labelDraws, List<string> lines, string output)
+    /// <summary>
+    /// One table at one seed. With <paramref name="ordinal"/>, the code's step models R's ordered factors as ordinal columns
+    /// (configuration names ending "-ordinal"); the raw columns and PCA read them one-hot either way.
+    /// </summary>
+    private static void Evaluate(string folder, string name, int seed, double[] targets, int labelDraws, List<string> lines, string output, bool ordinal)
     {
         var mlContext = new MLContext(seed: seed);
-        var (data, reals, keys) = Load(mlContext, folder, name);
+        var (data, reals, keys, ordered) = Load(mlContext, folder, name);
         var split = mlContext.Data.TrainTestSplit(data, testFraction: 0.2, seed: seed);
         var train = mlContext.Data.Cache(split.TrainSet);
         var test = mlContext.Data.Cache(split.TestSet);
@@ -84,8 +90,9 @@ internal static class TableFeatures
         representations.Add(("pca", raw.Append(mlContext.Transforms.ProjectToPrincipalComponents("Pca", "Raw", rank: Dimension, seed: seed)).Fit(train), "Pca", double.NaN, clock.Elapsed.TotalSeconds));
         var configurations = new List<(string Name, MutualAutoencoderObjective Objective, double Target)> { ("vae", MutualAutoencoderObjective.VariationalAutoencoder, 0) };
         configurations.AddRange(targets.Select(t => ($"mae-m{t.ToString(CultureInfo.InvariantCulture)}", MutualAutoencoderObjective.MutualAutoencoder, t)));
-        foreach (var (configuration, objective, target) in configurations)
+        foreach (var (baseName, objective, target) in configurations)
         {
+            string configuration = baseName + (ordinal ? "-ordinal" : "");
             var options = new MutualAutoencoderEstimator.Options
             {
                 Objective = objective,
@@ -96,6 +103,11 @@ internal static class TableFeatures
                 EvaluateEveryEpoch = false,
                 NumberOfImportanceSamples = 0,
             };
+            if (ordinal)
+            {
+                foreach (string column in ordered)
+                    options.ColumnKinds[column] = ColumnKind.Ordinal;
+            }
             clock.Restart();
             var model = mlContext.Transforms.MutualAutoencode("Code", columns, options).Fit(train);
             double information = model.EvaluateInformation(test).AggregatePosteriorInformation;
@@ -174,16 +186,18 @@ internal static class TableFeatures
 
     /// <summary>
     /// The table as ML.NET columns: real columns as Single (NaN missing), categorical ones as keys (0 missing), the label as a key;
-    /// through a CSV of numbers read by TextLoader, then MapValueToKey over the levels 1..K.
+    /// through a CSV of numbers read by TextLoader, then MapValueToKey over the levels 1..K (in R's order, so that an ordered factor's
+    /// keys follow its levels); and the key columns of R's ordered factors.
     /// </summary>
-    private static (IDataView Data, string[] Reals, string[] Keys) Load(MLContext mlContext, string folder, string name)
+    private static (IDataView Data, string[] Reals, string[] Keys, string[] Ordered) Load(MLContext mlContext, string folder, string name)
     {
         using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, $"{name}.schema.json")));
         string label = schema.RootElement.GetProperty("label").GetString()!;
         var dropped = schema.RootElement.TryGetProperty("dropped", out var d) ? d.EnumerateArray().Select(x => x.GetString()).ToHashSet() : [];
         var columns = schema.RootElement.GetProperty("columns").EnumerateArray()
             .Select(c => (Name: c.GetProperty("name").GetString()!, Kind: c.GetProperty("kind").GetString()!,
-                Levels: c.TryGetProperty("levels", out var levels) && levels.ValueKind == JsonValueKind.Array ? levels.EnumerateArray().Select(x => x.GetString()!).ToArray() : []))
+                Levels: c.TryGetProperty("levels", out var levels) && levels.ValueKind == JsonValueKind.Array ? levels.EnumerateArray().Select(x => x.GetString()!).ToArray() : [],
+                Ordered: c.TryGetProperty("ordered", out var ordered) && ordered.ValueKind == JsonValueKind.True))
             .Where(c => !dropped.Contains(c.Name))
             .ToArray();
         string Safe(string column) => "c_" + new string(column.Select(ch => char.IsLetterOrDigit(ch) ? ch : '_').ToArray());
@@ -223,7 +237,8 @@ internal static class TableFeatures
         var mapped = mlContext.Data.Cache(keys.Fit(data).Transform(data));
         var reals = columns.Where(c => c.Levels.Length == 0 && c.Name != label).Select(c => Safe(c.Name)).ToArray();
         var keyColumns = columns.Where(c => c.Levels.Length > 0 && c.Name != label).Select(c => Safe(c.Name)).ToArray();
-        return (mapped, reals, keyColumns);
+        var orderedColumns = columns.Where(c => c.Ordered && c.Levels.Length > 0 && c.Name != label).Select(c => Safe(c.Name)).ToArray();
+        return (mapped, reals, keyColumns, orderedColumns);
     }
 
     private sealed class KeyValue
