@@ -44,35 +44,12 @@ internal sealed class GeneratedDataView(long rowCount, int width, int seed, Acti
         return builder.ToSchema();
     }
 
-    private sealed class Cursor(GeneratedDataView parent, bool active) : DataViewRowCursor
+    private sealed class Cursor(GeneratedDataView parent, bool active)
+        : GeneratedCursor(parent.Schema, parent.RowCount, active, parent.state, parent.passEnded)
     {
         private readonly float[] row = new float[parent.loadingsA.Length];
-        private ulong state = parent.state;
-        private long position = -1;
-        private bool ended;
 
-        public override long Position => position;
-
-        public override long Batch => 0;
-
-        public override DataViewSchema Schema => parent.Schema;
-
-        public override bool MoveNext()
-        {
-            if (position + 1 >= parent.RowCount)
-            {
-                if (active && !ended)
-                    parent.passEnded?.Invoke();
-                ended = true;
-                return false;
-            }
-            position++;
-            if (active)
-                Generate();
-            return true;
-        }
-
-        public override bool IsColumnActive(DataViewSchema.Column column) => active && column.Index == 0;
+        public override bool IsColumnActive(DataViewSchema.Column column) => AnyActive && column.Index == 0;
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
@@ -87,10 +64,7 @@ internal sealed class GeneratedDataView(long rowCount, int width, int seed, Acti
             return (ValueGetter<TValue>)(Delegate)getter;
         }
 
-        public override ValueGetter<DataViewRowId> GetIdGetter() =>
-            (ref DataViewRowId value) => value = new DataViewRowId((ulong)position, 0);
-
-        private void Generate()
+        protected override void Generate()
         {
             // Box–Muller on two uniforms gives the two factors.
             double u1 = 1 - NextUniform(), u2 = NextUniform();
@@ -98,15 +72,6 @@ internal sealed class GeneratedDataView(long rowCount, int width, int seed, Acti
             float z1 = (float)(radius * Math.Cos(2 * Math.PI * u2)), z2 = (float)(radius * Math.Sin(2 * Math.PI * u2));
             for (int j = 0; j < row.Length; j++)
                 row[j] = parent.loadingsA[j] * z1 + parent.loadingsB[j] * z2 + 0.1f * (2 * (float)NextUniform() - 1);
-        }
-
-        /// <summary>xorshift64*: a uniform in [0, 1) with 53 bits.</summary>
-        private double NextUniform()
-        {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            return ((state * 0x2545F4914F6CDD1DUL) >> 11) * (1.0 / (1UL << 53));
         }
     }
 }

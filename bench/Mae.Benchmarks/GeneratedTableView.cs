@@ -96,37 +96,14 @@ internal sealed class GeneratedTableView : IDataView
         return builder.ToSchema();
     }
 
-    private sealed class Cursor(GeneratedTableView parent, HashSet<int> active) : DataViewRowCursor
+    private sealed class Cursor(GeneratedTableView parent, HashSet<int> active)
+        : GeneratedCursor(parent.Schema, parent.RowCount, active.Count > 0, 0, parent.passEnded)
     {
         // One row's values, by column: Single columns (real, count) and Double ones (positive) in `numbers`, keys and flags apart.
         private readonly double[] numbers = new double[Reals + Positives + Counts];
         private readonly uint[] keys = new uint[Keys];
         private readonly bool[] flags = new bool[Booleans];
         private readonly double[] factors = new double[Factors];
-        private ulong state;
-        private long position = -1;
-        private bool ended;
-
-        public override long Position => position;
-
-        public override long Batch => 0;
-
-        public override DataViewSchema Schema => parent.Schema;
-
-        public override bool MoveNext()
-        {
-            if (position + 1 >= parent.RowCount)
-            {
-                if (active.Count > 0 && !ended)
-                    parent.passEnded?.Invoke();
-                ended = true;
-                return false;
-            }
-            position++;
-            if (active.Count > 0)
-                Generate();
-            return true;
-        }
 
         public override bool IsColumnActive(DataViewSchema.Column column) => active.Contains(column.Index);
 
@@ -147,13 +124,10 @@ internal sealed class GeneratedTableView : IDataView
                 ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}.");
         }
 
-        public override ValueGetter<DataViewRowId> GetIdGetter() =>
-            (ref DataViewRowId value) => value = new DataViewRowId((ulong)position, 0);
-
-        /// <summary>The row at <see cref="position"/>, from a generator seeded by the view's seed and the position alone.</summary>
-        private void Generate()
+        /// <summary>The row at <see cref="GeneratedCursor.Position"/>, from a generator seeded by the view's seed and the position alone.</summary>
+        protected override void Generate()
         {
-            state = SplitMix(parent.seed * 0x9E3779B97F4A7C15UL ^ (ulong)position) | 1;
+            State = SplitMix(parent.seed * 0x9E3779B97F4A7C15UL ^ (ulong)Position) | 1;
             for (int f = 0; f < Factors; f++)
                 factors[f] = Normal();
             int c = 0;
@@ -162,7 +136,7 @@ internal sealed class GeneratedTableView : IDataView
             for (int i = 0; i < Positives; i++, c++)
                 numbers[c] = Missing() ? double.NaN : Math.Exp(Signal(c) + 0.3 * Normal());
             for (int i = 0; i < Counts; i++, c++)
-                numbers[c] = Missing() ? double.NaN : Poisson(Math.Exp(0.5 + 0.5 * Signal(c)), Uniform());
+                numbers[c] = Missing() ? double.NaN : Poisson(Math.Exp(0.5 + 0.5 * Signal(c)), NextUniform());
             for (int i = 0; i < Keys; i++, c++)
             {
                 uint classes = ClassCounts[i];
@@ -180,18 +154,9 @@ internal sealed class GeneratedTableView : IDataView
             return sum;
         }
 
-        private bool Missing() => Uniform() < MissingRate;
+        private bool Missing() => NextUniform() < MissingRate;
 
-        private double Normal() => Math.Sqrt(-2 * Math.Log(1 - Uniform())) * Math.Cos(2 * Math.PI * Uniform());
-
-        /// <summary>xorshift64*: a uniform in [0, 1) with 53 bits.</summary>
-        private double Uniform()
-        {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            return ((state * 0x2545F4914F6CDD1DUL) >> 11) * (1.0 / (1UL << 53));
-        }
+        private double Normal() => Math.Sqrt(-2 * Math.Log(1 - NextUniform())) * Math.Cos(2 * Math.PI * NextUniform());
 
         private static ulong SplitMix(ulong x)
         {
