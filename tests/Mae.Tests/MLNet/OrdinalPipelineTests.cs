@@ -51,7 +51,7 @@ public sealed class OrdinalPipelineTests : IClassFixture<OrdinalPipelineTests.Fi
         Objective = MutualAutoencoderObjective.VariationalAutoencoder,
         LatentDimension = 2,
         HiddenSizes = [32],
-        NumberOfEpochs = 60,   // measured: mean absolute error 0.349 levels at 60 epochs, 0.436 at 30; the categorical kind 0.413 at 60
+        NumberOfEpochs = 60,   // measured: mean absolute error 0.349 levels at 60 epochs, 0.436 at 30; the categorical kind 0.413 at 60; the overall median 0.775
         BatchSize = 64,
         Seed = 5,
         EvaluateEveryEpoch = false,
