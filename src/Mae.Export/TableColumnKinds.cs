@@ -326,6 +326,17 @@ internal abstract class KeyTableColumn : TableColumn
         return graph.AddInitializer(name, levels, 1, 1, count);
     }
 
+    /// <summary>
+    /// The one-hot [N, slots, K] (float) of level indices [N, slots]: each index against the levels 0..K − 1. An index that names no
+    /// level (−1, a missing key) gives all zeros.
+    /// </summary>
+    private protected string AddOneHot(Onnx.OnnxGraphBuilder graph, string index, string prefix)
+    {
+        string column = graph.AddNode("Unsqueeze", $"{prefix}_index_column", [index, graph.AddInitializer($"{prefix}.index_axes", [2L], 1)], $"{prefix}.index_column");
+        string isLevel = graph.AddNode("Equal", $"{prefix}_equal", [column, AddLevels(graph, PaddedCount, $"{prefix}.levels")], $"{prefix}.is_level");
+        return graph.Cast(isLevel, TensorProto.Types.DataType.Float, $"{prefix}.one_hot");
+    }
+
     /// <summary>Observed keys above their slot's count, which match no level of the slot.</summary>
     internal sealed override string? AddInvalidCells(Onnx.OnnxGraphBuilder graph, ColumnValues values, string prefix)
     {
@@ -383,14 +394,9 @@ internal sealed class CategoricalTableColumn : KeyTableColumn
 
     internal override ColumnValues AddNetworkInput(Onnx.OnnxGraphBuilder graph, string input, string prefix)
     {
-        // Key k is class k − 1, so the missing key 0 becomes −1 and matches no class.
+        // Key k is class k − 1, so the missing key 0 becomes −1 and matches no class; the one-hot [N, slots, K] becomes [N, slots·K].
         var (key, index) = AddKeyIndex(graph, input, prefix);
-
-        // [N, slots, 1] against [1, 1, K], then [N, slots·K].
-        string column = graph.AddNode("Unsqueeze", $"{prefix}_index_column", [index, graph.AddInitializer($"{prefix}.index_axes", [2L], 1)], $"{prefix}.index_column");
-        string isClass = graph.AddNode("Equal", $"{prefix}_equal", [column, AddLevels(graph, PaddedCount, $"{prefix}.classes")], $"{prefix}.is_class");
-        string oneHot = graph.AddNode("Reshape", $"{prefix}_one_hot_rows", [graph.Cast(isClass, TensorProto.Types.DataType.Float, $"{prefix}.one_hot"), graph.AddInitializer($"{prefix}.rows_shape", [0L, NetworkWidth], 2)],
-            $"{prefix}.network_input");
+        string oneHot = AddRows(graph, AddOneHot(graph, index, prefix), $"{prefix}_one_hot", $"{prefix}.network_input");
         string observed = graph.AddNode("Greater", $"{prefix}_observed", [key, graph.Scalar("zero", 0f)], $"{prefix}.observed");
         return new ColumnValues(oneHot, graph.Cast(observed, TensorProto.Types.DataType.Float, $"{prefix}.observed_float"), observed, index);
     }
@@ -426,8 +432,7 @@ internal sealed class CategoricalTableColumn : KeyTableColumn
     {
         string index = graph.AddNode("ArgMax", $"{prefix}_decision_argmax", [AddSlotLevels(graph, summary, $"{prefix}_decision")], $"{prefix}.decision_argmax",
             Onnx.OnnxGraphBuilder.IntAttribute("axis", 2), Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 0));
-        string key = graph.AddNode("Add", $"{prefix}_decision_key", [index, graph.AddInitializer($"{prefix}.decision_one_int64", [1L])], $"{prefix}.decision_int64");
-        return graph.Cast(key, TensorProto.Types.DataType.Uint32, $"{prefix}.decision");
+        return AddKeyOf(graph, index, $"{prefix}_decision");
     }
 
     /// <summary>The most probable class's key, decided on the logits (the softmax keeps their order).</summary>
@@ -497,9 +502,7 @@ internal sealed class OrdinalTableColumn : KeyTableColumn
     {
         string logProbabilities = AddLogProbabilities(graph, head, $"{prefix}_ll");
         string floored = AddLogAddExp(graph, logProbabilities, graph.Scalar("log_ordinal_floor", MathF.Log(ProbabilityFloor)), $"{prefix}_ll_floor");
-        string column = graph.AddNode("Unsqueeze", $"{prefix}_ll_index_column", [values.Values, graph.AddInitializer($"{prefix}.ll_index_axes", [2L], 1)], $"{prefix}.ll_index_column");
-        string isLevel = graph.AddNode("Equal", $"{prefix}_ll_equal", [column, AddLevels(graph, PaddedCount, $"{prefix}.ll_levels")], $"{prefix}.ll_is_level");
-        string picked = graph.AddNode("Mul", $"{prefix}_ll_pick", [graph.Cast(isLevel, TensorProto.Types.DataType.Float, $"{prefix}.ll_one_hot"), floored], $"{prefix}.ll_picked");
+        string picked = graph.AddNode("Mul", $"{prefix}_ll_pick", [AddOneHot(graph, values.Values, $"{prefix}_ll"), floored], $"{prefix}.ll_picked");
         return graph.AddNode("ReduceSum", $"{prefix}_ll_row_sum", [AddRows(graph, picked, $"{prefix}_ll", $"{prefix}.ll_picked_rows"), graph.AddInitializer($"{prefix}.ll_row_sum_axes", [1L], 1)],
             $"{prefix}.log_likelihood", Onnx.OnnxGraphBuilder.IntAttribute("keepdims", 1));
     }

@@ -73,6 +73,13 @@ internal sealed class LevelLayout
         return counts.Length == 1 ? byRow : byRow.index_select(1, tensor(toFlat));
     }
 
+    /// <summary>One level of each column drawn from padded probabilities [S, columns, widest K] (0 for the levels a column lacks): [S, columns].</summary>
+    public static Tensor Sample(Tensor probabilities, Generator generator)
+    {
+        long draws = probabilities.shape[0], columns = probabilities.shape[1];
+        return multinomial(probabilities.view(-1, probabilities.shape[2]), 1, replacement: true, generator: generator).view(draws, columns);
+    }
+
     /// <summary>The padded values [N, columns, widest K] at each column's level [N, columns].</summary>
     public static Tensor Picked(Tensor padded, Tensor levels) => padded.gather(2, levels.unsqueeze(2)).squeeze(2);
 
@@ -158,10 +165,8 @@ internal sealed class CategoricalColumn : ColumnBlock
     public override BlockDraw Draw(Tensor head, Generator generator)
     {
         var logProbabilities = LogSoftmax(head);                                                   // [S, columns, widest]
-        long draws = logProbabilities.shape[0];
-        var drawn = multinomial(logProbabilities.detach().exp().view(-1, classes.Widest), 1, replacement: true, generator: generator)
-            .view(draws, classCounts.Length);
-        return new BlockDraw(classes.OneHot(drawn, ones(draws, classCounts.Length)), LevelLayout.Picked(logProbabilities, drawn).sum(1));
+        var drawn = LevelLayout.Sample(logProbabilities.detach().exp(), generator);
+        return new BlockDraw(classes.OneHot(drawn, ones_like(drawn, ScalarType.Float32)), LevelLayout.Picked(logProbabilities, drawn).sum(1));
     }
 
     public override int SummaryWidth => classes.Total;

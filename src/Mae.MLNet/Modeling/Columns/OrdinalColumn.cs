@@ -171,10 +171,8 @@ internal sealed class OrdinalColumn : ColumnBlock
     public override BlockDraw Draw(Tensor head, Generator generator)
     {
         var logProbabilities = RawLogProbabilities(head);                                         // [S, columns, widest]
-        long draws = logProbabilities.shape[0];
-        var drawn = multinomial(logProbabilities.detach().exp().view(-1, levels.Widest), 1, replacement: true, generator: generator)
-            .view(draws, levelCounts.Length);
-        return new BlockDraw(Thermometer(drawn, ones(draws, levelCounts.Length)), LevelLayout.Picked(Floored(logProbabilities), drawn).sum(1));
+        var drawn = LevelLayout.Sample(logProbabilities.detach().exp(), generator);
+        return new BlockDraw(Thermometer(drawn, ones_like(drawn, ScalarType.Float32)), LevelLayout.Picked(Floored(logProbabilities), drawn).sum(1));
     }
 
     public override int SummaryWidth => levels.Total;
